@@ -1,0 +1,174 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/libs/log"
+
+	"github.com/coldtrace/coldtrace/state"
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// AppVersion is the version of the state machine; it changes only with the rules.
+const AppVersion uint64 = 1
+
+var _ abci.Application = (*App)(nil)
+
+// App is the coldtrace state machine. CometBFT's local client serializes
+// every call, so App needs no locks of its own.
+type App struct {
+	abci.BaseApplication
+
+	tree   *state.Tree
+	router *router
+	logger log.Logger
+	limits types.Limits
+
+	check       *state.Cache // the mempool's view: the last saved version plus accepted txs
+	pendingHash []byte       // app hash returned by the last FinalizeBlock, checked at Commit
+}
+
+// New builds the app over an opened tree.
+func New(tree *state.Tree, logger log.Logger) (*App, error) {
+	r, err := newRouter()
+	if err != nil {
+		return nil, err
+	}
+	a := &App{tree: tree, router: r, logger: logger}
+	if tree.Version() > 0 {
+		if err := a.loadLimits(); err != nil {
+			return nil, err
+		}
+	}
+	return a, a.resetCheckState()
+}
+
+// NewInMemory is an app over an empty in-memory tree, for tests and tools.
+func NewInMemory() *App {
+	a, err := New(state.OpenMemory(state.Options{}), log.NewNopLogger())
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// Close closes the tree; call it after the node has stopped.
+func (a *App) Close() error { return a.tree.Close() }
+
+func (a *App) loadLimits() error {
+	st := state.New(a.tree)
+	id, err := st.ChainID()
+	if err != nil {
+		return err
+	}
+	p, err := st.Params()
+	if err != nil {
+		return err
+	}
+	a.limits = types.Limits{ChainID: id, MaxTxBytes: int(p.MaxTxBytes), MaxMsgsPerTx: int(p.MaxMsgsPerTx)}
+	return nil
+}
+
+// resetCheckState points the mempool's view at the last saved version.
+func (a *App) resetCheckState() error {
+	if a.tree.Version() == 0 {
+		a.check = state.NewCache(a.tree) // before the first block: genesis writes are still unsaved
+		return nil
+	}
+	snap, err := a.tree.Immutable(a.tree.Version())
+	if err != nil {
+		return fmt.Errorf("app: open version %d for the mempool: %w", a.tree.Version(), err)
+	}
+	a.check = state.NewCache(snap)
+	return nil
+}
+
+// Info tells CometBFT the last saved height and hash, so its handshake
+// replays whatever blocks the app is missing.
+func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	return &abci.ResponseInfo{
+		Data:             "coldtrace",
+		Version:          Version,
+		AppVersion:       AppVersion,
+		LastBlockHeight:  a.tree.Version(),
+		LastBlockAppHash: a.tree.Hash(),
+	}, nil
+}
+
+// CheckTx admits a tx to the mempool after the same checks FinalizeBlock
+// runs, against the mempool's view so that many txs of one key can be in flight.
+func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	m := modeCheck
+	if req.Type == abci.CheckTxType_Recheck {
+		m = modeRecheck
+	}
+	res := a.executeTx(&Context{Height: a.tree.Version() + 1}, a.check, req.Tx, m).exec()
+	return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace}, nil
+}
+
+// PrepareProposal drops txs that fail the stateless checks and keeps the
+// block within its byte limit.
+func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
+	txs := make([][]byte, 0, len(req.Txs))
+	var total int64
+	for _, tx := range req.Txs {
+		if _, err := types.DecodeTx(tx, a.limits, true); err != nil {
+			continue
+		}
+		if total+int64(len(tx)) > req.MaxTxBytes {
+			break
+		}
+		total += int64(len(tx))
+		txs = append(txs, tx)
+	}
+	return &abci.ResponsePrepareProposal{Txs: txs}, nil
+}
+
+// ProcessProposal rejects a proposal only for a tx that fails the stateless
+// checks; stateful refusals are recorded per tx in FinalizeBlock.
+func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	for _, tx := range req.Txs {
+		if _, err := types.DecodeTx(tx, a.limits, true); err != nil {
+			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+		}
+	}
+	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
+}
+
+// FinalizeBlock applies the block's txs in order to the working tree.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	if want := a.tree.Version() + 1; req.Height != want && a.tree.Version() > 0 {
+		return nil, fmt.Errorf("app: finalize height %d, expected %d", req.Height, want)
+	}
+	blk := &Context{Height: req.Height, Time: req.Time}
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	for i, tx := range req.Txs {
+		results[i] = a.executeTx(blk, a.tree, tx, modeDeliver).exec()
+	}
+	a.pendingHash = a.tree.WorkingHash()
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.pendingHash}, nil
+}
+
+// Commit saves the working tree as version = height.
+func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	hash, version, err := a.tree.SaveVersion()
+	if err != nil {
+		return nil, fmt.Errorf("app: save version: %w", err)
+	}
+	if a.pendingHash != nil && !bytes.Equal(hash, a.pendingHash) {
+		return nil, fmt.Errorf("app: saved hash %X differs from the finalized %X at height %d", hash, a.pendingHash, version)
+	}
+	a.pendingHash = nil
+	if a.limits.ChainID == "" {
+		if err := a.loadLimits(); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.resetCheckState(); err != nil {
+		return nil, err
+	}
+	return &abci.ResponseCommit{}, nil
+}

@@ -1,0 +1,37 @@
+package app
+
+import (
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// Signer is the resolved sender of a tx: its account and the regulator or
+// enterprise that owns it (exactly one of the two is set).
+type Signer struct {
+	Account    *types.Account
+	Regulator  *types.Regulator
+	Enterprise *types.Enterprise
+}
+
+// Context is what a handler knows besides state: the block it runs in and
+// who signed. Time is the block header's time, never the local clock.
+type Context struct {
+	Height int64
+	Time   time.Time
+	Signer Signer
+	events []abci.Event
+}
+
+// Emit records an event; attributes named in indexed are indexed by CometBFT.
+func (c *Context) Emit(typ string, attrs ...abci.EventAttribute) {
+	c.events = append(c.events, abci.Event{Type: typ, Attributes: attrs})
+}
+
+// Indexed is an attribute CometBFT's indexer will index.
+func Indexed(k, v string) abci.EventAttribute { return abci.EventAttribute{Key: k, Value: v, Index: true} }
+
+// Attr is an attribute that is recorded but not indexed.
+func Attr(k, v string) abci.EventAttribute { return abci.EventAttribute{Key: k, Value: v} }

@@ -1,0 +1,141 @@
+package app
+
+import (
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/coldtrace/coldtrace/state"
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// mode is the only difference between CheckTx and FinalizeBlock.
+type mode int
+
+const (
+	modeCheck   mode = iota // a new tx entering the mempool
+	modeRecheck             // a mempool tx re-checked after a block; its signature was verified already
+	modeDeliver             // a tx in a decided block
+)
+
+// txResult is the outcome of one tx, converted to ABCI in one place (toExec, toCheck).
+type txResult struct {
+	err    error
+	events []abci.Event
+}
+
+// executeTx runs every check and the handlers of one tx against kv. Writes
+// reach kv only as a whole: a refused tx leaves kv unchanged, except that in
+// a block a correctly signed tx with the right sequence always consumes its
+// sequence, so it can never be replayed once conditions change.
+func (a *App) executeTx(blk *Context, kv state.KV, raw []byte, m mode) txResult {
+	dtx, err := types.DecodeTx(raw, a.limits, m != modeRecheck)
+	if err != nil {
+		return txResult{err: err}
+	}
+	seqBranch := state.NewCache(kv)
+	st := state.New(seqBranch)
+	acct, err := st.Account(dtx.Body.Signer)
+	if err != nil {
+		return txResult{err: err}
+	}
+	if acct == nil {
+		return txResult{err: types.ErrUnknownSigner.Wrapf("key %X is not registered", dtx.Body.Signer)}
+	}
+	if dtx.Body.Sequence != acct.Sequence {
+		return txResult{err: types.ErrBadSequence.Wrapf("tx has sequence %d, the key's next sequence is %d", dtx.Body.Sequence, acct.Sequence)}
+	}
+	acct.Sequence++
+	if err := st.SetAccount(acct); err != nil {
+		return txResult{err: err}
+	}
+	ctx := &Context{Height: blk.Height, Time: blk.Time}
+	err = a.runMsgs(ctx, seqBranch, acct, dtx)
+	if err != nil && m != modeDeliver {
+		return txResult{err: err} // the mempool keeps nothing of a refused tx
+	}
+	if werr := seqBranch.Write(); werr != nil {
+		return txResult{err: werr}
+	}
+	if err != nil {
+		return txResult{err: err}
+	}
+	return txResult{events: ctx.events}
+}
+
+// runMsgs authorizes the signer and applies every message on a branch of
+// kv that is written only if all of them succeed.
+func (a *App) runMsgs(ctx *Context, kv state.KV, acct *types.Account, dtx *types.DecodedTx) error {
+	branch := state.NewCache(kv)
+	st := state.New(branch)
+	signer, err := resolveSigner(st, acct)
+	if err != nil {
+		return err
+	}
+	ctx.Signer = signer
+	for i, msg := range dtx.Msgs {
+		if err := a.router.handle(ctx, st, msg); err != nil {
+			if len(dtx.Msgs) > 1 {
+				code, _ := types.CodeOf(err)
+				if e := types.ErrorByCode(code); e != nil {
+					return e.Wrapf("message %d (%s): %v", i, types.MsgName(msg), err)
+				}
+			}
+			return err
+		}
+	}
+	return branch.Write()
+}
+
+// resolveSigner refuses revoked keys and suspended owners.
+func resolveSigner(st *state.State, acct *types.Account) (Signer, error) {
+	s := Signer{Account: acct}
+	if acct.Revoked {
+		return s, types.ErrKeyRevoked.Wrapf("key %X was revoked", acct.Key)
+	}
+	var status types.Status
+	switch acct.OwnerKind {
+	case types.OwnerKind_OWNER_KIND_REGULATOR:
+		r, err := st.Regulator(acct.OwnerId)
+		if err != nil || r == nil {
+			return s, orInternal(err, "account %X names regulator %s that has no record", acct.Key, acct.OwnerId)
+		}
+		s.Regulator, status = r, r.Status
+	case types.OwnerKind_OWNER_KIND_ENTERPRISE:
+		e, err := st.Enterprise(acct.OwnerId)
+		if err != nil || e == nil {
+			return s, orInternal(err, "account %X names enterprise %s that has no record", acct.Key, acct.OwnerId)
+		}
+		s.Enterprise, status = e, e.Status
+	default:
+		return s, types.ErrInternal.Wrapf("account %X has no owner", acct.Key)
+	}
+	if status != types.Status_STATUS_ACTIVE {
+		return s, types.ErrSignerSuspended.Wrapf("%s is %s", acct.OwnerId, statusName(status))
+	}
+	return s, nil
+}
+
+func orInternal(err error, format string, args ...any) error {
+	if err != nil {
+		return err
+	}
+	return types.ErrInternal.Wrapf(format, args...)
+}
+
+func statusName(s types.Status) string {
+	switch s {
+	case types.Status_STATUS_ACTIVE:
+		return "active"
+	case types.Status_STATUS_SUSPENDED:
+		return "suspended"
+	}
+	return "unknown"
+}
+
+func (r txResult) exec() *abci.ExecTxResult {
+	code, log := types.CodeOf(r.err)
+	res := &abci.ExecTxResult{Code: code, Log: log, Events: r.events}
+	if code != 0 {
+		res.Codespace = types.Codespace
+	}
+	return res
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/node"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	home   string
+	node   string
+	output string
+}
+
+func defaultHome() string {
+	if h := os.Getenv("COLDTRACE_HOME"); h != "" {
+		return h
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".coldtrace")
+	}
+	return ".coldtrace"
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "coldtrace",
+		Short: "coldtrace: a permissioned chain for cold-chain food traceability",
+		Long: `coldtrace runs a CometBFT node with the coldtrace app in-process, keeps keys,
+signs and sends transactions, and queries state with Merkle proofs.
+
+Quick start:  coldtrace init && coldtrace start
+The home folder is --home, else $COLDTRACE_HOME, else ~/.coldtrace.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.home, "home", defaultHome(), "home folder of the node and its keyring")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	root.AddCommand(
+		newInitCmd(g), newStartCmd(g), newStatusCmd(g), newVersionCmd(g),
+		newKeysCmd(g), newTxCmd(g), newQueryCmd(g),
+	)
+	return root
+}
+
+// addNodeFlag adds --node to a command that talks to a node.
+func addNodeFlag(cmd *cobra.Command, g *globals) {
+	cmd.Flags().StringVar(&g.node, "node", "", "RPC address of the node (default: the home's RPC address)")
+}
+
+// dial connects to --node, or to the RPC address in the home's config.
+func (g *globals) dial() (*client.Client, error) {
+	addr := g.node
+	if addr == "" {
+		addr = "tcp://127.0.0.1:26657"
+		if conf, err := node.LoadCometConfig(g.home); err == nil {
+			addr = conf.RPC.ListenAddress
+		}
+	}
+	return client.Dial(addr)
+}
+
+func (g *globals) checkOutput() error {
+	if g.output != "text" && g.output != "json" {
+		return fmt.Errorf("--output must be text or json, not %q", g.output)
+	}
+	return nil
+}
+
+// printRecord prints a protobuf record as indented JSON (text) or one line (json).
+func (g *globals) printRecord(cmd *cobra.Command, m proto.Message) error {
+	opts := protojson.MarshalOptions{EmitUnpopulated: false, UseProtoNames: true}
+	if g.output == "text" {
+		opts.Multiline, opts.Indent = true, "  "
+	}
+	b, err := opts.Marshal(m)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), string(b))
+	return nil
+}
+
+// printJSON prints any value as JSON.
+func printJSON(cmd *cobra.Command, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), string(b))
+	return nil
+}

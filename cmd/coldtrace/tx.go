@@ -1,0 +1,180 @@
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/types"
+)
+
+func newTxCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tx",
+		Short: "Sign a transaction with a keyring key, broadcast it and wait for its block",
+		Long: `Every tx command signs with --from (a key in the home's keyring), broadcasts to
+--node and waits until the tx is in a block. It prints the tx hash, the height and
+the result, and exits non-zero with the error code and message if the chain refuses it
+(codes: docs/ERRORS.md).`,
+	}
+	cmd.AddCommand(newTxRegistryCmd(g))
+	return cmd
+}
+
+func newTxRegistryCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "registry", Short: "Register regulators, enterprises and keys; suspend and reinstate enterprises"}
+	var from string
+	var keys []string
+	var kind, division, label, reason string
+
+	sub := func(c *cobra.Command, build func(args []string) (proto.Message, error)) *cobra.Command {
+		c.Flags().StringVar(&from, "from", "", "keyring name of the signing key (required)")
+		_ = c.MarkFlagRequired("from")
+		addNodeFlag(c, g)
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			msg, err := build(args)
+			if err != nil {
+				return err
+			}
+			return g.send(cmd, from, msg)
+		}
+		return c
+	}
+	pubKeys := func() ([][]byte, error) {
+		if len(keys) == 0 {
+			return nil, errors.New("give at least one --key (a keyring name or a hex public key)")
+		}
+		var out [][]byte
+		for _, k := range keys {
+			p, err := g.resolvePublicKey(k)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		}
+		return out, nil
+	}
+
+	regReg := sub(&cobra.Command{
+		Use:     "register-regulator DIVISION NAME --key KEY --from NAME",
+		Short:   "Register a regulator strictly inside the signing regulator's jurisdiction",
+		Example: `  coldtrace tx registry register-regulator 330100 "Hangzhou Market Supervision" --key hangzhou --from regulator`,
+		Args:    cobra.ExactArgs(2),
+	}, func(args []string) (proto.Message, error) {
+		k, err := pubKeys()
+		return &types.MsgRegisterRegulator{Division: args[0], Name: args[1], Keys: k}, err
+	})
+	regReg.Flags().StringSliceVar(&keys, "key", nil, "signing key of the new regulator (keyring name or hex); repeat for several")
+
+	regEnt := sub(&cobra.Command{
+		Use:     "register-enterprise USCC NAME --kind KIND --division DIV --key KEY --from NAME",
+		Short:   "Register an enterprise in the signing regulator's jurisdiction",
+		Example: `  coldtrace tx registry register-enterprise 91330100MA27XXXX0J "Hangzhou Seafood Import Co." --kind importer --division 330106 --key scanner1 --from hangzhou`,
+		Args:    cobra.ExactArgs(2),
+	}, func(args []string) (proto.Message, error) {
+		k, err := types.ParseEnterpriseKind(kind)
+		if err != nil {
+			return nil, err
+		}
+		pk, err := pubKeys()
+		return &types.MsgRegisterEnterprise{Uscc: strings.ToUpper(args[0]), Name: args[1], Kind: k, Division: division, Keys: pk}, err
+	})
+	regEnt.Flags().StringSliceVar(&keys, "key", nil, "signing key of the enterprise (keyring name or hex); repeat for several")
+	regEnt.Flags().StringVar(&kind, "kind", "", "one of: "+strings.Join(types.KindNames(), ", "))
+	regEnt.Flags().StringVar(&division, "division", "", "GB/T 2260 division where the enterprise operates")
+
+	addKey := sub(&cobra.Command{
+		Use:   "add-key OWNER KEY --from NAME",
+		Short: "Add a signing key to a regulator (OWNER = division) or an enterprise (OWNER = USCC)",
+		Args:  cobra.ExactArgs(2),
+	}, func(args []string) (proto.Message, error) {
+		p, err := g.resolvePublicKey(args[1])
+		if err != nil {
+			return nil, err
+		}
+		return &types.MsgAddKey{OwnerKind: ownerKind(args[0]), OwnerId: strings.ToUpper(args[0]), Key: p, Label: label}, nil
+	})
+	addKey.Flags().StringVar(&label, "label", "", `what the key is for, e.g. "scanner dock 3"`)
+
+	revoke := sub(&cobra.Command{
+		Use:   "revoke-key KEY --reason TEXT --from NAME",
+		Short: "Revoke a key for good (by its owner or a regulator above it)",
+		Args:  cobra.ExactArgs(1),
+	}, func(args []string) (proto.Message, error) {
+		p, err := g.resolvePublicKey(args[0])
+		return &types.MsgRevokeKey{Key: p, Reason: reason}, err
+	})
+	suspend := sub(&cobra.Command{
+		Use:   "suspend USCC --reason TEXT --from NAME",
+		Short: "Suspend an enterprise of the signing regulator's jurisdiction: its keys can no longer sign",
+		Args:  cobra.ExactArgs(1),
+	}, func(args []string) (proto.Message, error) {
+		return &types.MsgSuspendEnterprise{Uscc: strings.ToUpper(args[0]), Reason: reason}, nil
+	})
+	reinstate := sub(&cobra.Command{
+		Use:   "reinstate USCC --reason TEXT --from NAME",
+		Short: "Lift an enterprise's suspension",
+		Args:  cobra.ExactArgs(1),
+	}, func(args []string) (proto.Message, error) {
+		return &types.MsgReinstateEnterprise{Uscc: strings.ToUpper(args[0]), Reason: reason}, nil
+	})
+	for _, c := range []*cobra.Command{revoke, suspend, reinstate} {
+		c.Flags().StringVar(&reason, "reason", "", "why (recorded on chain; required)")
+	}
+	cmd.AddCommand(regReg, regEnt, addKey, revoke, suspend, reinstate)
+	return cmd
+}
+
+// ownerKind infers the owner kind from the identifier's length.
+func ownerKind(id string) types.OwnerKind {
+	if len(id) == 6 {
+		return types.OwnerKind_OWNER_KIND_REGULATOR
+	}
+	return types.OwnerKind_OWNER_KIND_ENTERPRISE
+}
+
+// send signs msg with the key named from, broadcasts it and reports the result.
+func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error {
+	if err := g.checkOutput(); err != nil {
+		return err
+	}
+	key, err := client.NewKeyring(g.home).Get(from)
+	if err != nil {
+		return err
+	}
+	c, err := g.dial()
+	if err != nil {
+		return err
+	}
+	res, err := c.Send(cmd.Context(), key, msg)
+	if res == nil {
+		return err
+	}
+	name := ""
+	if e := types.ErrorByCode(res.Code); e != nil {
+		name = e.Name
+	}
+	if g.output == "json" {
+		if perr := printJSON(cmd, map[string]any{
+			"hash": strings.ToUpper(hex.EncodeToString(res.Hash)), "height": res.Height,
+			"code": res.Code, "error": name, "log": res.Log,
+		}); perr != nil {
+			return perr
+		}
+	} else if res.Code == 0 && err == nil {
+		fmt.Fprintf(cmd.OutOrStdout(), "tx %X committed at height %d: OK\n", res.Hash, res.Height)
+	}
+	if err != nil {
+		where := "by the mempool"
+		if res.Height > 0 {
+			where = fmt.Sprintf("at height %d", res.Height)
+		}
+		return fmt.Errorf("tx %X refused %s with code %d: %s", res.Hash, where, res.Code, res.Log)
+	}
+	return nil
+}

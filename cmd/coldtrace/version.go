@@ -1,0 +1,39 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/coldtrace/coldtrace/app"
+)
+
+func newVersionCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the coldtrace, app-protocol, CometBFT and Go versions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v := map[string]any{"coldtrace": app.Version, "app_version": app.AppVersion, "cometbft": cometVersion(), "go": runtime.Version()}
+			if g.output == "json" {
+				return printJSON(cmd, v)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "coldtrace %s (app version %d, CometBFT %s, %s)\n", app.Version, app.AppVersion, cometVersion(), runtime.Version())
+			return nil
+		},
+	}
+}
+
+// cometVersion is the CometBFT module version this binary was built with.
+func cometVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/cometbft/cometbft" {
+				return d.Version
+			}
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,89 @@
+package node
+
+import (
+	"fmt"
+	"path/filepath"
+
+	cfg "github.com/cometbft/cometbft/config"
+	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
+	"github.com/cometbft/cometbft/libs/log"
+	cmtnode "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+
+	"github.com/coldtrace/coldtrace/app"
+	"github.com/coldtrace/coldtrace/state"
+)
+
+// Node is a running CometBFT node with the coldtrace app in-process.
+type Node struct {
+	*cmtnode.Node
+	App  *app.App
+	Home string
+}
+
+// StateDir is where the app's tree lives inside a home.
+func StateDir(home string) string { return filepath.Join(home, "data", "coldtrace") }
+
+// Start opens the home's state and starts the node. On return the node is
+// running; CometBFT's handshake has replayed any block the app missed.
+func Start(home string, logger log.Logger) (*Node, error) {
+	conf, err := LoadCometConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	ac, err := LoadAppConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	logger, err = cmtflags.ParseLogLevel(conf.LogLevel, logger, "info")
+	if err != nil {
+		return nil, fmt.Errorf("log_level in config.toml: %w", err)
+	}
+	tree, err := state.Open(StateDir(home), state.Options{KeepRecent: ac.State.KeepRecent, PruneInterval: ac.State.PruneInterval})
+	if err != nil {
+		return nil, err
+	}
+	a, err := app.New(tree, logger.With("module", "coldtrace"))
+	if err != nil {
+		tree.Close()
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("node key: %w", err)
+	}
+	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
+	n, err := cmtnode.NewNode(conf, pv, nodeKey,
+		proxy.NewLocalClientCreator(a),
+		cmtnode.DefaultGenesisDocProviderFunc(conf),
+		cfg.DefaultDBProvider,
+		cmtnode.DefaultMetricsProvider(conf.Instrumentation),
+		logger,
+	)
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("create node: %w", err)
+	}
+	if err := n.Start(); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("start node: %w", err)
+	}
+	return &Node{Node: n, App: a, Home: home}, nil
+}
+
+// Stop shuts down in order: the node (consensus, p2p, RPC, its stores),
+// then the app's tree and database.
+func (n *Node) Stop() error {
+	var err error
+	if n.Node.IsRunning() {
+		err = n.Node.Stop()
+		n.Node.Wait()
+	}
+	if cerr := n.App.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

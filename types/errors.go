@@ -1,0 +1,128 @@
+package types
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Codespace is the ABCI codespace of every coldtrace refusal.
+const Codespace = "coldtrace"
+
+// Error is a stable, documented refusal: a numeric code that clients may
+// switch on and a short name. Code 0 is reserved for OK.
+type Error struct {
+	Code uint32
+	Name string
+	Desc string
+}
+
+func (e *Error) Error() string { return e.Name }
+
+// Wrapf returns an error that keeps e's code and adds a message a person can act on.
+func (e *Error) Wrapf(format string, args ...any) error {
+	return &codedError{code: e, msg: fmt.Sprintf(format, args...)}
+}
+
+type codedError struct {
+	code *Error
+	msg  string
+}
+
+func (w *codedError) Error() string { return w.code.Name + ": " + w.msg }
+func (w *codedError) Unwrap() error { return w.code }
+
+var registered = map[uint32]*Error{}
+
+func register(code uint32, name, desc string) *Error {
+	if code == 0 {
+		panic("types: error code 0 is reserved for OK")
+	}
+	if prev, ok := registered[code]; ok {
+		panic(fmt.Sprintf("types: error code %d registered twice (%s, %s)", code, prev.Name, name))
+	}
+	e := &Error{Code: code, Name: name, Desc: desc}
+	registered[code] = e
+	return e
+}
+
+// Errors returns every registered error, ordered by code.
+func Errors() []*Error {
+	out := make([]*Error, 0, len(registered))
+	for _, e := range registered {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// CodeOf returns the code of err (0 for nil) and the text to show a person.
+// An error without a registered code is reported as ErrInternal.
+func CodeOf(err error) (uint32, string) {
+	if err == nil {
+		return 0, ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code, err.Error()
+	}
+	return ErrInternal.Code, ErrInternal.Name + ": " + err.Error()
+}
+
+// ErrorByCode returns the registered error with the given code, or nil.
+func ErrorByCode(code uint32) *Error { return registered[code] }
+
+var (
+	// ErrInternal is returned when the node itself failed (storage, encoding); it is a bug, not bad input.
+	ErrInternal = register(1, "internal", "the node failed to process the request; report it with the node's log")
+	// ErrTxTooLarge is returned when a tx exceeds the chain's max_tx_bytes; it is refused before decoding.
+	ErrTxTooLarge = register(2, "tx too large", "the tx exceeds the chain's max_tx_bytes; split its messages over several txs")
+	// ErrTxDecode is returned when the tx or its body is not valid protobuf of the expected shape.
+	ErrTxDecode = register(3, "tx decode", "the bytes are not a coldtrace Tx; build txs with the coldtrace client")
+	// ErrBadSignature is returned when the signature does not verify against the signer's key and the sign bytes.
+	ErrBadSignature = register(4, "bad signature", "the signature does not match the body and the signer key")
+	// ErrWrongChainID is returned when the body names another chain than this one.
+	ErrWrongChainID = register(5, "wrong chain id", "the tx was signed for another chain; sign again with this chain's id")
+	// ErrBadSequence is returned when the body's sequence is not the signer's next sequence (replayed or skipped).
+	ErrBadSequence = register(6, "bad sequence", "query the account's next sequence and sign again")
+	// ErrUnknownSigner is returned when the signer key is not registered to any regulator or enterprise.
+	ErrUnknownSigner = register(7, "unknown signer", "the key is not registered; ask a regulator to add it")
+	// ErrKeyRevoked is returned when the signer key, or a key being added, has been revoked.
+	ErrKeyRevoked = register(8, "key revoked", "the key has been revoked for good; use another key of the owner")
+	// ErrSignerSuspended is returned when the signer's regulator or enterprise is suspended.
+	ErrSignerSuspended = register(9, "signer suspended", "the owner of the key is suspended; its regulator can reinstate it")
+	// ErrNoMessages is returned for a tx whose body carries no message.
+	ErrNoMessages = register(10, "no messages", "a tx must carry at least one message")
+	// ErrTooManyMessages is returned when a tx carries more messages than max_msgs_per_tx.
+	ErrTooManyMessages = register(11, "too many messages", "split the messages over several txs")
+	// ErrUnknownMessage is returned for a message case this node has no handler for.
+	ErrUnknownMessage = register(12, "unknown message", "the message type is not known to this node; upgrade the client or the node")
+	// ErrInvalidField is returned when a message field is missing or malformed (names, reasons, kinds).
+	ErrInvalidField = register(13, "invalid field", "fix the named field and sign again")
+	// ErrInvalidDivision is returned for a division code that is not a GB/T 2260 six-digit code.
+	ErrInvalidDivision = register(14, "invalid division", "use a six-digit GB/T 2260 code such as 330000, 330100 or 330106")
+	// ErrInvalidUSCC is returned for a unified social credit code of the wrong length, alphabet or check character.
+	ErrInvalidUSCC = register(15, "invalid uscc", "use the enterprise's 18-character unified social credit code as printed on its licence")
+	// ErrInvalidKey is returned for a public key that is not 32 bytes of ed25519.
+	ErrInvalidKey = register(16, "invalid key", "keys are 32-byte ed25519 public keys (64 hex characters)")
+	// ErrUnauthorized is returned when the signer's role may not send this message at all.
+	ErrUnauthorized = register(17, "unauthorized", "this message must be signed by another party; see docs/ERRORS.md")
+	// ErrOutOfJurisdiction is returned when a regulator acts outside its division prefix.
+	ErrOutOfJurisdiction = register(18, "out of jurisdiction", "the target lies outside the signing regulator's jurisdiction; ask a regulator above it")
+	// ErrAlreadyExists is returned when registering a regulator, enterprise or key that is already registered.
+	ErrAlreadyExists = register(19, "already exists", "it is already registered; query it instead")
+	// ErrNotFound is returned when a message or query names a record that does not exist.
+	ErrNotFound = register(20, "not found", "check the identifier; nothing is recorded under it")
+	// ErrInvalidState is returned when a transition does not apply to the record's current status (e.g. suspending a suspended enterprise).
+	ErrInvalidState = register(21, "invalid state", "query the record's current status first")
+	// ErrLastKey is returned when revoking the last active key of an owner, which would lock it out.
+	ErrLastKey = register(22, "last key", "add a new key before revoking the last one")
+	// ErrTooManyKeys is returned when an owner would exceed max_keys_per_owner.
+	ErrTooManyKeys = register(23, "too many keys", "revoke an unused key first")
+	// ErrUnknownQuery is returned for a query path this node does not serve.
+	ErrUnknownQuery = register(24, "unknown query", "see docs/ARCHITECTURE.md for the query paths")
+	// ErrBadQuery is returned for a query whose arguments are malformed.
+	ErrBadQuery = register(25, "bad query", "fix the query arguments")
+	// ErrHeightUnavailable is returned when a query asks for a height that is not stored (future or pruned).
+	ErrHeightUnavailable = register(26, "height unavailable", "query a height between the oldest kept version and the latest")
+)

@@ -1,0 +1,157 @@
+package types
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// SignDomain separates coldtrace signatures from every other use of a key.
+const SignDomain = "coldtrace/tx/v1\x00"
+
+// MaxMemoBytes bounds the free-text memo of a body.
+const MaxMemoBytes = 256
+
+// SignBytes is what the signer signs: the domain tag followed by the body
+// bytes exactly as broadcast. The body names the chain id, so a signature
+// never transfers to another chain.
+func SignBytes(bodyBytes []byte) []byte {
+	out := make([]byte, 0, len(SignDomain)+len(bodyBytes))
+	return append(append(out, SignDomain...), bodyBytes...)
+}
+
+// TxHash is the hash CometBFT indexes a tx under (sha256 of the raw bytes).
+func TxHash(raw []byte) []byte {
+	h := sha256.Sum256(raw)
+	return h[:]
+}
+
+// Limits are the chain parameters a stateless check needs.
+type Limits struct {
+	ChainID      string
+	MaxTxBytes   int
+	MaxMsgsPerTx int
+}
+
+// DecodedTx is a tx that passed every stateless check.
+type DecodedTx struct {
+	Body *TxBody
+	Msgs []proto.Message // the oneof payload of each message, in order
+}
+
+// DecodeTx runs the stateless checks in the order that is cheapest to refuse:
+// size before decoding, shape, chain id, signature, then each message's
+// fields. verifySig is false only for the mempool's recheck of a tx whose
+// signature was already verified.
+func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
+	if len(raw) > lim.MaxTxBytes {
+		return nil, ErrTxTooLarge.Wrapf("%d bytes, limit %d", len(raw), lim.MaxTxBytes)
+	}
+	var tx Tx
+	if err := unmarshalStrict(raw, &tx); err != nil {
+		return nil, ErrTxDecode.Wrapf("tx: %v", err)
+	}
+	var body TxBody
+	if err := unmarshalStrict(tx.BodyBytes, &body); err != nil {
+		return nil, ErrTxDecode.Wrapf("body: %v", err)
+	}
+	if len(body.Signer) != ed25519.PublicKeySize {
+		return nil, ErrInvalidKey.Wrapf("signer has %d bytes, want %d", len(body.Signer), ed25519.PublicKeySize)
+	}
+	if body.ChainId != lim.ChainID {
+		return nil, ErrWrongChainID.Wrapf("tx names chain %q, this is %q", body.ChainId, lim.ChainID)
+	}
+	if verifySig {
+		if len(tx.Signature) != ed25519.SignatureSize || !ed25519.Verify(body.Signer, SignBytes(tx.BodyBytes), tx.Signature) {
+			return nil, ErrBadSignature.Wrapf("signer %X", body.Signer)
+		}
+	}
+	if len(body.Messages) == 0 {
+		return nil, ErrNoMessages.Wrapf("empty body")
+	}
+	if len(body.Messages) > lim.MaxMsgsPerTx {
+		return nil, ErrTooManyMessages.Wrapf("%d messages, limit %d", len(body.Messages), lim.MaxMsgsPerTx)
+	}
+	if len(body.Memo) > MaxMemoBytes {
+		return nil, ErrInvalidField.Wrapf("memo has %d bytes, limit %d", len(body.Memo), MaxMemoBytes)
+	}
+	d := &DecodedTx{Body: &body, Msgs: make([]proto.Message, len(body.Messages))}
+	for i, m := range body.Messages {
+		inner, err := m.Inner()
+		if err != nil {
+			return nil, err
+		}
+		if err := validateMsg(inner); err != nil {
+			return nil, wrapIndex(err, i)
+		}
+		d.Msgs[i] = inner
+	}
+	return d, nil
+}
+
+// Inner returns the message carried by the oneof.
+func (m *Msg) Inner() (proto.Message, error) {
+	r := m.ProtoReflect()
+	fd := r.WhichOneof(r.Descriptor().Oneofs().ByName("sum"))
+	if fd == nil {
+		return nil, ErrUnknownMessage.Wrapf("message carries no known case")
+	}
+	return r.Get(fd).Message().Interface(), nil
+}
+
+// WrapMsg puts a message into the Msg oneof; it panics for a type that is not a case.
+func WrapMsg(inner proto.Message) *Msg {
+	m := &Msg{}
+	r := m.ProtoReflect()
+	fields := r.Descriptor().Oneofs().ByName("sum").Fields()
+	for i := 0; i < fields.Len(); i++ {
+		if fields.Get(i).Message().FullName() == inner.ProtoReflect().Descriptor().FullName() {
+			r.Set(fields.Get(i), protoreflect.ValueOfMessage(inner.ProtoReflect()))
+			return m
+		}
+	}
+	panic("types: " + string(inner.ProtoReflect().Descriptor().FullName()) + " is not a Msg case")
+}
+
+// MsgName is the short name of a message, used in events and metrics: "register_enterprise".
+func MsgName(inner proto.Message) string {
+	r := (&Msg{}).ProtoReflect()
+	fields := r.Descriptor().Oneofs().ByName("sum").Fields()
+	for i := 0; i < fields.Len(); i++ {
+		if fields.Get(i).Message().FullName() == inner.ProtoReflect().Descriptor().FullName() {
+			return string(fields.Get(i).Name())
+		}
+	}
+	return string(inner.ProtoReflect().Descriptor().Name())
+}
+
+// unmarshalStrict refuses unknown fields: a node that silently ignored a
+// field a newer client relies on would apply a different transition.
+func unmarshalStrict(b []byte, m proto.Message) error {
+	if err := proto.Unmarshal(b, m); err != nil {
+		return err
+	}
+	return checkUnknown(m.ProtoReflect())
+}
+
+func checkUnknown(r protoreflect.Message) error {
+	if len(r.GetUnknown()) > 0 {
+		return ErrTxDecode.Wrapf("%s has unknown fields", r.Descriptor().FullName())
+	}
+	var err error
+	r.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len() && err == nil; i++ {
+				err = checkUnknown(l.Get(i).Message())
+			}
+		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
+			err = checkUnknown(v.Message())
+		}
+		return err == nil
+	})
+	return err
+}
