@@ -35,6 +35,13 @@ type testChain struct {
 func newTestChain(t testing.TB) *testChain {
 	t.Helper()
 	c := &testChain{t: t, app: NewInMemory(), seq: map[string]uint64{}}
+	initChain(t, c.app)
+	return c
+}
+
+// initChain applies the test genesis: root regulator 330000 with key "root".
+func initChain(t testing.TB, a *App) {
+	t.Helper()
 	g := &types.GenesisState{
 		Params:        types.DefaultParams(),
 		RootRegulator: &types.RootRegulator{Division: "330000", Name: "Zhejiang Market Supervision", Keys: [][]byte{pub(testKey("root"))}},
@@ -43,10 +50,9 @@ func newTestChain(t testing.TB) *testChain {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, InitialHeight: 1, AppStateBytes: appState}); err != nil {
+	if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, InitialHeight: 1, AppStateBytes: appState}); err != nil {
 		t.Fatalf("InitChain: %v", err)
 	}
-	return c
 }
 
 // signTx builds a tx from key with an explicit sequence.

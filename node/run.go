@@ -3,6 +3,9 @@ package node
 import (
 	"fmt"
 	"path/filepath"
+	"sync"
+
+	dbm "github.com/cometbft/cometbft-db"
 
 	cfg "github.com/cometbft/cometbft/config"
 	cmtflags "github.com/cometbft/cometbft/libs/cli/flags"
@@ -21,6 +24,36 @@ type Node struct {
 	*cmtnode.Node
 	App  *app.App
 	Home string
+	dbs  *dbTracker
+}
+
+// dbTracker remembers every database CometBFT opens: its node closes the
+// block, state and evidence stores on stop but not the tx indexer's, which
+// would keep its lock and stop a restart in the same process.
+type dbTracker struct {
+	mu  sync.Mutex
+	dbs []dbm.DB
+}
+
+func (t *dbTracker) provider(ctx *cfg.DBContext) (dbm.DB, error) {
+	db, err := cfg.DefaultDBProvider(ctx)
+	if err == nil {
+		t.mu.Lock()
+		t.dbs = append(t.dbs, db)
+		t.mu.Unlock()
+	}
+	return db, err
+}
+
+// closeAll closes every database; those the node closed already answer with
+// an error that is expected and dropped.
+func (t *dbTracker) closeAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, db := range t.dbs {
+		_ = db.Close()
+	}
+	t.dbs = nil
 }
 
 // StateDir is where the app's tree lives inside a home.
@@ -55,11 +88,12 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		a.Close()
 		return nil, fmt.Errorf("node key: %w", err)
 	}
+	dbs := &dbTracker{}
 	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 	n, err := cmtnode.NewNode(conf, pv, nodeKey,
 		proxy.NewLocalClientCreator(a),
 		cmtnode.DefaultGenesisDocProviderFunc(conf),
-		cfg.DefaultDBProvider,
+		dbs.provider,
 		cmtnode.DefaultMetricsProvider(conf.Instrumentation),
 		logger,
 	)
@@ -68,10 +102,11 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		return nil, fmt.Errorf("create node: %w", err)
 	}
 	if err := n.Start(); err != nil {
+		dbs.closeAll()
 		a.Close()
 		return nil, fmt.Errorf("start node: %w", err)
 	}
-	return &Node{Node: n, App: a, Home: home}, nil
+	return &Node{Node: n, App: a, Home: home, dbs: dbs}, nil
 }
 
 // Stop shuts down in order: the node (consensus, p2p, RPC, its stores),
@@ -82,6 +117,7 @@ func (n *Node) Stop() error {
 		err = n.Node.Stop()
 		n.Node.Wait()
 	}
+	n.dbs.closeAll()
 	if cerr := n.App.Close(); err == nil {
 		err = cerr
 	}
