@@ -31,7 +31,9 @@ func (c *Context) Emit(typ string, attrs ...abci.EventAttribute) {
 }
 
 // Indexed is an attribute CometBFT's indexer will index.
-func Indexed(k, v string) abci.EventAttribute { return abci.EventAttribute{Key: k, Value: v, Index: true} }
+func Indexed(k, v string) abci.EventAttribute {
+	return abci.EventAttribute{Key: k, Value: v, Index: true}
+}
 
 // Attr is an attribute that is recorded but not indexed.
 func Attr(k, v string) abci.EventAttribute { return abci.EventAttribute{Key: k, Value: v} }

@@ -353,4 +353,3 @@ func queryRecord[M proto.Message](t *testing.T, c *testChain, path string) M {
 	}
 	return m
 }
-
