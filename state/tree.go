@@ -67,6 +67,7 @@ func newTree(db dbm.DB, opts Options) (*Tree, error) {
 		opts.CacheSize = def.CacheSize
 	}
 	if opts.KeepRecent < 0 {
+		_ = db.Close()
 		return nil, errors.New("state: keep-recent must be 0 (keep all) or positive")
 	}
 	t := iavl.NewMutableTree(iavldb.NewWrapper(db), opts.CacheSize, false, iavl.NewNopLogger(), iavl.AsyncPruningOption(true))

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -77,18 +79,50 @@ func (g *globals) checkOutput() error {
 	return nil
 }
 
-// printRecord prints a protobuf record as indented JSON (text) or one line (json).
+// printRecord prints a protobuf record as indented JSON (text) or one line
+// (json), with field names as in the .proto files and keys in hex, as the
+// CLI accepts them.
 func (g *globals) printRecord(cmd *cobra.Command, m proto.Message) error {
-	opts := protojson.MarshalOptions{EmitUnpopulated: false, UseProtoNames: true}
-	if g.output == "text" {
-		opts.Multiline, opts.Indent = true, "  "
+	b, err := protojson.MarshalOptions{EmitUnpopulated: true, UseProtoNames: true}.Marshal(m)
+	if err != nil {
+		return err
 	}
-	b, err := opts.Marshal(m)
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	v = hexKeys(v, "")
+	if g.output == "text" {
+		b, err = json.MarshalIndent(v, "", "  ")
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), string(b))
 	return nil
+}
+
+// hexKeys rewrites the base64 of fields named key or keys as hex.
+func hexKeys(v any, field string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = hexKeys(e, k)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = hexKeys(e, field)
+		}
+	case string:
+		if field == "key" || field == "keys" {
+			if b, err := base64.StdEncoding.DecodeString(x); err == nil {
+				return hex.EncodeToString(b)
+			}
+		}
+	}
+	return v
 }
 
 // printJSON prints any value as JSON.
