@@ -125,4 +125,24 @@ var (
 	ErrBadQuery = register(25, "bad query", "fix the query arguments")
 	// ErrHeightUnavailable is returned when a query asks for a height that is not stored (future or pruned).
 	ErrHeightUnavailable = register(26, "height unavailable", "query a height between the oldest kept version and the latest")
+	// ErrInvalidCode is returned when a traceability code is not a valid GS1 Digital Link URI, GS1 element string or coldtrace native code (check digits included).
+	ErrInvalidCode = register(27, "invalid code", "use the code printed on the label: https://host/01/{GTIN}/10/{batch}/21/{serial}, (01)…(10)…(21)…, /00/{SSCC} or a native CT- code")
+	// ErrCodeExists is returned when a code being commissioned, split or aggregated into is already on the chain.
+	ErrCodeExists = register(28, "code exists", "a code is commissioned once; query it, or use another serial")
+	// ErrInsufficientQuantity is returned when the signer holds less of a code than it tries to dispatch, sell, split or aggregate.
+	ErrInsufficientQuantity = register(29, "insufficient quantity", "query the code's holdings; only what the signer holds can move")
+	// ErrBatchConflict is returned when a commission names an existing batch with other product facts, or a code whose batch differs.
+	ErrBatchConflict = register(30, "batch conflict", "omit the facts to add codes to an existing batch, or use the batch printed on the code")
+	// ErrNotBuyer is returned when a consignment is received by an enterprise other than the buyer its dispatch named.
+	ErrNotBuyer = register(31, "not buyer", "only the named buyer receives a consignment; the sender can dispatch again to another buyer after a correction")
+	// ErrConsignmentClosed is returned when the consignment was already received.
+	ErrConsignmentClosed = register(32, "consignment closed", "query the consignment; it is received once")
+	// ErrInvalidQuantity is returned when a quantity is zero, exceeds what was dispatched, or children do not add up.
+	ErrInvalidQuantity = register(33, "invalid quantity", "quantities are positive integers in the code's unit (grams or pieces); received ≤ dispatched")
+	// ErrCounterparty is returned when the buyer, carrier or business customer named is not a registered, active enterprise (or is the signer itself).
+	ErrCounterparty = register(34, "counterparty", "name a registered, active enterprise by its USCC")
+	// ErrLogisticUnit is returned when the operation does not apply to a logistic unit (SSCC), or a unit is not held by the signer or not empty as required.
+	ErrLogisticUnit = register(35, "logistic unit", "disaggregate the unit first, or act on the unit itself")
+	// ErrNotMovable is returned when the goods are held, recalled, destroyed or expired and cannot move.
+	ErrNotMovable = register(36, "not movable", "query the code's status; a regulator releases held goods")
 )

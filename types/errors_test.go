@@ -91,6 +91,16 @@ func TestErrorCodesAreStable(t *testing.T) {
 		{types.ErrUnknownQuery, 24, "unknown query"},
 		{types.ErrBadQuery, 25, "bad query"},
 		{types.ErrHeightUnavailable, 26, "height unavailable"},
+		{types.ErrInvalidCode, 27, "invalid code"},
+		{types.ErrCodeExists, 28, "code exists"},
+		{types.ErrInsufficientQuantity, 29, "insufficient quantity"},
+		{types.ErrBatchConflict, 30, "batch conflict"},
+		{types.ErrNotBuyer, 31, "not buyer"},
+		{types.ErrConsignmentClosed, 32, "consignment closed"},
+		{types.ErrInvalidQuantity, 33, "invalid quantity"},
+		{types.ErrCounterparty, 34, "counterparty"},
+		{types.ErrLogisticUnit, 35, "logistic unit"},
+		{types.ErrNotMovable, 36, "not movable"},
 	}
 	if len(cases) != len(types.Errors()) {
 		t.Fatalf("%d pinned codes, %d registered: pin the new code here and document it in docs/ERRORS.md", len(cases), len(types.Errors()))
