@@ -19,10 +19,12 @@ type Signer struct {
 // Context is what a handler knows besides state: the block it runs in and
 // who signed. Time is the block header's time, never the local clock.
 type Context struct {
-	Height int64
-	Time   time.Time
-	Signer Signer
-	events []abci.Event
+	Height   int64
+	Time     time.Time
+	TxHash   []byte
+	MsgIndex uint32
+	Signer   Signer
+	events   []abci.Event
 }
 
 // Emit records an event; attributes named in indexed are indexed by CometBFT.

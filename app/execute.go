@@ -47,7 +47,7 @@ func (a *App) executeTx(blk *Context, kv state.KV, raw []byte, m mode) txResult 
 	if err := st.SetAccount(acct); err != nil {
 		return txResult{err: err}
 	}
-	ctx := &Context{Height: blk.Height, Time: blk.Time}
+	ctx := &Context{Height: blk.Height, Time: blk.Time, TxHash: types.TxHash(raw)}
 	err = a.runMsgs(ctx, seqBranch, acct, dtx)
 	if err != nil && m != modeDeliver {
 		return txResult{err: err} // the mempool keeps nothing of a refused tx
@@ -72,6 +72,7 @@ func (a *App) runMsgs(ctx *Context, kv state.KV, acct *types.Account, dtx *types
 	}
 	ctx.Signer = signer
 	for i, msg := range dtx.Msgs {
+		ctx.MsgIndex = uint32(i)
 		if err := a.router.handle(ctx, st, msg); err != nil {
 			if len(dtx.Msgs) > 1 {
 				code, _ := types.CodeOf(err)

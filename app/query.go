@@ -61,27 +61,29 @@ func (a *App) query(req *abci.RequestQuery) (*abci.ResponseQuery, error) {
 	st := state.New(snap)
 	switch {
 	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "regulator":
-		return prove(snap, height, state.RegulatorKey(parts[2]), req.Prove, "regulator "+parts[2])
+		return recordAt(snap, height, state.RegulatorKey(parts[2]), req.Prove, "regulator "+parts[2])
 	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "enterprise":
-		return prove(snap, height, state.EnterpriseKey(parts[2]), req.Prove, "enterprise "+parts[2])
+		return recordAt(snap, height, state.EnterpriseKey(parts[2]), req.Prove, "enterprise "+parts[2])
 	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "account":
 		pub, err := hex.DecodeString(parts[2])
 		if err != nil || len(pub) != 32 {
 			return nil, types.ErrBadQuery.Wrapf("account key %q is not 64 hex characters", parts[2])
 		}
-		return prove(snap, height, state.AccountKey(pub), req.Prove, "account "+parts[2])
+		return recordAt(snap, height, state.AccountKey(pub), req.Prove, "account "+parts[2])
 	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "enterprises":
 		return queryEnterprises(st, height, parts[2], u.Query())
 	case len(parts) == 4 && parts[0] == "registry" && parts[1] == "keys":
 		return queryKeys(st, height, parts[2], parts[3])
+	case len(parts) >= 2 && parts[0] == "trace":
+		return a.queryTrace(snap, height, parts, u.Query(), req.Prove)
 	case len(parts) == 1 && parts[0] == "params":
-		return prove(snap, height, state.ParamsKey(), req.Prove, "params")
+		return recordAt(snap, height, state.ParamsKey(), req.Prove, "params")
 	}
 	return nil, types.ErrUnknownQuery.Wrapf("no query path %q", req.Path)
 }
 
 // prove answers a single-record query, with its proof when asked.
-func prove(snap *state.Snapshot, height int64, key []byte, withProof bool, what string) (*abci.ResponseQuery, error) {
+func recordAt(snap *state.Snapshot, height int64, key []byte, withProof bool, what string) (*abci.ResponseQuery, error) {
 	res := &abci.ResponseQuery{Key: key, Height: height}
 	var value []byte
 	if withProof {

@@ -33,8 +33,10 @@ func add[S any, M proto.Message](r *router, view func(*state.State) S, h func(*C
 
 func newRouter() (*router, error) {
 	r := &router{handlers: map[protoreflect.FullName]handlerFunc{}}
-	if err := registerRegistry(r); err != nil {
-		return nil, err
+	for _, family := range []func(*router) error{registerRegistry, registerTrace} {
+		if err := family(r); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }

@@ -1,6 +1,10 @@
 package state
 
-import "github.com/coldtrace/coldtrace/types"
+import (
+	"encoding/binary"
+
+	"github.com/coldtrace/coldtrace/types"
+)
 
 // Key layout. Every key starts with one prefix byte registered below; the
 // rest of the key is fixed-width or ends the key, so no two prefixes or
@@ -12,6 +16,18 @@ import "github.com/coldtrace/coldtrace/types"
 //	0x04 | ed25519 key(32)                account           → types.Account
 //	0x05 | division(6) | uscc(18)         enterprise index  → empty (enterprises by division)
 //	0x07                                  chain id          → raw UTF-8 bytes
+//	0x10 | batch id                       batch             → types.Batch (id = commissioner USCC "/" batch)
+//	0x11 | code                           code              → types.CodeRecord (code in canonical form)
+//	0x12 | event hash(32)                 event             → types.Event
+//	0x13 | code | 0x00 | index(8, BE)     history           → event hash(32)
+//	0x14 | consignment id(32)             consignment       → types.Consignment
+//	0x15 | holder uscc(18) | code         holdings index    → empty (codes an enterprise holds)
+//	0x16 | batch id | 0x00 | code         batch index       → empty (codes of a batch)
+//	0x17 | buyer uscc(18) | id(32)        inbound index     → empty (open consignments to a buyer)
+//	0x18 | issuer uscc(18)                native counter    → uint64 BE (last native code number issued)
+//
+// Canonical codes and batch ids never contain 0x00 (codes are percent-encoded,
+// batch names refuse control characters), so 0x00 ends them unambiguously.
 //	0x06 | owner kind(1) | owner id | key(32)  key index   → empty (keys by owner; ids are fixed-width per kind)
 const (
 	prefixParams          byte = 0x01
@@ -21,6 +37,15 @@ const (
 	prefixEnterpriseByDiv byte = 0x05
 	prefixKeyByOwner      byte = 0x06
 	prefixChainID         byte = 0x07
+	prefixBatch           byte = 0x10
+	prefixCode            byte = 0x11
+	prefixEvent           byte = 0x12
+	prefixHistory         byte = 0x13
+	prefixConsignment     byte = 0x14
+	prefixHolding         byte = 0x15
+	prefixBatchCode       byte = 0x16
+	prefixInbound         byte = 0x17
+	prefixNativeCounter   byte = 0x18
 )
 
 // Prefixes lists every registered prefix with its name; a test checks that
@@ -36,6 +61,15 @@ var Prefixes = []struct {
 	{prefixEnterpriseByDiv, "enterprise by division"},
 	{prefixKeyByOwner, "key by owner"},
 	{prefixChainID, "chain id"},
+	{prefixBatch, "batch"},
+	{prefixCode, "code"},
+	{prefixEvent, "event"},
+	{prefixHistory, "history"},
+	{prefixConsignment, "consignment"},
+	{prefixHolding, "holdings index"},
+	{prefixBatchCode, "batch index"},
+	{prefixInbound, "inbound index"},
+	{prefixNativeCounter, "native counter"},
 }
 
 func key(prefix byte, parts ...[]byte) []byte {
@@ -85,6 +119,49 @@ func KeyByOwnerKey(kind types.OwnerKind, ownerID string, pub []byte) []byte {
 func KeyByOwnerPrefix(kind types.OwnerKind, ownerID string) []byte {
 	return key(prefixKeyByOwner, []byte{byte(kind)}, []byte(ownerID))
 }
+
+// BatchKey is the key of a batch's facts.
+func BatchKey(id string) []byte { return key(prefixBatch, []byte(id)) }
+
+// CodeKey is the key of a code record.
+func CodeKey(code string) []byte { return key(prefixCode, []byte(code)) }
+
+// EventKey is the key of an event, by its hash.
+func EventKey(hash []byte) []byte { return key(prefixEvent, hash) }
+
+// HistoryKey is the key of the i-th event (from 0) of a code's history.
+func HistoryKey(code string, i uint64) []byte {
+	return binary.BigEndian.AppendUint64(HistoryPrefix(code), i)
+}
+
+// HistoryPrefix is the start of a code's history entries.
+func HistoryPrefix(code string) []byte { return key(prefixHistory, []byte(code), []byte{0}) }
+
+// ConsignmentKey is the key of a consignment.
+func ConsignmentKey(id []byte) []byte { return key(prefixConsignment, id) }
+
+// HoldingKey indexes a code under an enterprise that holds some of it.
+func HoldingKey(holder, code string) []byte { return key(prefixHolding, []byte(holder), []byte(code)) }
+
+// HoldingPrefix is the start of an enterprise's holdings index.
+func HoldingPrefix(holder string) []byte { return key(prefixHolding, []byte(holder)) }
+
+// BatchCodeKey indexes a code under its batch.
+func BatchCodeKey(batchID, code string) []byte {
+	return key(prefixBatchCode, []byte(batchID), []byte{0}, []byte(code))
+}
+
+// BatchCodePrefix is the start of a batch's codes.
+func BatchCodePrefix(batchID string) []byte { return key(prefixBatchCode, []byte(batchID), []byte{0}) }
+
+// InboundKey indexes an open consignment under its buyer.
+func InboundKey(buyer string, id []byte) []byte { return key(prefixInbound, []byte(buyer), id) }
+
+// InboundPrefix is the start of a buyer's open consignments.
+func InboundPrefix(buyer string) []byte { return key(prefixInbound, []byte(buyer)) }
+
+// NativeCounterKey holds the last native code number issued to an enterprise.
+func NativeCounterKey(issuer string) []byte { return key(prefixNativeCounter, []byte(issuer)) }
 
 // PrefixEnd returns the smallest key greater than every key with prefix p.
 func PrefixEnd(p []byte) []byte {

@@ -1,7 +1,9 @@
 package state
 
 import (
+	"crypto/ed25519"
 	"fmt"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -26,13 +28,15 @@ func (s *State) put(key []byte, m proto.Message) error {
 	return s.Set(key, b)
 }
 
+func unmarshal(b []byte, m proto.Message) error { return proto.Unmarshal(b, m) }
+
 // load reads key into m; it reports false when the key is absent.
 func (s *State) load(key []byte, m proto.Message) (bool, error) {
 	b, err := s.Get(key)
 	if err != nil || b == nil {
 		return false, err
 	}
-	if err := proto.Unmarshal(b, m); err != nil {
+	if err := unmarshal(b, m); err != nil {
 		return false, fmt.Errorf("state: decode %s at %X: %w", m.ProtoReflect().Descriptor().Name(), key, err)
 	}
 	return true, nil
@@ -108,6 +112,10 @@ func (s *State) Enterprises(divPrefix, after string, limit int) ([]*types.Enterp
 		if len(after) != 6+1+18 || after[6] != '/' {
 			return nil, "", types.ErrBadQuery.Wrapf("after %q is not a division/uscc page position", after)
 		}
+		if !strings.HasPrefix(after[:6], divPrefix) {
+			// Iterating from a position below the prefix would list other divisions.
+			return nil, "", types.ErrBadQuery.Wrapf("after %q is not under division prefix %q", after, divPrefix)
+		}
 		start = append(EnterpriseByDivisionKey(after[:6], after[7:]), 0)
 	}
 	var usccs []string
@@ -147,7 +155,10 @@ func (s *State) Keys(kind types.OwnerKind, ownerID string) ([]*types.Account, er
 	prefix := KeyByOwnerPrefix(kind, ownerID)
 	var pubs [][]byte
 	err := s.Iterate(prefix, PrefixEnd(prefix), func(k, _ []byte) bool {
-		pubs = append(pubs, append([]byte(nil), k[len(prefix):]...))
+		// An id of the wrong width is a prefix of other owners' entries; skip them.
+		if len(k) == len(prefix)+ed25519.PublicKeySize {
+			pubs = append(pubs, append([]byte(nil), k[len(prefix):]...))
+		}
 		return true
 	})
 	if err != nil {

@@ -164,6 +164,15 @@ type Msg struct {
 	//	*Msg_RevokeKey
 	//	*Msg_SuspendEnterprise
 	//	*Msg_ReinstateEnterprise
+	//	*Msg_Commission
+	//	*Msg_Dispatch
+	//	*Msg_Receive
+	//	*Msg_Sell
+	//	*Msg_Split
+	//	*Msg_Aggregate
+	//	*Msg_Disaggregate
+	//	*Msg_SensorReport
+	//	*Msg_Correct
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -260,6 +269,87 @@ func (x *Msg) GetReinstateEnterprise() *MsgReinstateEnterprise {
 	return nil
 }
 
+func (x *Msg) GetCommission() *MsgCommission {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Commission); ok {
+			return x.Commission
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDispatch() *MsgDispatch {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Dispatch); ok {
+			return x.Dispatch
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetReceive() *MsgReceive {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Receive); ok {
+			return x.Receive
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetSell() *MsgSell {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Sell); ok {
+			return x.Sell
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetSplit() *MsgSplit {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Split); ok {
+			return x.Split
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetAggregate() *MsgAggregate {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Aggregate); ok {
+			return x.Aggregate
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDisaggregate() *MsgDisaggregate {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Disaggregate); ok {
+			return x.Disaggregate
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetSensorReport() *MsgSensorReport {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_SensorReport); ok {
+			return x.SensorReport
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetCorrect() *MsgCorrect {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Correct); ok {
+			return x.Correct
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -288,6 +378,42 @@ type Msg_ReinstateEnterprise struct {
 	ReinstateEnterprise *MsgReinstateEnterprise `protobuf:"bytes,6,opt,name=reinstate_enterprise,json=reinstateEnterprise,proto3,oneof"`
 }
 
+type Msg_Commission struct {
+	Commission *MsgCommission `protobuf:"bytes,10,opt,name=commission,proto3,oneof"`
+}
+
+type Msg_Dispatch struct {
+	Dispatch *MsgDispatch `protobuf:"bytes,11,opt,name=dispatch,proto3,oneof"`
+}
+
+type Msg_Receive struct {
+	Receive *MsgReceive `protobuf:"bytes,12,opt,name=receive,proto3,oneof"`
+}
+
+type Msg_Sell struct {
+	Sell *MsgSell `protobuf:"bytes,13,opt,name=sell,proto3,oneof"`
+}
+
+type Msg_Split struct {
+	Split *MsgSplit `protobuf:"bytes,14,opt,name=split,proto3,oneof"`
+}
+
+type Msg_Aggregate struct {
+	Aggregate *MsgAggregate `protobuf:"bytes,15,opt,name=aggregate,proto3,oneof"`
+}
+
+type Msg_Disaggregate struct {
+	Disaggregate *MsgDisaggregate `protobuf:"bytes,16,opt,name=disaggregate,proto3,oneof"`
+}
+
+type Msg_SensorReport struct {
+	SensorReport *MsgSensorReport `protobuf:"bytes,17,opt,name=sensor_report,json=sensorReport,proto3,oneof"`
+}
+
+type Msg_Correct struct {
+	Correct *MsgCorrect `protobuf:"bytes,18,opt,name=correct,proto3,oneof"`
+}
+
 func (*Msg_RegisterRegulator) isMsg_Sum() {}
 
 func (*Msg_RegisterEnterprise) isMsg_Sum() {}
@@ -300,11 +426,29 @@ func (*Msg_SuspendEnterprise) isMsg_Sum() {}
 
 func (*Msg_ReinstateEnterprise) isMsg_Sum() {}
 
+func (*Msg_Commission) isMsg_Sum() {}
+
+func (*Msg_Dispatch) isMsg_Sum() {}
+
+func (*Msg_Receive) isMsg_Sum() {}
+
+func (*Msg_Sell) isMsg_Sum() {}
+
+func (*Msg_Split) isMsg_Sum() {}
+
+func (*Msg_Aggregate) isMsg_Sum() {}
+
+func (*Msg_Disaggregate) isMsg_Sum() {}
+
+func (*Msg_SensorReport) isMsg_Sum() {}
+
+func (*Msg_Correct) isMsg_Sum() {}
+
 var File_coldtrace_v1_tx_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x15coldtrace/v1/tx.proto\x12\fcoldtrace.v1\x1a\x1bcoldtrace/v1/registry.proto\"A\n" +
+	"\x15coldtrace/v1/tx.proto\x12\fcoldtrace.v1\x1a\x1bcoldtrace/v1/registry.proto\x1a\x18coldtrace/v1/trace.proto\"A\n" +
 	"\x02Tx\x12\x1d\n" +
 	"\n" +
 	"body_bytes\x18\x01 \x01(\fR\tbodyBytes\x12\x1c\n" +
@@ -314,7 +458,7 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x06signer\x18\x02 \x01(\fR\x06signer\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12-\n" +
 	"\bmessages\x18\x04 \x03(\v2\x11.coldtrace.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xda\x03\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xe2\a\n" +
 	"\x03Msg\x12S\n" +
 	"\x12register_regulator\x18\x01 \x01(\v2\".coldtrace.v1.MsgRegisterRegulatorH\x00R\x11registerRegulator\x12V\n" +
 	"\x13register_enterprise\x18\x02 \x01(\v2#.coldtrace.v1.MsgRegisterEnterpriseH\x00R\x12registerEnterprise\x122\n" +
@@ -322,7 +466,19 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\n" +
 	"revoke_key\x18\x04 \x01(\v2\x1a.coldtrace.v1.MsgRevokeKeyH\x00R\trevokeKey\x12S\n" +
 	"\x12suspend_enterprise\x18\x05 \x01(\v2\".coldtrace.v1.MsgSuspendEnterpriseH\x00R\x11suspendEnterprise\x12Y\n" +
-	"\x14reinstate_enterprise\x18\x06 \x01(\v2$.coldtrace.v1.MsgReinstateEnterpriseH\x00R\x13reinstateEnterpriseB\x05\n" +
+	"\x14reinstate_enterprise\x18\x06 \x01(\v2$.coldtrace.v1.MsgReinstateEnterpriseH\x00R\x13reinstateEnterprise\x12=\n" +
+	"\n" +
+	"commission\x18\n" +
+	" \x01(\v2\x1b.coldtrace.v1.MsgCommissionH\x00R\n" +
+	"commission\x127\n" +
+	"\bdispatch\x18\v \x01(\v2\x19.coldtrace.v1.MsgDispatchH\x00R\bdispatch\x124\n" +
+	"\areceive\x18\f \x01(\v2\x18.coldtrace.v1.MsgReceiveH\x00R\areceive\x12+\n" +
+	"\x04sell\x18\r \x01(\v2\x15.coldtrace.v1.MsgSellH\x00R\x04sell\x12.\n" +
+	"\x05split\x18\x0e \x01(\v2\x16.coldtrace.v1.MsgSplitH\x00R\x05split\x12:\n" +
+	"\taggregate\x18\x0f \x01(\v2\x1a.coldtrace.v1.MsgAggregateH\x00R\taggregate\x12C\n" +
+	"\fdisaggregate\x18\x10 \x01(\v2\x1d.coldtrace.v1.MsgDisaggregateH\x00R\fdisaggregate\x12D\n" +
+	"\rsensor_report\x18\x11 \x01(\v2\x1d.coldtrace.v1.MsgSensorReportH\x00R\fsensorReport\x124\n" +
+	"\acorrect\x18\x12 \x01(\v2\x18.coldtrace.v1.MsgCorrectH\x00R\acorrectB\x05\n" +
 	"\x03sumB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
@@ -348,20 +504,38 @@ var file_coldtrace_v1_tx_proto_goTypes = []any{
 	(*MsgRevokeKey)(nil),           // 6: coldtrace.v1.MsgRevokeKey
 	(*MsgSuspendEnterprise)(nil),   // 7: coldtrace.v1.MsgSuspendEnterprise
 	(*MsgReinstateEnterprise)(nil), // 8: coldtrace.v1.MsgReinstateEnterprise
+	(*MsgCommission)(nil),          // 9: coldtrace.v1.MsgCommission
+	(*MsgDispatch)(nil),            // 10: coldtrace.v1.MsgDispatch
+	(*MsgReceive)(nil),             // 11: coldtrace.v1.MsgReceive
+	(*MsgSell)(nil),                // 12: coldtrace.v1.MsgSell
+	(*MsgSplit)(nil),               // 13: coldtrace.v1.MsgSplit
+	(*MsgAggregate)(nil),           // 14: coldtrace.v1.MsgAggregate
+	(*MsgDisaggregate)(nil),        // 15: coldtrace.v1.MsgDisaggregate
+	(*MsgSensorReport)(nil),        // 16: coldtrace.v1.MsgSensorReport
+	(*MsgCorrect)(nil),             // 17: coldtrace.v1.MsgCorrect
 }
 var file_coldtrace_v1_tx_proto_depIdxs = []int32{
-	2, // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
-	3, // 1: coldtrace.v1.Msg.register_regulator:type_name -> coldtrace.v1.MsgRegisterRegulator
-	4, // 2: coldtrace.v1.Msg.register_enterprise:type_name -> coldtrace.v1.MsgRegisterEnterprise
-	5, // 3: coldtrace.v1.Msg.add_key:type_name -> coldtrace.v1.MsgAddKey
-	6, // 4: coldtrace.v1.Msg.revoke_key:type_name -> coldtrace.v1.MsgRevokeKey
-	7, // 5: coldtrace.v1.Msg.suspend_enterprise:type_name -> coldtrace.v1.MsgSuspendEnterprise
-	8, // 6: coldtrace.v1.Msg.reinstate_enterprise:type_name -> coldtrace.v1.MsgReinstateEnterprise
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	2,  // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
+	3,  // 1: coldtrace.v1.Msg.register_regulator:type_name -> coldtrace.v1.MsgRegisterRegulator
+	4,  // 2: coldtrace.v1.Msg.register_enterprise:type_name -> coldtrace.v1.MsgRegisterEnterprise
+	5,  // 3: coldtrace.v1.Msg.add_key:type_name -> coldtrace.v1.MsgAddKey
+	6,  // 4: coldtrace.v1.Msg.revoke_key:type_name -> coldtrace.v1.MsgRevokeKey
+	7,  // 5: coldtrace.v1.Msg.suspend_enterprise:type_name -> coldtrace.v1.MsgSuspendEnterprise
+	8,  // 6: coldtrace.v1.Msg.reinstate_enterprise:type_name -> coldtrace.v1.MsgReinstateEnterprise
+	9,  // 7: coldtrace.v1.Msg.commission:type_name -> coldtrace.v1.MsgCommission
+	10, // 8: coldtrace.v1.Msg.dispatch:type_name -> coldtrace.v1.MsgDispatch
+	11, // 9: coldtrace.v1.Msg.receive:type_name -> coldtrace.v1.MsgReceive
+	12, // 10: coldtrace.v1.Msg.sell:type_name -> coldtrace.v1.MsgSell
+	13, // 11: coldtrace.v1.Msg.split:type_name -> coldtrace.v1.MsgSplit
+	14, // 12: coldtrace.v1.Msg.aggregate:type_name -> coldtrace.v1.MsgAggregate
+	15, // 13: coldtrace.v1.Msg.disaggregate:type_name -> coldtrace.v1.MsgDisaggregate
+	16, // 14: coldtrace.v1.Msg.sensor_report:type_name -> coldtrace.v1.MsgSensorReport
+	17, // 15: coldtrace.v1.Msg.correct:type_name -> coldtrace.v1.MsgCorrect
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_tx_proto_init() }
@@ -370,6 +544,7 @@ func file_coldtrace_v1_tx_proto_init() {
 		return
 	}
 	file_coldtrace_v1_registry_proto_init()
+	file_coldtrace_v1_trace_proto_init()
 	file_coldtrace_v1_tx_proto_msgTypes[2].OneofWrappers = []any{
 		(*Msg_RegisterRegulator)(nil),
 		(*Msg_RegisterEnterprise)(nil),
@@ -377,6 +552,15 @@ func file_coldtrace_v1_tx_proto_init() {
 		(*Msg_RevokeKey)(nil),
 		(*Msg_SuspendEnterprise)(nil),
 		(*Msg_ReinstateEnterprise)(nil),
+		(*Msg_Commission)(nil),
+		(*Msg_Dispatch)(nil),
+		(*Msg_Receive)(nil),
+		(*Msg_Sell)(nil),
+		(*Msg_Split)(nil),
+		(*Msg_Aggregate)(nil),
+		(*Msg_Disaggregate)(nil),
+		(*Msg_SensorReport)(nil),
+		(*Msg_Correct)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

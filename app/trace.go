@@ -1,0 +1,523 @@
+package app
+
+import (
+	"encoding/hex"
+	"sort"
+	"strconv"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/coldtrace/coldtrace/state"
+	"github.com/coldtrace/coldtrace/types"
+)
+
+func traceView(s *state.State) traceStore { return s }
+
+func registerTrace(r *router) error {
+	for _, err := range []error{
+		add(r, traceView, commission),
+		add(r, traceView, dispatch),
+		add(r, traceView, receive),
+		add(r, traceView, sell),
+		add(r, traceView, split),
+		add(r, traceView, aggregate),
+		add(r, traceView, disaggregate),
+		add(r, traceView, sensorReport),
+		add(r, traceView, correct),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// commission (赋码, CBV commissioning): an importer or wholesale market
+// records codes of one batch. The facts are stored once per batch; native
+// codes are issued by the chain under the enterprise's USCC.
+func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
+	ent, err := signingEnterprise(ctx, "commission codes")
+	if err != nil {
+		return err
+	}
+	if ent.Kind != types.EnterpriseKind_ENTERPRISE_KIND_IMPORTER && ent.Kind != types.EnterpriseKind_ENTERPRISE_KIND_WHOLESALE_MARKET {
+		return types.ErrUnauthorized.Wrapf("only importers and wholesale markets commission codes; %s is a %s", ent.Uscc, types.KindName(ent.Kind))
+	}
+	c := newChanges(ctx, st)
+	batchID := ent.Uscc + "/" + m.Batch
+	b, err := st.Batch(batchID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case b == nil && m.Facts == nil:
+		return types.ErrInvalidField.Wrapf("facts are required for the new batch %q", m.Batch)
+	case b == nil:
+		b = &types.Batch{Id: batchID, Batch: m.Batch, Commissioner: ent.Uscc, Facts: m.Facts, Height: ctx.Height, TimeMs: ctx.Time.UnixMilli()}
+	case m.Facts != nil && !proto.Equal(m.Facts, b.Facts):
+		return types.ErrBatchConflict.Wrapf("batch %q was commissioned at height %d with other facts; omit facts to add codes to it", m.Batch, b.Height)
+	}
+	c.batches[batchID] = b
+	var issued []string
+	for i, nc := range m.Codes {
+		code := nc.Code
+		if code == "" {
+			n, err := st.NextNativeNumber(ent.Uscc)
+			if err != nil {
+				return err
+			}
+			code = types.NativeCode(ent.Uscc, n).String()
+			issued = append(issued, code)
+		} else {
+			parsed, _ := types.ParseCode(code) // checked by ValidateBasic
+			if parsed.Batch != "" && parsed.Batch != m.Batch {
+				return types.ErrBatchConflict.Wrapf("codes[%d] %s carries batch %q, the message commissions batch %q", i, parsed, parsed.Batch, m.Batch)
+			}
+			if g := b.Facts.Gtin; g != "" && parsed.Kind == types.CodeGTIN && parsed.GTIN != g {
+				return types.ErrBatchConflict.Wrapf("codes[%d] %s has GTIN %s, the batch's facts name %s", i, parsed, parsed.GTIN, g)
+			}
+			code = parsed.String()
+		}
+		if err := c.create(&types.CodeRecord{Code: code, BatchId: batchID, Unit: nc.Unit, Commissioned: nc.Quantity}); err != nil {
+			return err
+		}
+		c.give(c.recs[code], ent.Uscc, nc.Quantity)
+		if err := st.IndexBatchCode(batchID, code); err != nil {
+			return err
+		}
+	}
+	b.Codes += uint64(len(m.Codes))
+	h, err := c.commit("commissioning", m, func(e *types.Event) { e.Issued = issued })
+	if err != nil {
+		return err
+	}
+	ctx.Emit("commission", Indexed("batch", batchID), Attr("codes", strconv.Itoa(len(m.Codes))), Attr("event", hex.EncodeToString(h)))
+	for _, code := range issued {
+		ctx.Emit("issued_code", Attr("code", code))
+	}
+	return nil
+}
+
+// dispatch (出库, CBV shipping): the holder sends quantities to a named,
+// active buyer; they leave its holdings into a consignment only that buyer
+// can receive.
+func dispatch(ctx *Context, st traceStore, m *types.MsgDispatch) error {
+	ent, err := signingEnterprise(ctx, "dispatch goods")
+	if err != nil {
+		return err
+	}
+	if _, err := counterparty(st, ent.Uscc, m.Buyer, "buyer"); err != nil {
+		return err
+	}
+	if m.Carrier != "" {
+		if _, err := counterparty(st, ent.Uscc, m.Carrier, "carrier"); err != nil {
+			return err
+		}
+	}
+	c := newChanges(ctx, st)
+	con := &types.Consignment{
+		Id: consignmentID(ctx), Sender: ent.Uscc, Buyer: m.Buyer, Carrier: m.Carrier,
+		DispatchedHeight: ctx.Height, DispatchedTimeMs: ctx.Time.UnixMilli(),
+	}
+	for _, it := range m.Items {
+		r, err := c.code(it.Code)
+		if err != nil {
+			return err
+		}
+		if err := c.movable(r); err != nil {
+			return err
+		}
+		if err := c.take(r, ent.Uscc, it.Quantity); err != nil {
+			return err
+		}
+		r.InTransit += it.Quantity
+		con.Items = append(con.Items, &types.CodeQuantity{Code: r.Code, Quantity: it.Quantity})
+	}
+	sort.Slice(con.Items, func(i, j int) bool { return con.Items[i].Code < con.Items[j].Code })
+	if err := st.SetConsignment(con); err != nil {
+		return err
+	}
+	if _, err := c.commit("shipping", m, func(e *types.Event) { e.Consignment = con.Id }); err != nil {
+		return err
+	}
+	ctx.Emit("dispatch", Indexed("consignment", hex.EncodeToString(con.Id)), Indexed("buyer", m.Buyer), Attr("sender", ent.Uscc))
+	return nil
+}
+
+// receive (入库, CBV receiving): only the named buyer, only an open
+// consignment. A shortfall stays on the code as a recorded discrepancy.
+func receive(ctx *Context, st traceStore, m *types.MsgReceive) error {
+	ent, err := signingEnterprise(ctx, "receive goods")
+	if err != nil {
+		return err
+	}
+	con, err := st.Consignment(m.Consignment)
+	if err != nil {
+		return err
+	}
+	if con == nil {
+		return types.ErrNotFound.Wrapf("consignment %X does not exist", m.Consignment)
+	}
+	if con.Buyer != ent.Uscc {
+		return types.ErrNotBuyer.Wrapf("consignment %X is addressed to %s, not %s", m.Consignment, con.Buyer, ent.Uscc)
+	}
+	if con.Received {
+		return types.ErrConsignmentClosed.Wrapf("consignment %X was received at height %d", m.Consignment, con.ReceivedHeight)
+	}
+	got := map[string]uint64{}
+	for i, it := range m.Received {
+		canon, _ := types.ValidateCodeString("received", it.Code)
+		got[canon] = it.Quantity
+		if !consignmentCarries(con, canon) {
+			return types.ErrInvalidQuantity.Wrapf("received[%d]: consignment %X does not carry %s", i, m.Consignment, canon)
+		}
+	}
+	c := newChanges(ctx, st)
+	for _, it := range con.Items {
+		q := got[it.Code]
+		if q > it.Quantity {
+			return types.ErrInvalidQuantity.Wrapf("received %d of %s, only %d were dispatched", q, it.Code, it.Quantity)
+		}
+		r, err := c.code(it.Code)
+		if err != nil {
+			return err
+		}
+		r.InTransit -= it.Quantity
+		r.Discrepancy += it.Quantity - q
+		if q > 0 {
+			c.give(r, ent.Uscc, q)
+		}
+		con.ReceivedItems = append(con.ReceivedItems, &types.CodeQuantity{Code: it.Code, Quantity: q})
+	}
+	con.Received, con.ReceivedHeight, con.ReceivedTimeMs = true, ctx.Height, ctx.Time.UnixMilli()
+	if err := st.SetConsignment(con); err != nil {
+		return err
+	}
+	if _, err := c.commit("receiving", m, func(e *types.Event) { e.Consignment = con.Id }); err != nil {
+		return err
+	}
+	ctx.Emit("receive", Indexed("consignment", hex.EncodeToString(con.Id)), Attr("buyer", ent.Uscc))
+	return nil
+}
+
+func consignmentCarries(con *types.Consignment, code string) bool {
+	for _, it := range con.Items {
+		if it.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// sell (CBV retail_selling, or consumed in a restaurant): the holder's
+// quantity leaves the chain's custody. A business buyer is recorded; a
+// consumer never is.
+func sell(ctx *Context, st traceStore, m *types.MsgSell) error {
+	ent, err := signingEnterprise(ctx, "sell goods")
+	if err != nil {
+		return err
+	}
+	if m.BusinessBuyer != "" {
+		if _, err := counterparty(st, ent.Uscc, m.BusinessBuyer, "business buyer"); err != nil {
+			return err
+		}
+	}
+	c := newChanges(ctx, st)
+	for _, it := range m.Items {
+		r, err := c.code(it.Code)
+		if err != nil {
+			return err
+		}
+		if r.LogisticUnit {
+			return types.ErrLogisticUnit.Wrapf("%s is a logistic unit; disaggregate it and sell its contents", r.Code)
+		}
+		if err := c.movable(r); err != nil {
+			return err
+		}
+		if err := c.take(r, ent.Uscc, it.Quantity); err != nil {
+			return err
+		}
+		if m.Kind == types.SaleKind_SALE_KIND_CONSUMED {
+			r.Consumed += it.Quantity
+		} else {
+			r.Sold += it.Quantity
+		}
+	}
+	if _, err := c.commit("retail_selling", m, nil); err != nil {
+		return err
+	}
+	ctx.Emit("sell", Attr("seller", ent.Uscc), Attr("items", strconv.Itoa(len(m.Items))))
+	return nil
+}
+
+// split (分装, CBV repackaging): the holder turns part of a code into new
+// child codes of the same batch; the parent's quantity leaves as split_out.
+func split(ctx *Context, st traceStore, m *types.MsgSplit) error {
+	ent, err := signingEnterprise(ctx, "split goods")
+	if err != nil {
+		return err
+	}
+	c := newChanges(ctx, st)
+	parent, err := c.code(m.Parent)
+	if err != nil {
+		return err
+	}
+	if parent.LogisticUnit {
+		return types.ErrLogisticUnit.Wrapf("%s is a logistic unit; disaggregate it instead", parent.Code)
+	}
+	if err := c.movable(parent); err != nil {
+		return err
+	}
+	var total uint64
+	for i, ch := range m.Children {
+		if ch.Unit != types.QuantityUnit_QUANTITY_UNIT_UNSPECIFIED && ch.Unit != parent.Unit {
+			return types.ErrInvalidQuantity.Wrapf("children[%d] is in %s, the parent in %s", i, ch.Unit, parent.Unit)
+		}
+		total += ch.Quantity
+	}
+	if err := c.take(parent, ent.Uscc, total); err != nil {
+		return err
+	}
+	parent.SplitOut += total
+	b, err := c.batch(parent.BatchId)
+	if err != nil {
+		return err
+	}
+	var issued []string
+	for _, ch := range m.Children {
+		code := ch.Code
+		if code == "" {
+			n, err := st.NextNativeNumber(ent.Uscc)
+			if err != nil {
+				return err
+			}
+			code = types.NativeCode(ent.Uscc, n).String()
+			issued = append(issued, code)
+		} else {
+			code, _ = types.ValidateCodeString("children", code)
+		}
+		if err := c.create(&types.CodeRecord{Code: code, BatchId: parent.BatchId, Unit: parent.Unit, Commissioned: ch.Quantity, Parent: parent.Code}); err != nil {
+			return err
+		}
+		c.give(c.recs[code], ent.Uscc, ch.Quantity)
+		if err := st.IndexBatchCode(parent.BatchId, code); err != nil {
+			return err
+		}
+	}
+	b.Codes += uint64(len(m.Children))
+	if _, err := c.commit("repackaging", m, func(e *types.Event) { e.Issued = issued }); err != nil {
+		return err
+	}
+	ctx.Emit("split", Indexed("parent", parent.Code), Attr("children", strconv.Itoa(len(m.Children))))
+	for _, code := range issued {
+		ctx.Emit("issued_code", Attr("code", code))
+	}
+	return nil
+}
+
+// aggregate (CBV packing): the holder puts quantities of codes into a
+// logistic unit it holds (created on first use). From then on the unit moves
+// with one write; its contents ride along.
+func aggregate(ctx *Context, st traceStore, m *types.MsgAggregate) error {
+	ent, err := signingEnterprise(ctx, "aggregate goods")
+	if err != nil {
+		return err
+	}
+	c := newChanges(ctx, st)
+	unitCode, _ := types.ValidateCodeString("unit", m.Unit)
+	unit, err := st.Code(unitCode)
+	if err != nil {
+		return err
+	}
+	if unit == nil {
+		unit = &types.CodeRecord{Code: unitCode, Unit: types.QuantityUnit_QUANTITY_UNIT_PIECES, Commissioned: 1, LogisticUnit: true}
+		if err := c.create(unit); err != nil {
+			return err
+		}
+		c.give(unit, ent.Uscc, 1)
+	} else {
+		c.recs[unitCode] = unit
+		if !unit.LogisticUnit {
+			return types.ErrLogisticUnit.Wrapf("%s is not a logistic unit", unitCode)
+		}
+		if unit.HeldBy(ent.Uscc) != 1 {
+			return types.ErrLogisticUnit.Wrapf("unit %s is not held by %s", unitCode, ent.Uscc)
+		}
+		if err := c.movable(unit); err != nil {
+			return err
+		}
+	}
+	for _, it := range m.Items {
+		r, err := c.code(it.Code)
+		if err != nil {
+			return err
+		}
+		if r.LogisticUnit {
+			return types.ErrLogisticUnit.Wrapf("%s is a logistic unit; units do not nest", r.Code)
+		}
+		if err := c.movable(r); err != nil {
+			return err
+		}
+		if err := c.take(r, ent.Uscc, it.Quantity); err != nil {
+			return err
+		}
+		r.InUnits += it.Quantity
+		unit.AddContent(r.Code, it.Quantity)
+	}
+	if _, err := c.commit("packing", m, nil); err != nil {
+		return err
+	}
+	ctx.Emit("aggregate", Indexed("unit", unitCode), Attr("items", strconv.Itoa(len(m.Items))))
+	return nil
+}
+
+// disaggregate (CBV unpacking): the unit's holder takes every content out
+// into its own holdings; the empty unit can be reused.
+func disaggregate(ctx *Context, st traceStore, m *types.MsgDisaggregate) error {
+	ent, err := signingEnterprise(ctx, "disaggregate goods")
+	if err != nil {
+		return err
+	}
+	c := newChanges(ctx, st)
+	unit, err := c.code(m.Unit)
+	if err != nil {
+		return err
+	}
+	if !unit.LogisticUnit || unit.HeldBy(ent.Uscc) != 1 {
+		return types.ErrLogisticUnit.Wrapf("%s is not a logistic unit held by %s", unit.Code, ent.Uscc)
+	}
+	if len(unit.Contents) == 0 {
+		return types.ErrLogisticUnit.Wrapf("unit %s is empty", unit.Code)
+	}
+	for _, it := range unit.Contents {
+		r, err := c.code(it.Code)
+		if err != nil {
+			return err
+		}
+		r.InUnits -= it.Quantity
+		c.give(r, ent.Uscc, it.Quantity)
+	}
+	unit.Contents = nil
+	if _, err := c.commit("unpacking", m, nil); err != nil {
+		return err
+	}
+	ctx.Emit("disaggregate", Indexed("unit", unit.Code))
+	return nil
+}
+
+// sensorReport (CBV sensor_reporting): a holder reports temperatures for
+// codes it holds, or a party to a consignment for the goods it carries. A
+// reading outside the batch's allowed range marks an excursion on the code.
+func sensorReport(ctx *Context, st traceStore, m *types.MsgSensorReport) error {
+	ent, err := signingEnterprise(ctx, "report sensor readings")
+	if err != nil {
+		return err
+	}
+	c := newChanges(ctx, st)
+	var targets []*types.CodeRecord
+	if len(m.Consignment) > 0 {
+		con, err := st.Consignment(m.Consignment)
+		if err != nil {
+			return err
+		}
+		if con == nil {
+			return types.ErrNotFound.Wrapf("consignment %X does not exist", m.Consignment)
+		}
+		if ent.Uscc != con.Sender && ent.Uscc != con.Buyer && ent.Uscc != con.Carrier {
+			return types.ErrUnauthorized.Wrapf("%s is not the sender, buyer or carrier of consignment %X", ent.Uscc, m.Consignment)
+		}
+		for _, it := range con.Items {
+			r, err := c.code(it.Code)
+			if err != nil {
+				return err
+			}
+			targets = append(targets, r)
+		}
+	} else {
+		for _, s := range m.Codes {
+			r, err := c.code(s)
+			if err != nil {
+				return err
+			}
+			if r.HeldBy(ent.Uscc) == 0 {
+				return types.ErrUnauthorized.Wrapf("%s holds none of %s", ent.Uscc, r.Code)
+			}
+			targets = append(targets, r)
+		}
+	}
+	// A unit's reading applies to what it contains.
+	for _, r := range append([]*types.CodeRecord(nil), targets...) {
+		for _, it := range r.Contents {
+			inner, err := c.code(it.Code)
+			if err != nil {
+				return err
+			}
+			targets = append(targets, inner)
+		}
+	}
+	excursion := false
+	counted := map[string]bool{}
+	for _, r := range targets {
+		if r.LogisticUnit || counted[r.Code] {
+			continue
+		}
+		counted[r.Code] = true
+		b, err := c.batch(r.BatchId)
+		if err != nil {
+			return err
+		}
+		f := b.Facts
+		if (f.TempMinCenti != 0 || f.TempMaxCenti != 0) && (m.MinCenti < f.TempMinCenti || m.MaxCenti > f.TempMaxCenti) {
+			r.Excursions++
+			excursion = true
+		}
+	}
+	if _, err := c.commit("sensor_reporting", m, func(e *types.Event) { e.Excursion = excursion; e.Consignment = m.Consignment }); err != nil {
+		return err
+	}
+	ctx.Emit("sensor_report", Attr("reporter", ent.Uscc), Attr("excursion", strconv.FormatBool(excursion)))
+	return nil
+}
+
+// correct (EPCIS errorDeclaration): the enterprise that recorded an event,
+// or a regulator of its jurisdiction, declares it erroneous. Nothing is
+// edited: the declaration joins the history of every code the event touched.
+func correct(ctx *Context, st traceStore, m *types.MsgCorrect) error {
+	orig, _, err := st.Event(m.Event)
+	if err != nil {
+		return err
+	}
+	if orig == nil {
+		return types.ErrNotFound.Wrapf("event %X does not exist", m.Event)
+	}
+	if ctx.actor() != orig.Actor {
+		if ctx.Signer.Regulator == nil {
+			return types.ErrUnauthorized.Wrapf("event %X was recorded by %s; only it or its regulator may correct it", m.Event, orig.Actor)
+		}
+		actor, err := st.Enterprise(orig.Actor)
+		if err != nil {
+			return err
+		}
+		if actor == nil || !types.Division(ctx.Signer.Regulator.Division).Contains(types.Division(actor.Division)) {
+			return types.ErrOutOfJurisdiction.Wrapf("event %X was recorded by %s, outside regulator %s", m.Event, orig.Actor, ctx.Signer.Regulator.Division)
+		}
+	}
+	for i, h := range m.CorrectiveEvents {
+		if e, _, err := st.Event(h); err != nil {
+			return err
+		} else if e == nil {
+			return types.ErrNotFound.Wrapf("corrective_events[%d] %X does not exist", i, h)
+		}
+	}
+	c := newChanges(ctx, st)
+	for _, code := range orig.Codes {
+		if _, err := c.code(code); err != nil {
+			return err
+		}
+	}
+	if _, err := c.commit("error_declaration", m, nil); err != nil {
+		return err
+	}
+	ctx.Emit("correct", Indexed("event", hex.EncodeToString(m.Event)), Attr("reason", m.Reason.String()))
+	return nil
+}
