@@ -71,7 +71,9 @@ func (c *testChain) ok(tx []byte) *abci.ExecTxResult {
 	return r
 }
 
-func cq(code string, q uint64) *types.CodeQuantity { return &types.CodeQuantity{Code: code, Quantity: q} }
+func cq(code string, q uint64) *types.CodeQuantity {
+	return &types.CodeQuantity{Code: code, Quantity: q}
+}
 
 func mustHex(t *testing.T, s string) []byte {
 	b, err := hex.DecodeString(s)

@@ -28,6 +28,7 @@ import (
 //
 // Canonical codes and batch ids never contain 0x00 (codes are percent-encoded,
 // batch names refuse control characters), so 0x00 ends them unambiguously.
+//
 //	0x06 | owner kind(1) | owner id | key(32)  key index   → empty (keys by owner; ids are fixed-width per kind)
 const (
 	prefixParams          byte = 0x01
