@@ -15,6 +15,7 @@ import (
 //	0x03 | uscc(18)                       enterprise        → types.Enterprise
 //	0x04 | ed25519 key(32)                account           → types.Account
 //	0x05 | division(6) | uscc(18)         enterprise index  → empty (enterprises by division)
+//	0x06 | owner kind(1) | owner id | key(32)  key index → empty (keys by owner; ids are fixed-width per kind)
 //	0x07                                  chain id          → raw UTF-8 bytes
 //	0x10 | batch id                       batch             → types.Batch (id = commissioner USCC "/" batch)
 //	0x11 | code                           code              → types.CodeRecord (code in canonical form)
@@ -28,8 +29,6 @@ import (
 //
 // Canonical codes and batch ids never contain 0x00 (codes are percent-encoded,
 // batch names refuse control characters), so 0x00 ends them unambiguously.
-//
-//	0x06 | owner kind(1) | owner id | key(32)  key index   → empty (keys by owner; ids are fixed-width per kind)
 const (
 	prefixParams          byte = 0x01
 	prefixRegulator       byte = 0x02
