@@ -211,6 +211,8 @@ func ParseCode(s string) (Code, error) {
 			hint = "write an SSCC as /00/{SSCC} or (00){SSCC}"
 		}
 		return Code{}, ErrInvalidCode.Wrapf("code %q is only digits; %s", clip(s), hint)
+	case s[0] >= '0' && s[0] <= '9':
+		return Code{}, ErrInvalidCode.Wrapf("code %q: write the AIs in parentheses, (01){GTIN}(10){batch}(21){serial}, or as a Digital Link path /01/{GTIN}/10/{batch}/21/{serial}", clip(s))
 	case hasPrefixFold(s, "ct-"):
 		return Code{}, ErrInvalidCode.Wrapf("code %q: a native code starts with upper-case \"CT-\"", clip(s))
 	}
@@ -322,7 +324,7 @@ func parseDigitalLinkPath(s, p string, prefixAllowed bool) (Code, error) {
 			return Code{}, ErrInvalidCode.Wrapf("code %q: an SSCC (/00/) takes no key qualifiers, found /%s/", clip(s), quals[len(quals)-1].ai)
 		}
 		c := Code{Kind: CodeSSCC, SSCC: val}
-		return c, c.Validate()
+		return validCode(c)
 	}
 
 	// A GTIN: check the qualifiers' order (22, 10, 21), left to right.
@@ -361,7 +363,7 @@ func parseDigitalLinkPath(s, p string, prefixAllowed bool) (Code, error) {
 			c.Serial = v
 		}
 	}
-	return c, c.Validate()
+	return validCode(c)
 }
 
 func isCodeAI(s string) bool {
@@ -455,7 +457,7 @@ func parseElementString(s string) (Code, error) {
 			}
 		}
 		c := Code{Kind: CodeSSCC, SSCC: sscc}
-		return c, c.Validate()
+		return validCode(c)
 	}
 	gtin, ok := vals[aiGTIN]
 	if !ok {
@@ -468,7 +470,7 @@ func parseElementString(s string) (Code, error) {
 		return Code{}, ErrInvalidCode.Wrapf("element string %q: AI (01) takes the 14-digit GTIN, got %d digits; write (01)%s", clip(s), len(gtin), strings.Repeat("0", gtinLen-len(gtin))+gtin)
 	}
 	c := Code{Kind: CodeGTIN, GTIN: gtin, CPV: vals[aiCPV], Batch: vals[aiBatch], Serial: vals[aiSerial]}
-	return c, c.Validate()
+	return validCode(c)
 }
 
 // parseNative reads "CT-{USCC}-{number}-{check}".
@@ -743,4 +745,12 @@ func escapeValue(v string) string {
 		b.WriteByte(upperHex[c&15])
 	}
 	return b.String()
+}
+
+// validCode returns c if it is valid, else the zero Code and the error.
+func validCode(c Code) (Code, error) {
+	if err := c.Validate(); err != nil {
+		return Code{}, err
+	}
+	return c, nil
 }

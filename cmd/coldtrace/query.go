@@ -68,7 +68,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			func() proto.Message { return &types.KeysPage{} }),
 		list,
 	)
-	cmd.AddCommand(reg)
+	cmd.AddCommand(reg, newQueryTraceCmd(g))
 	return cmd
 }
 

@@ -104,7 +104,13 @@ func (g *globals) printRecord(cmd *cobra.Command, m proto.Message) error {
 	return nil
 }
 
-// hexKeys rewrites the base64 of fields named key or keys as hex.
+// hexFields are the bytes fields shown in hex, as the CLI accepts them.
+var hexFields = map[string]bool{
+	"key": true, "keys": true, "signer": true, "tx_hash": true, "head": true, "event": true, "id": true,
+	"consignment": true, "document_hash": true, "raw_data_hash": true, "corrective_events": true,
+}
+
+// hexKeys rewrites the base64 of hexFields as hex.
 func hexKeys(v any, field string) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -116,7 +122,7 @@ func hexKeys(v any, field string) any {
 			x[i] = hexKeys(e, field)
 		}
 	case string:
-		if field == "key" || field == "keys" {
+		if hexFields[field] {
 			if b, err := base64.StdEncoding.DecodeString(x); err == nil {
 				return hex.EncodeToString(b)
 			}

@@ -22,7 +22,7 @@ func newTxCmd(g *globals) *cobra.Command {
 the result, and exits non-zero with the error code and message if the chain refuses it
 (codes: docs/ERRORS.md).`,
 	}
-	cmd.AddCommand(newTxRegistryCmd(g))
+	cmd.AddCommand(newTxRegistryCmd(g), newTxTraceCmd(g))
 	return cmd
 }
 
@@ -162,12 +162,17 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 	if g.output == "json" {
 		if perr := printJSON(cmd, map[string]any{
 			"hash": strings.ToUpper(hex.EncodeToString(res.Hash)), "height": res.Height,
-			"code": res.Code, "error": name, "log": res.Log,
+			"code": res.Code, "error": name, "log": res.Log, "events": eventMap(res),
 		}); perr != nil {
 			return perr
 		}
 	} else if res.Code == 0 && err == nil {
 		fmt.Fprintf(cmd.OutOrStdout(), "tx %X committed at height %d: OK\n", res.Hash, res.Height)
+		for _, e := range res.Events {
+			for _, a := range e.Attributes {
+				fmt.Fprintf(cmd.OutOrStdout(), "  %s %s: %s\n", e.Type, a.Key, a.Value)
+			}
+		}
 	}
 	if err != nil {
 		where := "by the mempool"
@@ -177,4 +182,17 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 		return fmt.Errorf("tx %X refused %s with code %d: %s", res.Hash, where, res.Code, res.Log)
 	}
 	return nil
+}
+
+// eventMap lists the tx's events as {type: [{key: value}]} for JSON output.
+func eventMap(res *client.TxResult) map[string][]map[string]string {
+	out := map[string][]map[string]string{}
+	for _, e := range res.Events {
+		attrs := map[string]string{}
+		for _, a := range e.Attributes {
+			attrs[a.Key] = a.Value
+		}
+		out[e.Type] = append(out[e.Type], attrs)
+	}
+	return out
 }
