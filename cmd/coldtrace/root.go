@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/node"
+	"github.com/coldtrace/coldtrace/types"
 )
 
 // globals are the flags every command shares.
@@ -83,6 +87,10 @@ func (g *globals) checkOutput() error {
 // (json), with field names as in the .proto files and keys in hex, as the
 // CLI accepts them.
 func (g *globals) printRecord(cmd *cobra.Command, m proto.Message) error {
+	if t, ok := m.(*types.Trace); ok && g.output == "text" {
+		printTrace(cmd, t)
+		return nil
+	}
 	b, err := protojson.MarshalOptions{EmitUnpopulated: true, UseProtoNames: true}.Marshal(m)
 	if err != nil {
 		return err
@@ -139,4 +147,31 @@ func printJSON(cmd *cobra.Command, v any) error {
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), string(b))
 	return nil
+}
+
+// printTrace prints a trace as a table, one movement a line.
+func printTrace(cmd *cobra.Command, t *types.Trace) {
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "HEIGHT\tTIME (UTC)\tSTEP\tCODE\tFROM\tTO\tQUANTITY")
+	for _, s := range t.Steps {
+		to := s.To
+		if s.ToName != "" {
+			to = fmt.Sprintf("%s (%s, %s)", s.To, s.ToName, s.ToDivision)
+		}
+		if to == "" {
+			to = "-"
+		}
+		from := s.From
+		if from == "" {
+			from = "-"
+		}
+		unit := "g"
+		if s.Unit == types.QuantityUnit_QUANTITY_UNIT_PIECES {
+			unit = "pcs"
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%d %s\n", s.Height, time.UnixMilli(s.TimeMs).UTC().Format("2006-01-02 15:04"),
+			s.BizStep, s.Code, from, to, s.Quantity, unit)
+	}
+	w.Flush()
+	fmt.Fprintf(cmd.OutOrStdout(), "%d movements, %d enterprises: %s\n", len(t.Steps), len(t.Enterprises), strings.Join(t.Enterprises, " "))
 }
