@@ -180,4 +180,3 @@ func mustHex(t *testing.T, s string) []byte {
 	}
 	return b
 }
-
