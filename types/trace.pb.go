@@ -1939,6 +1939,59 @@ func (x *Trace) GetEnterprises() []string {
 	return nil
 }
 
+// CodeView is a code with its batch's facts, as the CLI and gateway show it.
+type CodeView struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Code          *CodeRecord            `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Batch         *Batch                 `protobuf:"bytes,2,opt,name=batch,proto3" json:"batch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CodeView) Reset() {
+	*x = CodeView{}
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CodeView) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CodeView) ProtoMessage() {}
+
+func (x *CodeView) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CodeView.ProtoReflect.Descriptor instead.
+func (*CodeView) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *CodeView) GetCode() *CodeRecord {
+	if x != nil {
+		return x.Code
+	}
+	return nil
+}
+
+func (x *CodeView) GetBatch() *Batch {
+	if x != nil {
+		return x.Batch
+	}
+	return nil
+}
+
 var File_coldtrace_v1_trace_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_trace_proto_rawDesc = "" +
@@ -2088,7 +2141,10 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x05event\x18\v \x01(\fR\x05event\"X\n" +
 	"\x05Trace\x12-\n" +
 	"\x05steps\x18\x01 \x03(\v2\x17.coldtrace.v1.TraceStepR\x05steps\x12 \n" +
-	"\venterprises\x18\x02 \x03(\tR\venterprises*`\n" +
+	"\venterprises\x18\x02 \x03(\tR\venterprises\"c\n" +
+	"\bCodeView\x12,\n" +
+	"\x04code\x18\x01 \x01(\v2\x18.coldtrace.v1.CodeRecordR\x04code\x12)\n" +
+	"\x05batch\x18\x02 \x01(\v2\x13.coldtrace.v1.BatchR\x05batch*`\n" +
 	"\fQuantityUnit\x12\x1d\n" +
 	"\x19QUANTITY_UNIT_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13QUANTITY_UNIT_GRAMS\x10\x01\x12\x18\n" +
@@ -2127,7 +2183,7 @@ func file_coldtrace_v1_trace_proto_rawDescGZIP() []byte {
 }
 
 var file_coldtrace_v1_trace_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_coldtrace_v1_trace_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_coldtrace_v1_trace_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_coldtrace_v1_trace_proto_goTypes = []any{
 	(QuantityUnit)(0),       // 0: coldtrace.v1.QuantityUnit
 	(TestResult)(0),         // 1: coldtrace.v1.TestResult
@@ -2155,6 +2211,7 @@ var file_coldtrace_v1_trace_proto_goTypes = []any{
 	(*ConsignmentList)(nil), // 23: coldtrace.v1.ConsignmentList
 	(*TraceStep)(nil),       // 24: coldtrace.v1.TraceStep
 	(*Trace)(nil),           // 25: coldtrace.v1.Trace
+	(*CodeView)(nil),        // 26: coldtrace.v1.CodeView
 }
 var file_coldtrace_v1_trace_proto_depIdxs = []int32{
 	1,  // 0: coldtrace.v1.LabTest.result:type_name -> coldtrace.v1.TestResult
@@ -2179,11 +2236,13 @@ var file_coldtrace_v1_trace_proto_depIdxs = []int32{
 	21, // 19: coldtrace.v1.ConsignmentList.consignments:type_name -> coldtrace.v1.Consignment
 	0,  // 20: coldtrace.v1.TraceStep.unit:type_name -> coldtrace.v1.QuantityUnit
 	24, // 21: coldtrace.v1.Trace.steps:type_name -> coldtrace.v1.TraceStep
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	20, // 22: coldtrace.v1.CodeView.code:type_name -> coldtrace.v1.CodeRecord
+	7,  // 23: coldtrace.v1.CodeView.batch:type_name -> coldtrace.v1.Batch
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_trace_proto_init() }
@@ -2197,7 +2256,7 @@ func file_coldtrace_v1_trace_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_coldtrace_v1_trace_proto_rawDesc), len(file_coldtrace_v1_trace_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -366,9 +366,7 @@ func newQueryTraceCmd(g *globals) *cobra.Command {
 	addNodeFlag(forward, g)
 
 	cmd.AddCommand(
-		q("code CODE", "A code's facts-free record: holders, quantities, status, history head", 1,
-			func(a []string) (string, error) { return "/trace/code?code=" + esc(a[0]), nil },
-			func() proto.Message { return &types.CodeRecord{} }),
+		codeCmd(g),
 		history,
 		paged(q("holdings USCC", "Codes an enterprise holds", 1,
 			func(a []string) (string, error) {
@@ -396,4 +394,36 @@ func newQueryTraceCmd(g *globals) *cobra.Command {
 			func() proto.Message { return &types.Trace{} }),
 	)
 	return cmd
+}
+
+// codeCmd shows a code's record together with its batch's product facts.
+func codeCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "code CODE",
+		Short: "A code: product facts, status, holders and quantities, excursions, history head",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.checkOutput(); err != nil {
+				return err
+			}
+			c, err := g.dial()
+			if err != nil {
+				return err
+			}
+			rec := &types.CodeRecord{}
+			if _, err := c.QueryInto(cmd.Context(), "/trace/code?code="+url.QueryEscape(args[0]), rec); err != nil {
+				return err
+			}
+			view := &types.CodeView{Code: rec}
+			if rec.BatchId != "" {
+				view.Batch = &types.Batch{}
+				if _, err := c.QueryInto(cmd.Context(), "/trace/batch?id="+url.QueryEscape(rec.BatchId), view.Batch); err != nil {
+					return err
+				}
+			}
+			return g.printRecord(cmd, view)
+		},
+	}
+	addNodeFlag(c, g)
+	return c
 }
