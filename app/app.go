@@ -144,12 +144,20 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		return nil, fmt.Errorf("app: finalize height %d, expected %d", req.Height, want)
 	}
 	blk := &Context{Height: req.Height, Time: req.Time}
+	var blockEvents []abci.Event
+	if a.limits.ChainID != "" {
+		ev, err := a.runWatches(req.Height, blk)
+		if err != nil {
+			return nil, fmt.Errorf("app: block %d: time-triggered checks: %w", req.Height, err)
+		}
+		blockEvents = ev
+	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, tx := range req.Txs {
 		results[i] = a.executeTx(blk, a.tree, tx, modeDeliver).exec()
 	}
 	a.pendingHash = a.tree.WorkingHash()
-	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: a.pendingHash}, nil
+	return &abci.ResponseFinalizeBlock{TxResults: results, Events: blockEvents, AppHash: a.pendingHash}, nil
 }
 
 // Commit saves the working tree as version = height.

@@ -8,12 +8,13 @@ import (
 	"github.com/coldtrace/coldtrace/types"
 )
 
-// Signer is the resolved sender of a tx: its account and the regulator or
-// enterprise that owns it (exactly one of the two is set).
+// Signer is the resolved sender of a tx: its account and the regulator,
+// enterprise or customs authority that owns it (exactly one is set).
 type Signer struct {
 	Account    *types.Account
 	Regulator  *types.Regulator
 	Enterprise *types.Enterprise
+	Customs    *types.Customs
 }
 
 // Context is what a handler knows besides state: the block it runs in and

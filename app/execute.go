@@ -106,6 +106,12 @@ func resolveSigner(st *state.State, acct *types.Account) (Signer, error) {
 			return s, orInternal(err, "account %X names enterprise %s that has no record", acct.Key, acct.OwnerId)
 		}
 		s.Enterprise, status = e, e.Status
+	case types.OwnerKind_OWNER_KIND_CUSTOMS:
+		c, err := st.Customs()
+		if err != nil || c == nil {
+			return s, orInternal(err, "account %X names customs, which has no record", acct.Key)
+		}
+		s.Customs, status = c, types.Status_STATUS_ACTIVE
 	default:
 		return s, types.ErrInternal.Wrapf("account %X has no owner", acct.Key)
 	}

@@ -68,6 +68,19 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 			return nil, err
 		}
 	}
+	if c := g.Customs; c != nil {
+		if err := st.SetCustoms(&types.Customs{Name: c.Name, ActiveKeys: uint32(len(c.Keys))}); err != nil {
+			return nil, err
+		}
+		for _, k := range c.Keys {
+			if err := st.SetAccount(&types.Account{
+				Key: k, OwnerKind: types.OwnerKind_OWNER_KIND_CUSTOMS, OwnerId: types.CustomsID,
+				AddedHeight: req.InitialHeight, Label: "genesis",
+			}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	a.limits = types.Limits{ChainID: req.ChainId, MaxTxBytes: int(g.Params.MaxTxBytes), MaxMsgsPerTx: int(g.Params.MaxMsgsPerTx)}
 	if err := a.resetCheckState(); err != nil {
 		return nil, err

@@ -17,6 +17,8 @@ type registryStore interface {
 	SetEnterprise(*types.Enterprise) error
 	Account(pub []byte) (*types.Account, error)
 	SetAccount(*types.Account) error
+	Customs() (*types.Customs, error)
+	SetCustoms(*types.Customs) error
 }
 
 func registryView(s *state.State) registryStore { return s }
@@ -208,6 +210,12 @@ func authorizeForOwner(ctx *Context, st registryStore, kind types.OwnerKind, id,
 	if err != nil {
 		return err
 	}
+	if kind == types.OwnerKind_OWNER_KIND_CUSTOMS {
+		if ctx.Signer.Regulator == nil || ctx.Signer.Regulator.Parent != "" {
+			return types.ErrUnauthorized.Wrapf("only customs itself or the root regulator may %s customs", action)
+		}
+		return nil
+	}
 	reg, err := signingRegulator(ctx, action+" another owner")
 	if err != nil {
 		return err
@@ -242,8 +250,17 @@ func ownerDivision(st registryStore, kind types.OwnerKind, id string) (types.Div
 			return "", types.ErrNotFound.Wrapf("enterprise %s is not registered", id)
 		}
 		return types.Division(e.Division), nil
+	case types.OwnerKind_OWNER_KIND_CUSTOMS:
+		c, err := st.Customs()
+		if err != nil {
+			return "", err
+		}
+		if c == nil {
+			return "", types.ErrNotFound.Wrapf("this chain has no customs authority")
+		}
+		return "", nil
 	}
-	return "", types.ErrInvalidField.Wrapf("owner_kind must be regulator or enterprise")
+	return "", types.ErrInvalidField.Wrapf("owner_kind must be regulator, enterprise or customs")
 }
 
 // adjustActiveKeys changes an owner's active key count by delta, refusing
@@ -278,6 +295,15 @@ func adjustActiveKeys(st registryStore, kind types.OwnerKind, id string, delta i
 			return err
 		}
 		return st.SetEnterprise(e)
+	case types.OwnerKind_OWNER_KIND_CUSTOMS:
+		c, cerr := st.Customs()
+		if cerr != nil || c == nil {
+			return orInternal(cerr, "customs vanished")
+		}
+		if c.ActiveKeys, err = apply(c.ActiveKeys); err != nil {
+			return err
+		}
+		return st.SetCustoms(c)
 	}
 	return types.ErrInvalidField.Wrapf("owner_kind must be regulator or enterprise")
 }

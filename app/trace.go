@@ -2,8 +2,10 @@ package app
 
 import (
 	"encoding/hex"
+	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -43,6 +45,10 @@ func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
 	if ent.Kind != types.EnterpriseKind_ENTERPRISE_KIND_IMPORTER && ent.Kind != types.EnterpriseKind_ENTERPRISE_KIND_WHOLESALE_MARKET {
 		return types.ErrUnauthorized.Wrapf("only importers and wholesale markets commission codes; %s is a %s", ent.Uscc, types.KindName(ent.Kind))
 	}
+	params, err := st.Params()
+	if err != nil {
+		return err
+	}
 	c := newChanges(ctx, st)
 	batchID := ent.Uscc + "/" + m.Batch
 	b, err := st.Batch(batchID)
@@ -53,7 +59,13 @@ func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
 	case b == nil && m.Facts == nil:
 		return types.ErrInvalidField.Wrapf("facts are required for the new batch %q", m.Batch)
 	case b == nil:
-		b = &types.Batch{Id: batchID, Batch: m.Batch, Commissioner: ent.Uscc, Facts: m.Facts, Height: ctx.Height, TimeMs: ctx.Time.UnixMilli()}
+		b = &types.Batch{Id: batchID, Batch: m.Batch, Commissioner: ent.Uscc, Facts: m.Facts, Height: ctx.Height, TimeMs: ctx.Time.UnixMilli(),
+			Supervised: !params.Exempt(m.Facts.OriginCountry)}
+		if exp := expiryDate(m.Facts); exp != "" {
+			if err := st.WatchExpiry(exp, batchID); err != nil {
+				return err
+			}
+		}
 	case m.Facts != nil && !proto.Equal(m.Facts, b.Facts):
 		return types.ErrBatchConflict.Wrapf("batch %q was commissioned at height %d with other facts; omit facts to add codes to it", m.Batch, b.Height)
 	}
@@ -73,7 +85,7 @@ func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
 			if parsed.Batch != "" && parsed.Batch != m.Batch {
 				return types.ErrBatchConflict.Wrapf("codes[%d] %s carries batch %q, the message commissions batch %q", i, parsed, parsed.Batch, m.Batch)
 			}
-			if g := b.Facts.Gtin; g != "" && parsed.Kind == types.CodeGTIN && parsed.GTIN != g {
+			if g := b.Facts.Gtin; g != "" && parsed.Kind == types.CodeGTIN && parsed.GTIN != strings.Repeat("0", 14-len(g))+g {
 				return types.ErrBatchConflict.Wrapf("codes[%d] %s has GTIN %s, the batch's facts name %s", i, parsed, parsed.GTIN, g)
 			}
 			code = parsed.String()
@@ -87,6 +99,19 @@ func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
 		}
 	}
 	b.Codes += uint64(len(m.Codes))
+	if err := citeDeclaration(st, params, b, m.Codes); err != nil {
+		return err
+	}
+	for _, code := range sortedKeys(c.recs) {
+		if err := c.placed(c.recs[code], ent.Division, params.CloneWindowSeconds); err != nil {
+			return err
+		}
+	}
+	d, err := c.statsFor(ent.Division)
+	if err != nil {
+		return err
+	}
+	d.CodesCommissioned += uint64(len(m.Codes))
 	h, err := c.commit("commissioning", m, func(e *types.Event) { e.Issued = issued })
 	if err != nil {
 		return err
@@ -106,7 +131,12 @@ func dispatch(ctx *Context, st traceStore, m *types.MsgDispatch) error {
 	if err != nil {
 		return err
 	}
-	if _, err := counterparty(st, ent.Uscc, m.Buyer, "buyer"); err != nil {
+	buyer, err := counterparty(st, ent.Uscc, m.Buyer, "buyer")
+	if err != nil {
+		return err
+	}
+	params, err := st.Params()
+	if err != nil {
 		return err
 	}
 	if m.Carrier != "" {
@@ -127,14 +157,23 @@ func dispatch(ctx *Context, st traceStore, m *types.MsgDispatch) error {
 		if err := c.movable(r); err != nil {
 			return err
 		}
+		if buyer.Kind != types.EnterpriseKind_ENTERPRISE_KIND_SUPERVISION_WAREHOUSE {
+			if err := c.requireReleased(r, "dispatched to "+buyer.Uscc+", which is not a supervision warehouse"); err != nil {
+				return err
+			}
+		}
 		if err := c.take(r, ent.Uscc, it.Quantity); err != nil {
 			return err
 		}
 		r.InTransit += it.Quantity
+		r.OpenConsignments = addID(r.OpenConsignments, con.Id)
 		con.Items = append(con.Items, &types.CodeQuantity{Code: r.Code, Quantity: it.Quantity})
 	}
 	sort.Slice(con.Items, func(i, j int) bool { return con.Items[i].Code < con.Items[j].Code })
 	if err := st.SetConsignment(con); err != nil {
+		return err
+	}
+	if err := st.WatchReceipt(receiptDue(con, params), con.Id, true); err != nil {
 		return err
 	}
 	if _, err := c.commit("shipping", m, func(e *types.Event) { e.Consignment = con.Id }); err != nil {
@@ -164,6 +203,10 @@ func receive(ctx *Context, st traceStore, m *types.MsgReceive) error {
 	if con.Received {
 		return types.ErrConsignmentClosed.Wrapf("consignment %X was received at height %d", m.Consignment, con.ReceivedHeight)
 	}
+	params, err := st.Params()
+	if err != nil {
+		return err
+	}
 	got := map[string]uint64{}
 	for i, it := range m.Received {
 		canon, _ := types.ValidateCodeString("received", it.Code)
@@ -182,15 +225,28 @@ func receive(ctx *Context, st traceStore, m *types.MsgReceive) error {
 		if err != nil {
 			return err
 		}
+		if r.Status != types.CodeStatus_CODE_STATUS_ACTIVE && ent.Kind != types.EnterpriseKind_ENTERPRISE_KIND_SUPERVISION_WAREHOUSE {
+			return types.ErrNotMovable.Wrapf("%s is %s (%s); only a supervision warehouse may receive it", r.Code, codeStatusName(r.Status), r.StatusReason)
+		}
 		r.InTransit -= it.Quantity
 		r.Discrepancy += it.Quantity - q
+		r.OpenConsignments = removeID(r.OpenConsignments, con.Id)
 		if q > 0 {
 			c.give(r, ent.Uscc, q)
+			if err := c.countInflow(r, con.Sender, ent.Division, q); err != nil {
+				return err
+			}
+			if err := c.placed(r, ent.Division, params.CloneWindowSeconds); err != nil {
+				return err
+			}
 		}
 		con.ReceivedItems = append(con.ReceivedItems, &types.CodeQuantity{Code: it.Code, Quantity: q})
 	}
 	con.Received, con.ReceivedHeight, con.ReceivedTimeMs = true, ctx.Height, ctx.Time.UnixMilli()
 	if err := st.SetConsignment(con); err != nil {
+		return err
+	}
+	if err := st.WatchReceipt(receiptDue(con, params), con.Id, false); err != nil {
 		return err
 	}
 	if _, err := c.commit("receiving", m, func(e *types.Event) { e.Consignment = con.Id }); err != nil {
@@ -234,9 +290,17 @@ func sell(ctx *Context, st traceStore, m *types.MsgSell) error {
 		if err := c.movable(r); err != nil {
 			return err
 		}
+		if err := c.requireReleased(r, "sold"); err != nil {
+			return err
+		}
 		if err := c.take(r, ent.Uscc, it.Quantity); err != nil {
 			return err
 		}
+		d, err := c.statsFor(ent.Division)
+		if err != nil {
+			return err
+		}
+		d.QuantitySold += it.Quantity
 		if m.Kind == types.SaleKind_SALE_KIND_CONSUMED {
 			r.Consumed += it.Quantity
 		} else {
@@ -268,6 +332,9 @@ func split(ctx *Context, st traceStore, m *types.MsgSplit) error {
 	if err := c.movable(parent); err != nil {
 		return err
 	}
+	if err := c.requireReleased(parent, "split"); err != nil {
+		return err
+	}
 	var total uint64
 	for i, ch := range m.Children {
 		if ch.Unit != types.QuantityUnit_QUANTITY_UNIT_UNSPECIFIED && ch.Unit != parent.Unit {
@@ -296,7 +363,8 @@ func split(ctx *Context, st traceStore, m *types.MsgSplit) error {
 		} else {
 			code, _ = types.ValidateCodeString("children", code)
 		}
-		if err := c.create(&types.CodeRecord{Code: code, BatchId: parent.BatchId, Unit: parent.Unit, Commissioned: ch.Quantity, Parent: parent.Code}); err != nil {
+		if err := c.create(&types.CodeRecord{Code: code, BatchId: parent.BatchId, Unit: parent.Unit, Commissioned: ch.Quantity, Parent: parent.Code,
+			Released: parent.Released, LastDivision: parent.LastDivision, LastTimeMs: parent.LastTimeMs}); err != nil {
 			return err
 		}
 		c.give(c.recs[code], ent.Uscc, ch.Quantity)
@@ -362,6 +430,7 @@ func aggregate(ctx *Context, st traceStore, m *types.MsgAggregate) error {
 			return err
 		}
 		r.InUnits += it.Quantity
+		r.Units = addString(r.Units, unit.Code)
 		unit.AddContent(r.Code, it.Quantity)
 	}
 	if _, err := c.commit("packing", m, nil); err != nil {
@@ -395,6 +464,7 @@ func disaggregate(ctx *Context, st traceStore, m *types.MsgDisaggregate) error {
 			return err
 		}
 		r.InUnits -= it.Quantity
+		r.Units = removeString(r.Units, unit.Code)
 		c.give(r, ent.Uscc, it.Quantity)
 	}
 	unit.Contents = nil
@@ -455,8 +525,13 @@ func sensorReport(ctx *Context, st traceStore, m *types.MsgSensorReport) error {
 			targets = append(targets, inner)
 		}
 	}
-	excursion := false
+	params, err := st.Params()
+	if err != nil {
+		return err
+	}
+	excursion, held := false, false
 	counted := map[string]bool{}
+	var flagged []string
 	for _, r := range targets {
 		if r.LogisticUnit || counted[r.Code] {
 			continue
@@ -466,16 +541,35 @@ func sensorReport(ctx *Context, st traceStore, m *types.MsgSensorReport) error {
 		if err != nil {
 			return err
 		}
-		f := b.Facts
-		if (f.TempMinCenti != 0 || f.TempMaxCenti != 0) && (m.MinCenti < f.TempMinCenti || m.MaxCenti > f.TempMaxCenti) {
-			r.Excursions++
-			excursion = true
+		lo, hi, tolerance, ok := allowedRange(params, b.Facts)
+		if !ok || (m.MinCenti >= lo && m.MaxCenti <= hi) {
+			continue
+		}
+		r.Excursions++
+		excursion = true
+		flagged = append(flagged, r.Code)
+		if m.EndUnix-m.StartUnix > int64(tolerance) {
+			held = true
+			reason := fmt.Sprintf("temperature %s..%s °C outside %s..%s °C for %d s (tolerance %d s), device %s",
+				centi(m.MinCenti), centi(m.MaxCenti), centi(lo), centi(hi), m.EndUnix-m.StartUnix, tolerance, m.DeviceId)
+			if err := c.hold(r, types.CodeStatus_CODE_STATUS_HELD, "sensor", reason); err != nil {
+				return err
+			}
+		}
+	}
+	if excursion {
+		msg := fmt.Sprintf("%d code(s) outside their temperature range (%s..%s °C reported by %s)", len(flagged), centi(m.MinCenti), centi(m.MaxCenti), m.DeviceId)
+		if held {
+			msg += "; held: the excursion lasted longer than tolerated"
+		}
+		if err := c.alert(types.AlertKind_ALERT_KIND_EXCURSION, ent.Division, msg, flagged, "", m.Consignment); err != nil {
+			return err
 		}
 	}
 	if _, err := c.commit("sensor_reporting", m, func(e *types.Event) { e.Excursion = excursion; e.Consignment = m.Consignment }); err != nil {
 		return err
 	}
-	ctx.Emit("sensor_report", Attr("reporter", ent.Uscc), Attr("excursion", strconv.FormatBool(excursion)))
+	ctx.Emit("sensor_report", Attr("reporter", ent.Uscc), Attr("excursion", strconv.FormatBool(excursion)), Attr("held", strconv.FormatBool(held)))
 	return nil
 }
 
@@ -520,4 +614,73 @@ func correct(ctx *Context, st traceStore, m *types.MsgCorrect) error {
 	}
 	ctx.Emit("correct", Indexed("event", hex.EncodeToString(m.Event)), Attr("reason", m.Reason.String()))
 	return nil
+}
+
+// allowedRange is the temperature range goods must stay in: the category's
+// profile from the chain's parameters, else the batch's own range. ok is
+// false when neither applies.
+func allowedRange(p *types.Params, f *types.ProductFacts) (lo, hi int32, tolerance uint32, ok bool) {
+	if prof := p.Profile(f.Category); prof != nil {
+		return prof.MinCenti, prof.MaxCenti, prof.ToleranceSeconds, true
+	}
+	if f.TempMinCenti != 0 || f.TempMaxCenti != 0 {
+		return f.TempMinCenti, f.TempMaxCenti, defaultToleranceSeconds, true
+	}
+	return 0, 0, 0, false
+}
+
+// defaultToleranceSeconds applies to a batch's own range when no profile covers its category.
+const defaultToleranceSeconds = 1800
+
+// centi formats centi-degrees as degrees without floats: -1850 → "-18.50".
+func centi(v int32) string {
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
+}
+
+// citeDeclaration checks a commission of imported goods against the customs
+// declaration its facts cite, and counts the quantity against it.
+func citeDeclaration(st traceStore, p *types.Params, b *types.Batch, codes []*types.NewCode) error {
+	if !b.Supervised {
+		return nil
+	}
+	number := b.Facts.CustomsDeclaration
+	if number == "" {
+		if p.RequireCustomsDeclaration {
+			return types.ErrDeclarationMismatch.Wrapf("imported goods from %s must cite a customs declaration (facts.customs_declaration)", b.Facts.OriginCountry)
+		}
+		return nil
+	}
+	d, err := st.Declaration(number)
+	if err != nil {
+		return err
+	}
+	if d == nil {
+		if p.RequireCustomsDeclaration {
+			return types.ErrDeclarationMismatch.Wrapf("customs declaration %s is not recorded on the chain", number)
+		}
+		return nil
+	}
+	decl := d.Declaration
+	if decl.OriginCountry != b.Facts.OriginCountry {
+		return types.ErrDeclarationMismatch.Wrapf("declaration %s declares origin %s, the batch says %s", number, decl.OriginCountry, b.Facts.OriginCountry)
+	}
+	if decl.Importer != b.Commissioner {
+		return types.ErrDeclarationMismatch.Wrapf("declaration %s names importer %s, not %s", number, decl.Importer, b.Commissioner)
+	}
+	var sum uint64
+	for i, nc := range codes {
+		if nc.Unit != decl.Unit {
+			return types.ErrDeclarationMismatch.Wrapf("codes[%d] is counted in %s, declaration %s in %s", i, nc.Unit, number, decl.Unit)
+		}
+		sum += nc.Quantity
+	}
+	if d.Commissioned+sum > decl.Quantity {
+		return types.ErrDeclarationMismatch.Wrapf("declaration %s declares %d; %d already commissioned, %d more would exceed it", number, decl.Quantity, d.Commissioned, sum)
+	}
+	d.Commissioned += sum
+	return st.SetDeclaration(d)
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"crypto/sha256"
 	"sort"
+	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -25,21 +26,124 @@ type traceStore interface {
 	Consignment(id []byte) (*types.Consignment, error)
 	SetConsignment(*types.Consignment) error
 	NextNativeNumber(issuer string) (uint64, error)
+
+	// What supervision keeps beside the trace: parameters, declarations,
+	// alerts, counters, the holds index and the time-triggered watches.
+	Params() (*types.Params, error)
+	Declaration(number string) (*types.Declaration, error)
+	SetDeclaration(*types.Declaration) error
+	NextID(name string) (uint64, error)
+	SetAlert(*types.Alert) error
+	DayStats(division, day string) (*types.DayStats, error)
+	SetDayStats(*types.DayStats) error
+	SetHeldIn(division, code string, held bool) error
+	WatchReceipt(dueMs int64, id []byte, on bool) error
+	WatchExpiry(date, batchID string) error
 }
 
 // changes gathers what one trace message does to code records, then writes
 // it in one deterministic pass: the event once, and for each touched code
 // (in code order) its history entry, its record and its holdings index.
 type changes struct {
-	ctx     *Context
-	st      traceStore
-	recs    map[string]*types.CodeRecord
-	batches map[string]*types.Batch
-	held    map[[2]string]bool // (holder, code) pairs whose holding changed
+	ctx         *Context
+	st          traceStore
+	recs        map[string]*types.CodeRecord
+	batches     map[string]*types.Batch
+	held        map[[2]string]bool // (holder, code) pairs whose holding changed
+	enterprises map[string]*types.Enterprise
+	stats       map[string]*types.DayStats // by division, for the block's day
 }
 
 func newChanges(ctx *Context, st traceStore) *changes {
-	return &changes{ctx: ctx, st: st, recs: map[string]*types.CodeRecord{}, batches: map[string]*types.Batch{}, held: map[[2]string]bool{}}
+	return &changes{ctx: ctx, st: st, recs: map[string]*types.CodeRecord{}, batches: map[string]*types.Batch{},
+		held: map[[2]string]bool{}, enterprises: map[string]*types.Enterprise{}, stats: map[string]*types.DayStats{}}
+}
+
+// enterprise reads an enterprise once per message.
+func (c *changes) enterprise(uscc string) (*types.Enterprise, error) {
+	if e, ok := c.enterprises[uscc]; ok {
+		return e, nil
+	}
+	e, err := c.st.Enterprise(uscc)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil {
+		return nil, types.ErrInternal.Wrapf("enterprise %s holds goods but has no record", uscc)
+	}
+	c.enterprises[uscc] = e
+	return e, nil
+}
+
+// statsFor returns the block day's counters of a division, written at commit.
+func (c *changes) statsFor(division string) (*types.DayStats, error) {
+	if d, ok := c.stats[division]; ok {
+		return d, nil
+	}
+	d, err := c.st.DayStats(division, c.ctx.day())
+	if err != nil {
+		return nil, err
+	}
+	c.stats[division] = d
+	return d, nil
+}
+
+// alert raises an alert now; it stays open until a regulator acknowledges it.
+func (c *changes) alert(kind types.AlertKind, division, message string, codes []string, batch string, consignment []byte) error {
+	id, err := c.st.NextID("alert")
+	if err != nil {
+		return err
+	}
+	d, err := c.statsFor(division)
+	if err != nil {
+		return err
+	}
+	d.Alerts++
+	c.ctx.Emit("alert", Indexed("division", division), Attr("id", strconv.FormatUint(id, 10)), Attr("kind", kind.String()))
+	return c.st.SetAlert(&types.Alert{
+		Id: id, Kind: kind, Division: division, Message: message, Codes: codes, Batch: batch, Consignment: consignment,
+		Height: c.ctx.Height, TimeMs: c.ctx.Time.UnixMilli(), Open: true,
+	})
+}
+
+// hold stops a code from moving and indexes it under its holders' divisions.
+// source says who held it: a regulator's division, "test", "sensor" or "recall".
+func (c *changes) hold(r *types.CodeRecord, status types.CodeStatus, source, reason string) error {
+	if r.Status == types.CodeStatus_CODE_STATUS_DESTROYED {
+		return nil
+	}
+	if r.Status == types.CodeStatus_CODE_STATUS_ACTIVE {
+		divs := map[string]bool{}
+		for _, h := range r.Holdings {
+			e, err := c.enterprise(h.Holder)
+			if err != nil {
+				return err
+			}
+			divs[e.Division] = true
+		}
+		r.HoldDivisions = sortedKeys(divs)
+		for _, d := range r.HoldDivisions {
+			if err := c.st.SetHeldIn(d, r.Code, true); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Status != types.CodeStatus_CODE_STATUS_RECALLED {
+		r.Status = status
+	}
+	r.HoldSource, r.StatusReason = source, reason
+	return nil
+}
+
+// unhold lets a held code move again.
+func (c *changes) unhold(r *types.CodeRecord) error {
+	for _, d := range r.HoldDivisions {
+		if err := c.st.SetHeldIn(d, r.Code, false); err != nil {
+			return err
+		}
+	}
+	r.Status, r.HoldSource, r.StatusReason, r.HoldDivisions = types.CodeStatus_CODE_STATUS_ACTIVE, "", "", nil
+	return nil
 }
 
 // code loads a code (any accepted spelling) for change; absent codes are refused.
@@ -160,6 +264,9 @@ func codeStatusName(s types.CodeStatus) string {
 	return "active"
 }
 
+// day is the block's UTC date, the key of the day counters.
+func (c *Context) day() string { return c.Time.UTC().Format(time.DateOnly) }
+
 // actor is the signer's identity in events: a USCC or a division.
 func (c *Context) actor() string { return c.Signer.Account.OwnerId }
 
@@ -214,7 +321,7 @@ func (c *changes) commit(bizStep string, msg proto.Message, extra func(*types.Ev
 			return nil, err
 		}
 	}
-	return h, nil
+	return h, c.flushStats()
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -259,4 +366,132 @@ func counterparty(st traceStore, self, uscc, role string) (*types.Enterprise, er
 		return nil, types.ErrCounterparty.Wrapf("%s %s is %s", role, uscc, statusName(e.Status))
 	}
 	return e, nil
+}
+
+// flushStats writes the day counters this message changed.
+func (c *changes) flushStats() error {
+	for _, div := range sortedKeys(c.stats) {
+		if err := c.st.SetDayStats(c.stats[div]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// released reports whether goods may leave the supervision warehouse's
+// control: not from a supervised batch, or released by a warehouse. A unit is
+// released when everything in it is.
+func (c *changes) released(r *types.CodeRecord) (bool, error) {
+	if r.LogisticUnit {
+		for _, it := range r.Contents {
+			inner, err := c.code(it.Code)
+			if err != nil {
+				return false, err
+			}
+			if ok, err := c.released(inner); err != nil || !ok {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	b, err := c.batch(r.BatchId)
+	if err != nil {
+		return false, err
+	}
+	return !b.Supervised || r.Released, nil
+}
+
+// requireReleased refuses an operation on supervised goods not yet released.
+func (c *changes) requireReleased(r *types.CodeRecord, action string) error {
+	ok, err := c.released(r)
+	if err != nil || ok {
+		return err
+	}
+	return types.ErrReleaseRequired.Wrapf("%s is imported goods not yet released by a supervision warehouse; it cannot be %s", r.Code, action)
+}
+
+// placed records where and when a code was last put (for clone suspicion),
+// raising an alert when it jumps between provinces faster than possible.
+func (c *changes) placed(r *types.CodeRecord, division string, window uint32) error {
+	now := c.ctx.Time.UnixMilli()
+	if r.LastDivision != "" && r.LastDivision[:2] != division[:2] && now-r.LastTimeMs < int64(window)*1000 {
+		msg := "code " + r.Code + " was in " + r.LastDivision + " and is now in " + division + " within " + strconv.FormatInt((now-r.LastTimeMs)/1000, 10) + " s: possible cloned label"
+		if err := c.alert(types.AlertKind_ALERT_KIND_CLONE, division, msg, []string{r.Code}, r.BatchId, nil); err != nil {
+			return err
+		}
+	}
+	r.LastDivision, r.LastTimeMs = division, now
+	return nil
+}
+
+func addID(ids [][]byte, id []byte) [][]byte {
+	i := sort.Search(len(ids), func(i int) bool { return string(ids[i]) >= string(id) })
+	if i < len(ids) && string(ids[i]) == string(id) {
+		return ids
+	}
+	return append(ids[:i], append([][]byte{id}, ids[i:]...)...)
+}
+
+func removeID(ids [][]byte, id []byte) [][]byte {
+	for i, x := range ids {
+		if string(x) == string(id) {
+			return append(ids[:i], ids[i+1:]...)
+		}
+	}
+	return ids
+}
+
+func addString(list []string, s string) []string {
+	i := sort.SearchStrings(list, s)
+	if i < len(list) && list[i] == s {
+		return list
+	}
+	return append(list[:i], append([]string{s}, list[i:]...)...)
+}
+
+func removeString(list []string, s string) []string {
+	for i, x := range list {
+		if x == s {
+			return append(list[:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// receiptDue is when an open consignment raises a broken-loop alert.
+func receiptDue(con *types.Consignment, p *types.Params) int64 {
+	return con.DispatchedTimeMs + int64(p.UnreceivedAlertSeconds)*1000
+}
+
+// countInflow adds a receipt from another division to the receiving
+// division's counters, by origin country and source division.
+func (c *changes) countInflow(r *types.CodeRecord, sender, toDivision string, q uint64) error {
+	from, err := c.enterprise(sender)
+	if err != nil || from.Division == toDivision {
+		return err
+	}
+	b, err := c.batch(r.BatchId)
+	if err != nil {
+		return err
+	}
+	d, err := c.statsFor(toDivision)
+	if err != nil {
+		return err
+	}
+	d.QuantityReceivedFromOutside += q
+	AddFlow(d, b.Facts.OriginCountry, from.Division, q)
+	return nil
+}
+
+// AddFlow adds q to the flow (origin, source) of d, keeping flows sorted.
+func AddFlow(d *types.DayStats, origin, source string, q uint64) {
+	i := sort.Search(len(d.Flows), func(i int) bool {
+		f := d.Flows[i]
+		return f.OriginCountry > origin || (f.OriginCountry == origin && f.SourceDivision >= source)
+	})
+	if i < len(d.Flows) && d.Flows[i].OriginCountry == origin && d.Flows[i].SourceDivision == source {
+		d.Flows[i].Quantity += q
+		return
+	}
+	d.Flows = append(d.Flows[:i], append([]*types.Flow{{OriginCountry: origin, SourceDivision: source, Quantity: q}}, d.Flows[i:]...)...)
 }

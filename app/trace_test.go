@@ -20,11 +20,12 @@ var (
 	gtin                   = "09521234543213"
 )
 
+// shrimpFacts are domestic goods (origin CN), which need no supervision warehouse.
 func shrimpFacts() *types.ProductFacts {
 	doc := sha256.Sum256([]byte("nucleic acid test report"))
 	return &types.ProductFacts{
-		Name: "Frozen white shrimp", Category: "frozen seafood", Gtin: gtin, OriginCountry: "EC",
-		ProductionDate: "2023-10-01", ShelfLifeDays: 730, Supplier: "Guayaquil Seafood S.A.",
+		Name: "Frozen white shrimp", Category: "frozen seafood", Gtin: gtin, OriginCountry: "CN",
+		ProductionDate: "2023-10-01", ShelfLifeDays: 730, Supplier: "Zhanjiang Aquatic Products Co.",
 		CertificateOfOrigin: "EC-2023-1188", CustomsDeclaration: "310120231000456789",
 		InspectionCertificate: "IQ-330100-2023-0042", DisinfectionCertificate: "DS-2023-0917",
 		NucleicAcidTest: &types.LabTest{Result: types.TestResult_TEST_RESULT_NEGATIVE, Lab: "Hangzhou CDC", Date: "2023-10-20", DocumentHash: doc[:]},

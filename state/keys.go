@@ -17,6 +17,7 @@ import (
 //	0x05 | division(6) | uscc(18)         enterprise index  → empty (enterprises by division)
 //	0x06 | owner kind(1) | owner id | key(32)  key index → empty (keys by owner; ids are fixed-width per kind)
 //	0x07                                  chain id          → raw UTF-8 bytes
+//	0x08                                  customs           → types.Customs
 //	0x10 | batch id                       batch             → types.Batch (id = commissioner USCC "/" batch)
 //	0x11 | code                           code              → types.CodeRecord (code in canonical form)
 //	0x12 | event hash(32)                 event             → types.Event
@@ -26,6 +27,15 @@ import (
 //	0x16 | batch id | 0x00 | code         batch index       → empty (codes of a batch)
 //	0x17 | buyer uscc(18) | id(32)        inbound index     → empty (open consignments to a buyer)
 //	0x18 | issuer uscc(18)                native counter    → uint64 BE (last native code number issued)
+//	0x19 | declaration number             declaration       → types.Declaration
+//	0x1A | recall id(8, BE)               recall            → types.Recall
+//	0x1B | name                           sequence          → uint64 BE (last id issued: "alert", "recall")
+//	0x1C | due ms(8, BE) | id(32)         receipt watch     → empty (consignments to check for receipt)
+//	0x1D | expiry date(10) | batch id     expiry watch      → empty (batches to check at expiry)
+//	0x1E | alert id(8, BE)                alert             → types.Alert
+//	0x1F | division(6) | alert id(8, BE)  open alerts       → empty (open alerts by division)
+//	0x20 | division(6) | day(10)          day stats         → types.DayStats
+//	0x21 | division(6) | code             holds index       → empty (held codes by holder division)
 //
 // Canonical codes and batch ids never contain 0x00 (codes are percent-encoded,
 // batch names refuse control characters), so 0x00 ends them unambiguously.
@@ -46,6 +56,16 @@ const (
 	prefixBatchCode       byte = 0x16
 	prefixInbound         byte = 0x17
 	prefixNativeCounter   byte = 0x18
+	prefixCustoms         byte = 0x08
+	prefixDeclaration     byte = 0x19
+	prefixRecall          byte = 0x1A
+	prefixSequence        byte = 0x1B
+	prefixReceiptWatch    byte = 0x1C
+	prefixExpiryWatch     byte = 0x1D
+	prefixAlert           byte = 0x1E
+	prefixOpenAlert       byte = 0x1F
+	prefixDayStats        byte = 0x20
+	prefixHold            byte = 0x21
 )
 
 // Prefixes lists every registered prefix with its name; a test checks that
@@ -70,6 +90,16 @@ var Prefixes = []struct {
 	{prefixBatchCode, "batch index"},
 	{prefixInbound, "inbound index"},
 	{prefixNativeCounter, "native counter"},
+	{prefixCustoms, "customs"},
+	{prefixDeclaration, "declaration"},
+	{prefixRecall, "recall"},
+	{prefixSequence, "sequence"},
+	{prefixReceiptWatch, "receipt watch"},
+	{prefixExpiryWatch, "expiry watch"},
+	{prefixAlert, "alert"},
+	{prefixOpenAlert, "open alerts"},
+	{prefixDayStats, "day stats"},
+	{prefixHold, "holds index"},
 }
 
 func key(prefix byte, parts ...[]byte) []byte {
@@ -162,6 +192,64 @@ func InboundPrefix(buyer string) []byte { return key(prefixInbound, []byte(buyer
 
 // NativeCounterKey holds the last native code number issued to an enterprise.
 func NativeCounterKey(issuer string) []byte { return key(prefixNativeCounter, []byte(issuer)) }
+
+// CustomsKey holds the customs authority's record.
+func CustomsKey() []byte { return []byte{prefixCustoms} }
+
+// DeclarationKey is the key of a customs declaration.
+func DeclarationKey(number string) []byte { return key(prefixDeclaration, []byte(number)) }
+
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+// RecallKey is the key of a recall.
+func RecallKey(id uint64) []byte { return key(prefixRecall, u64(id)) }
+
+// RecallPrefix is the start of all recalls.
+func RecallPrefix() []byte { return []byte{prefixRecall} }
+
+// SequenceKey holds the last id issued of a kind ("alert", "recall").
+func SequenceKey(name string) []byte { return key(prefixSequence, []byte(name)) }
+
+// ReceiptWatchKey schedules the receipt check of a consignment at dueMs.
+func ReceiptWatchKey(dueMs int64, id []byte) []byte {
+	return key(prefixReceiptWatch, u64(uint64(dueMs)), id)
+}
+
+// ReceiptWatchPrefix is the start of the receipt watch.
+func ReceiptWatchPrefix() []byte { return []byte{prefixReceiptWatch} }
+
+// ExpiryWatchKey schedules the expiry check of a batch on a date (YYYY-MM-DD).
+func ExpiryWatchKey(date, batchID string) []byte {
+	return key(prefixExpiryWatch, []byte(date), []byte(batchID))
+}
+
+// ExpiryWatchPrefix is the start of the expiry watch.
+func ExpiryWatchPrefix() []byte { return []byte{prefixExpiryWatch} }
+
+// AlertKey is the key of an alert.
+func AlertKey(id uint64) []byte { return key(prefixAlert, u64(id)) }
+
+// OpenAlertKey indexes an open alert under its division.
+func OpenAlertKey(division string, id uint64) []byte {
+	return key(prefixOpenAlert, []byte(division), u64(id))
+}
+
+// OpenAlertPrefix is the start of the open alerts under a jurisdiction prefix.
+func OpenAlertPrefix(divPrefix string) []byte { return key(prefixOpenAlert, []byte(divPrefix)) }
+
+// DayStatsKey is the key of a division's counters for a day (YYYY-MM-DD).
+func DayStatsKey(division, day string) []byte {
+	return key(prefixDayStats, []byte(division), []byte(day))
+}
+
+// DayStatsPrefix is the start of the counters under a jurisdiction prefix.
+func DayStatsPrefix(divPrefix string) []byte { return key(prefixDayStats, []byte(divPrefix)) }
+
+// HoldKey indexes a held code under a division where it is held.
+func HoldKey(division, code string) []byte { return key(prefixHold, []byte(division), []byte(code)) }
+
+// HoldPrefix is the start of the held codes under a jurisdiction prefix.
+func HoldPrefix(divPrefix string) []byte { return key(prefixHold, []byte(divPrefix)) }
 
 // PrefixEnd returns the smallest key greater than every key with prefix p.
 func PrefixEnd(p []byte) []byte {

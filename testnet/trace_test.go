@@ -92,7 +92,7 @@ func TestTraceJourneyOnNode(t *testing.T) {
 		reg(shopU, types.EnterpriseKind_ENTERPRISE_KIND_SUPERMARKET, "330106", shop),
 		reg(dinerU, types.EnterpriseKind_ENTERPRISE_KIND_RESTAURANT, "330106", diner)))
 
-	facts := &types.ProductFacts{Name: "Frozen cod fillet", Category: "frozen fish", OriginCountry: "NO",
+	facts := &types.ProductFacts{Name: "Frozen hairtail", Category: "frozen fish", OriginCountry: "CN",
 		ProductionDate: "2026-06-01", ShelfLifeDays: 540, TempMinCenti: -3000, TempMaxCenti: -1800}
 	com := &types.MsgCommission{Batch: "NO-2026-06", Facts: facts}
 	for i := 0; i < 100; i++ {

@@ -145,4 +145,10 @@ var (
 	ErrLogisticUnit = register(35, "logistic unit", "disaggregate the unit first, or act on the unit itself")
 	// ErrNotMovable is returned when the goods are held, recalled, destroyed or expired and cannot move.
 	ErrNotMovable = register(36, "not movable", "query the code's status; a regulator releases held goods")
+	// ErrReleaseRequired is returned when supervised imported goods move before a supervision warehouse released them.
+	ErrReleaseRequired = register(37, "release required", "dispatch them to a supervision warehouse; it releases them after inspection, testing and disinfection")
+	// ErrReleaseRefused is returned when a release lacks one of the four conditions: inspection and quarantine certificate, negative nucleic-acid test, disinfection certificate, complete traceability facts.
+	ErrReleaseRefused = register(38, "release refused", "record the missing certificate or test first; the message names what is missing")
+	// ErrDeclarationMismatch is returned when a commission does not match the customs declaration it cites (missing, other origin or unit, or more than declared).
+	ErrDeclarationMismatch = register(39, "declaration mismatch", "cite the declaration recorded by customs; commission at most its declared quantity")
 )

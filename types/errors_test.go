@@ -101,6 +101,9 @@ func TestErrorCodesAreStable(t *testing.T) {
 		{types.ErrCounterparty, 34, "counterparty"},
 		{types.ErrLogisticUnit, 35, "logistic unit"},
 		{types.ErrNotMovable, 36, "not movable"},
+		{types.ErrReleaseRequired, 37, "release required"},
+		{types.ErrReleaseRefused, 38, "release refused"},
+		{types.ErrDeclarationMismatch, 39, "declaration mismatch"},
 	}
 	if len(cases) != len(types.Errors()) {
 		t.Fatalf("%d pinned codes, %d registered: pin the new code here and document it in docs/ERRORS.md", len(cases), len(types.Errors()))

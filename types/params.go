@@ -1,9 +1,22 @@
 package types
 
-// DefaultParams are sized for scan events: a tx of a few hundred bytes, a
-// batch of up to a thousand codes well under 64 KiB.
+import "fmt"
+
+// DefaultParams are sized for scan events (a tx of a few hundred bytes, a
+// batch of up to a thousand codes well under 64 KiB) and for the supervision
+// of imported cold-chain food: every origin but CN passes a supervision
+// warehouse; frozen goods stay at or below −18 °C, chilled goods at 0–8 °C.
 func DefaultParams() *Params {
-	return &Params{MaxTxBytes: 65536, MaxMsgsPerTx: 100, MaxKeysPerOwner: 1000}
+	return &Params{
+		MaxTxBytes: 65536, MaxMsgsPerTx: 100, MaxKeysPerOwner: 1000,
+		SupervisionExemptOrigins: []string{"CN"},
+		TemperatureProfiles: []*TemperatureProfile{
+			{Category: "frozen", MinCenti: -8000, MaxCenti: -1800, ToleranceSeconds: 1800},
+			{Category: "chilled", MinCenti: 0, MaxCenti: 800, ToleranceSeconds: 1800},
+		},
+		UnreceivedAlertSeconds: 72 * 3600,
+		CloneWindowSeconds:     3600,
+	}
 }
 
 // Validate checks that the parameters leave the chain usable.
@@ -17,12 +30,61 @@ func (p *Params) Validate() error {
 		return ErrInvalidField.Wrapf("params.max_msgs_per_tx must be at least 1")
 	case p.MaxKeysPerOwner < 1:
 		return ErrInvalidField.Wrapf("params.max_keys_per_owner must be at least 1")
+	case p.UnreceivedAlertSeconds < 60:
+		return ErrInvalidField.Wrapf("params.unreceived_alert_seconds must be at least 60")
+	}
+	for i, c := range p.SupervisionExemptOrigins {
+		if !isCountry(c) {
+			return ErrInvalidField.Wrapf("params.supervision_exempt_origins[%d] %q is not an ISO 3166-1 alpha-2 code", i, c)
+		}
+	}
+	seen := map[string]bool{}
+	for i, t := range p.TemperatureProfiles {
+		f := fmt.Sprintf("params.temperature_profiles[%d]", i)
+		if err := ValidateText(f+".category", t.Category, MaxLabelBytes, true); err != nil {
+			return err
+		}
+		if seen[t.Category] {
+			return ErrInvalidField.Wrapf("%s: category %q appears twice", f, t.Category)
+		}
+		seen[t.Category] = true
+		if t.MinCenti > t.MaxCenti {
+			return ErrInvalidField.Wrapf("%s: min_centi %d is above max_centi %d", f, t.MinCenti, t.MaxCenti)
+		}
+	}
+	return nil
+}
+
+func isCountry(c string) bool {
+	return len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z'
+}
+
+// Exempt reports whether goods from origin skip the supervision warehouse.
+func (p *Params) Exempt(origin string) bool {
+	for _, c := range p.SupervisionExemptOrigins {
+		if c == origin {
+			return true
+		}
+	}
+	return false
+}
+
+// Profile returns the temperature profile of a category ("frozen seafood"
+// matches "frozen"), or nil.
+func (p *Params) Profile(category string) *TemperatureProfile {
+	for _, t := range p.TemperatureProfiles {
+		if category == t.Category || (len(category) > len(t.Category) && category[:len(t.Category)] == t.Category && category[len(t.Category)] == ' ') {
+			return t
+		}
 	}
 	return nil
 }
 
 // Validate checks a genesis app_state.
 func (g *GenesisState) Validate() error {
+	if g == nil {
+		return ErrInvalidField.Wrapf("genesis: app_state is missing")
+	}
 	if err := g.Params.Validate(); err != nil {
 		return err
 	}
@@ -36,5 +98,23 @@ func (g *GenesisState) Validate() error {
 	if err := ValidateText("root_regulator.name", r.Name, MaxNameBytes, true); err != nil {
 		return err
 	}
-	return validateKeys(r.Keys)
+	if err := validateKeys(r.Keys); err != nil {
+		return err
+	}
+	if c := g.Customs; c != nil {
+		if err := ValidateText("customs.name", c.Name, MaxNameBytes, true); err != nil {
+			return err
+		}
+		if err := validateKeys(c.Keys); err != nil {
+			return err
+		}
+		for _, k := range c.Keys {
+			for _, rk := range r.Keys {
+				if string(k) == string(rk) {
+					return ErrInvalidField.Wrapf("genesis: a key belongs to both the root regulator and customs")
+				}
+			}
+		}
+	}
+	return nil
 }

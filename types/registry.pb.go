@@ -96,6 +96,7 @@ const (
 	OwnerKind_OWNER_KIND_UNSPECIFIED OwnerKind = 0
 	OwnerKind_OWNER_KIND_REGULATOR   OwnerKind = 1 // owner_id is a six-digit division code
 	OwnerKind_OWNER_KIND_ENTERPRISE  OwnerKind = 2 // owner_id is an 18-character USCC
+	OwnerKind_OWNER_KIND_CUSTOMS     OwnerKind = 3 // owner_id is "customs"
 )
 
 // Enum value maps for OwnerKind.
@@ -104,11 +105,13 @@ var (
 		0: "OWNER_KIND_UNSPECIFIED",
 		1: "OWNER_KIND_REGULATOR",
 		2: "OWNER_KIND_ENTERPRISE",
+		3: "OWNER_KIND_CUSTOMS",
 	}
 	OwnerKind_value = map[string]int32{
 		"OWNER_KIND_UNSPECIFIED": 0,
 		"OWNER_KIND_REGULATOR":   1,
 		"OWNER_KIND_ENTERPRISE":  2,
+		"OWNER_KIND_CUSTOMS":     3,
 	}
 )
 
@@ -857,8 +860,15 @@ type Params struct {
 	MaxTxBytes      uint32                 `protobuf:"varint,1,opt,name=max_tx_bytes,json=maxTxBytes,proto3" json:"max_tx_bytes,omitempty"` // refused before decoding when larger
 	MaxMsgsPerTx    uint32                 `protobuf:"varint,2,opt,name=max_msgs_per_tx,json=maxMsgsPerTx,proto3" json:"max_msgs_per_tx,omitempty"`
 	MaxKeysPerOwner uint32                 `protobuf:"varint,3,opt,name=max_keys_per_owner,json=maxKeysPerOwner,proto3" json:"max_keys_per_owner,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Batches from these origin countries need no supervision warehouse (default CN).
+	SupervisionExemptOrigins []string `protobuf:"bytes,4,rep,name=supervision_exempt_origins,json=supervisionExemptOrigins,proto3" json:"supervision_exempt_origins,omitempty"`
+	// Commissioning must cite a customs declaration recorded on chain (for non-exempt origins).
+	RequireCustomsDeclaration bool                  `protobuf:"varint,5,opt,name=require_customs_declaration,json=requireCustomsDeclaration,proto3" json:"require_customs_declaration,omitempty"`
+	TemperatureProfiles       []*TemperatureProfile `protobuf:"bytes,6,rep,name=temperature_profiles,json=temperatureProfiles,proto3" json:"temperature_profiles,omitempty"`
+	UnreceivedAlertSeconds    uint32                `protobuf:"varint,7,opt,name=unreceived_alert_seconds,json=unreceivedAlertSeconds,proto3" json:"unreceived_alert_seconds,omitempty"` // a consignment still open after this raises an alert
+	CloneWindowSeconds        uint32                `protobuf:"varint,8,opt,name=clone_window_seconds,json=cloneWindowSeconds,proto3" json:"clone_window_seconds,omitempty"`             // one code in two provinces within this raises an alert
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -908,6 +918,41 @@ func (x *Params) GetMaxMsgsPerTx() uint32 {
 func (x *Params) GetMaxKeysPerOwner() uint32 {
 	if x != nil {
 		return x.MaxKeysPerOwner
+	}
+	return 0
+}
+
+func (x *Params) GetSupervisionExemptOrigins() []string {
+	if x != nil {
+		return x.SupervisionExemptOrigins
+	}
+	return nil
+}
+
+func (x *Params) GetRequireCustomsDeclaration() bool {
+	if x != nil {
+		return x.RequireCustomsDeclaration
+	}
+	return false
+}
+
+func (x *Params) GetTemperatureProfiles() []*TemperatureProfile {
+	if x != nil {
+		return x.TemperatureProfiles
+	}
+	return nil
+}
+
+func (x *Params) GetUnreceivedAlertSeconds() uint32 {
+	if x != nil {
+		return x.UnreceivedAlertSeconds
+	}
+	return 0
+}
+
+func (x *Params) GetCloneWindowSeconds() uint32 {
+	if x != nil {
+		return x.CloneWindowSeconds
 	}
 	return 0
 }
@@ -978,6 +1023,7 @@ type GenesisState struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Params        *Params                `protobuf:"bytes,1,opt,name=params,proto3" json:"params,omitempty"`
 	RootRegulator *RootRegulator         `protobuf:"bytes,2,opt,name=root_regulator,json=rootRegulator,proto3" json:"root_regulator,omitempty"`
+	Customs       *GenesisCustoms        `protobuf:"bytes,3,opt,name=customs,proto3" json:"customs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1026,6 +1072,66 @@ func (x *GenesisState) GetRootRegulator() *RootRegulator {
 	return nil
 }
 
+func (x *GenesisState) GetCustoms() *GenesisCustoms {
+	if x != nil {
+		return x.Customs
+	}
+	return nil
+}
+
+// GenesisCustoms is the customs authority and its keys.
+type GenesisCustoms struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Keys          [][]byte               `protobuf:"bytes,2,rep,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GenesisCustoms) Reset() {
+	*x = GenesisCustoms{}
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GenesisCustoms) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GenesisCustoms) ProtoMessage() {}
+
+func (x *GenesisCustoms) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GenesisCustoms.ProtoReflect.Descriptor instead.
+func (*GenesisCustoms) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GenesisCustoms) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *GenesisCustoms) GetKeys() [][]byte {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
 // EnterprisesPage answers /registry/enterprises.
 type EnterprisesPage struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1037,7 +1143,7 @@ type EnterprisesPage struct {
 
 func (x *EnterprisesPage) Reset() {
 	*x = EnterprisesPage{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[12]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1049,7 +1155,7 @@ func (x *EnterprisesPage) String() string {
 func (*EnterprisesPage) ProtoMessage() {}
 
 func (x *EnterprisesPage) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[12]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1168,7 @@ func (x *EnterprisesPage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnterprisesPage.ProtoReflect.Descriptor instead.
 func (*EnterprisesPage) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{12}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *EnterprisesPage) GetEnterprises() []*Enterprise {
@@ -1089,7 +1195,7 @@ type KeysPage struct {
 
 func (x *KeysPage) Reset() {
 	*x = KeysPage{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[13]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1101,7 +1207,7 @@ func (x *KeysPage) String() string {
 func (*KeysPage) ProtoMessage() {}
 
 func (x *KeysPage) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[13]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1114,7 +1220,7 @@ func (x *KeysPage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeysPage.ProtoReflect.Descriptor instead.
 func (*KeysPage) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{13}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *KeysPage) GetAccounts() []*Account {
@@ -1128,7 +1234,7 @@ var File_coldtrace_v1_registry_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\n" +
-	"\x1bcoldtrace/v1/registry.proto\x12\fcoldtrace.v1\"Z\n" +
+	"\x1bcoldtrace/v1/registry.proto\x12\fcoldtrace.v1\x1a\x1ecoldtrace/v1/supervision.proto\"Z\n" +
 	"\x14MsgRegisterRegulator\x12\x1a\n" +
 	"\bdivision\x18\x01 \x01(\tR\bdivision\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -1184,19 +1290,28 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\bsequence\x18\x04 \x01(\x04R\bsequence\x12\x18\n" +
 	"\arevoked\x18\x05 \x01(\bR\arevoked\x12\x14\n" +
 	"\x05label\x18\x06 \x01(\tR\x05label\x12!\n" +
-	"\fadded_height\x18\a \x01(\x03R\vaddedHeight\"~\n" +
+	"\fadded_height\x18\a \x01(\x03R\vaddedHeight\"\xbd\x03\n" +
 	"\x06Params\x12 \n" +
 	"\fmax_tx_bytes\x18\x01 \x01(\rR\n" +
 	"maxTxBytes\x12%\n" +
 	"\x0fmax_msgs_per_tx\x18\x02 \x01(\rR\fmaxMsgsPerTx\x12+\n" +
-	"\x12max_keys_per_owner\x18\x03 \x01(\rR\x0fmaxKeysPerOwner\"S\n" +
+	"\x12max_keys_per_owner\x18\x03 \x01(\rR\x0fmaxKeysPerOwner\x12<\n" +
+	"\x1asupervision_exempt_origins\x18\x04 \x03(\tR\x18supervisionExemptOrigins\x12>\n" +
+	"\x1brequire_customs_declaration\x18\x05 \x01(\bR\x19requireCustomsDeclaration\x12S\n" +
+	"\x14temperature_profiles\x18\x06 \x03(\v2 .coldtrace.v1.TemperatureProfileR\x13temperatureProfiles\x128\n" +
+	"\x18unreceived_alert_seconds\x18\a \x01(\rR\x16unreceivedAlertSeconds\x120\n" +
+	"\x14clone_window_seconds\x18\b \x01(\rR\x12cloneWindowSeconds\"S\n" +
 	"\rRootRegulator\x12\x1a\n" +
 	"\bdivision\x18\x01 \x01(\tR\bdivision\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
-	"\x04keys\x18\x03 \x03(\fR\x04keys\"\x80\x01\n" +
+	"\x04keys\x18\x03 \x03(\fR\x04keys\"\xb8\x01\n" +
 	"\fGenesisState\x12,\n" +
 	"\x06params\x18\x01 \x01(\v2\x14.coldtrace.v1.ParamsR\x06params\x12B\n" +
-	"\x0eroot_regulator\x18\x02 \x01(\v2\x1b.coldtrace.v1.RootRegulatorR\rrootRegulator\"a\n" +
+	"\x0eroot_regulator\x18\x02 \x01(\v2\x1b.coldtrace.v1.RootRegulatorR\rrootRegulator\x126\n" +
+	"\acustoms\x18\x03 \x01(\v2\x1c.coldtrace.v1.GenesisCustomsR\acustoms\"8\n" +
+	"\x0eGenesisCustoms\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04keys\x18\x02 \x03(\fR\x04keys\"a\n" +
 	"\x0fEnterprisesPage\x12:\n" +
 	"\venterprises\x18\x01 \x03(\v2\x18.coldtrace.v1.EnterpriseR\venterprises\x12\x12\n" +
 	"\x04next\x18\x02 \x01(\tR\x04next\"=\n" +
@@ -1211,11 +1326,12 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\x1bENTERPRISE_KIND_SUPERMARKET\x10\x05\x12\x1e\n" +
 	"\x1aENTERPRISE_KIND_RESTAURANT\x10\x06\x12\x1d\n" +
 	"\x19ENTERPRISE_KIND_ECOMMERCE\x10\a\x12\x1d\n" +
-	"\x19ENTERPRISE_KIND_LOGISTICS\x10\b*\\\n" +
+	"\x19ENTERPRISE_KIND_LOGISTICS\x10\b*t\n" +
 	"\tOwnerKind\x12\x1a\n" +
 	"\x16OWNER_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14OWNER_KIND_REGULATOR\x10\x01\x12\x19\n" +
-	"\x15OWNER_KIND_ENTERPRISE\x10\x02*I\n" +
+	"\x15OWNER_KIND_ENTERPRISE\x10\x02\x12\x16\n" +
+	"\x12OWNER_KIND_CUSTOMS\x10\x03*I\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSTATUS_ACTIVE\x10\x01\x12\x14\n" +
@@ -1234,7 +1350,7 @@ func file_coldtrace_v1_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_coldtrace_v1_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_coldtrace_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_coldtrace_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_coldtrace_v1_registry_proto_goTypes = []any{
 	(EnterpriseKind)(0),            // 0: coldtrace.v1.EnterpriseKind
 	(OwnerKind)(0),                 // 1: coldtrace.v1.OwnerKind
@@ -1251,8 +1367,10 @@ var file_coldtrace_v1_registry_proto_goTypes = []any{
 	(*Params)(nil),                 // 12: coldtrace.v1.Params
 	(*RootRegulator)(nil),          // 13: coldtrace.v1.RootRegulator
 	(*GenesisState)(nil),           // 14: coldtrace.v1.GenesisState
-	(*EnterprisesPage)(nil),        // 15: coldtrace.v1.EnterprisesPage
-	(*KeysPage)(nil),               // 16: coldtrace.v1.KeysPage
+	(*GenesisCustoms)(nil),         // 15: coldtrace.v1.GenesisCustoms
+	(*EnterprisesPage)(nil),        // 16: coldtrace.v1.EnterprisesPage
+	(*KeysPage)(nil),               // 17: coldtrace.v1.KeysPage
+	(*TemperatureProfile)(nil),     // 18: coldtrace.v1.TemperatureProfile
 }
 var file_coldtrace_v1_registry_proto_depIdxs = []int32{
 	0,  // 0: coldtrace.v1.MsgRegisterEnterprise.kind:type_name -> coldtrace.v1.EnterpriseKind
@@ -1261,15 +1379,17 @@ var file_coldtrace_v1_registry_proto_depIdxs = []int32{
 	0,  // 3: coldtrace.v1.Enterprise.kind:type_name -> coldtrace.v1.EnterpriseKind
 	2,  // 4: coldtrace.v1.Enterprise.status:type_name -> coldtrace.v1.Status
 	1,  // 5: coldtrace.v1.Account.owner_kind:type_name -> coldtrace.v1.OwnerKind
-	12, // 6: coldtrace.v1.GenesisState.params:type_name -> coldtrace.v1.Params
-	13, // 7: coldtrace.v1.GenesisState.root_regulator:type_name -> coldtrace.v1.RootRegulator
-	10, // 8: coldtrace.v1.EnterprisesPage.enterprises:type_name -> coldtrace.v1.Enterprise
-	11, // 9: coldtrace.v1.KeysPage.accounts:type_name -> coldtrace.v1.Account
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	18, // 6: coldtrace.v1.Params.temperature_profiles:type_name -> coldtrace.v1.TemperatureProfile
+	12, // 7: coldtrace.v1.GenesisState.params:type_name -> coldtrace.v1.Params
+	13, // 8: coldtrace.v1.GenesisState.root_regulator:type_name -> coldtrace.v1.RootRegulator
+	15, // 9: coldtrace.v1.GenesisState.customs:type_name -> coldtrace.v1.GenesisCustoms
+	10, // 10: coldtrace.v1.EnterprisesPage.enterprises:type_name -> coldtrace.v1.Enterprise
+	11, // 11: coldtrace.v1.KeysPage.accounts:type_name -> coldtrace.v1.Account
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_registry_proto_init() }
@@ -1277,13 +1397,14 @@ func file_coldtrace_v1_registry_proto_init() {
 	if File_coldtrace_v1_registry_proto != nil {
 		return
 	}
+	file_coldtrace_v1_supervision_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_coldtrace_v1_registry_proto_rawDesc), len(file_coldtrace_v1_registry_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

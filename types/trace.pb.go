@@ -508,7 +508,12 @@ type Batch struct {
 	Facts         *ProductFacts          `protobuf:"bytes,4,opt,name=facts,proto3" json:"facts,omitempty"`
 	Height        int64                  `protobuf:"varint,5,opt,name=height,proto3" json:"height,omitempty"`
 	TimeMs        int64                  `protobuf:"varint,6,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"`
-	Codes         uint64                 `protobuf:"varint,7,opt,name=codes,proto3" json:"codes,omitempty"` // codes commissioned or split into this batch
+	Codes         uint64                 `protobuf:"varint,7,opt,name=codes,proto3" json:"codes,omitempty"`                                   // codes commissioned or split into this batch
+	Supervised    bool                   `protobuf:"varint,8,opt,name=supervised,proto3" json:"supervised,omitempty"`                         // must pass a supervision warehouse (origin not exempt)
+	NegativeTest  bool                   `protobuf:"varint,9,opt,name=negative_test,json=negativeTest,proto3" json:"negative_test,omitempty"` // a negative nucleic-acid test is recorded for the batch
+	PositiveTest  bool                   `protobuf:"varint,10,opt,name=positive_test,json=positiveTest,proto3" json:"positive_test,omitempty"`
+	Recall        uint64                 `protobuf:"varint,11,opt,name=recall,proto3" json:"recall,omitempty"`                          // id of the recall, 0 if none
+	TestEvents    [][]byte               `protobuf:"bytes,12,rep,name=test_events,json=testEvents,proto3" json:"test_events,omitempty"` // batch-level inspections and tests
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -590,6 +595,41 @@ func (x *Batch) GetCodes() uint64 {
 		return x.Codes
 	}
 	return 0
+}
+
+func (x *Batch) GetSupervised() bool {
+	if x != nil {
+		return x.Supervised
+	}
+	return false
+}
+
+func (x *Batch) GetNegativeTest() bool {
+	if x != nil {
+		return x.NegativeTest
+	}
+	return false
+}
+
+func (x *Batch) GetPositiveTest() bool {
+	if x != nil {
+		return x.PositiveTest
+	}
+	return false
+}
+
+func (x *Batch) GetRecall() uint64 {
+	if x != nil {
+		return x.Recall
+	}
+	return 0
+}
+
+func (x *Batch) GetTestEvents() [][]byte {
+	if x != nil {
+		return x.TestEvents
+	}
+	return nil
 }
 
 type CodeQuantity struct {
@@ -1360,6 +1400,14 @@ type CodeRecord struct {
 	Head               []byte                 `protobuf:"bytes,19,opt,name=head,proto3" json:"head,omitempty"`                                      // sha256(previous head || event bytes)
 	CommissionedHeight int64                  `protobuf:"varint,20,opt,name=commissioned_height,json=commissionedHeight,proto3" json:"commissioned_height,omitempty"`
 	StatusReason       string                 `protobuf:"bytes,21,opt,name=status_reason,json=statusReason,proto3" json:"status_reason,omitempty"`
+	HoldSource         string                 `protobuf:"bytes,22,opt,name=hold_source,json=holdSource,proto3" json:"hold_source,omitempty"`                   // who held it: a regulator division, or "test", "sensor", "recall"
+	Released           bool                   `protobuf:"varint,23,opt,name=released,proto3" json:"released,omitempty"`                                        // a supervision warehouse released it (supervised batches only)
+	EnteredWarehouse   string                 `protobuf:"bytes,24,opt,name=entered_warehouse,json=enteredWarehouse,proto3" json:"entered_warehouse,omitempty"` // USCC of the supervision warehouse it was entered into
+	Units              []string               `protobuf:"bytes,25,rep,name=units,proto3" json:"units,omitempty"`                                               // logistic units it is in, sorted
+	LastDivision       string                 `protobuf:"bytes,26,opt,name=last_division,json=lastDivision,proto3" json:"last_division,omitempty"`             // where it was last placed (commission, receipt)
+	LastTimeMs         int64                  `protobuf:"varint,27,opt,name=last_time_ms,json=lastTimeMs,proto3" json:"last_time_ms,omitempty"`
+	OpenConsignments   [][]byte               `protobuf:"bytes,28,rep,name=open_consignments,json=openConsignments,proto3" json:"open_consignments,omitempty"` // ids of open consignments carrying it, sorted
+	HoldDivisions      []string               `protobuf:"bytes,29,rep,name=hold_divisions,json=holdDivisions,proto3" json:"hold_divisions,omitempty"`          // divisions of its holders when held (the holds index)
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -1539,6 +1587,62 @@ func (x *CodeRecord) GetStatusReason() string {
 		return x.StatusReason
 	}
 	return ""
+}
+
+func (x *CodeRecord) GetHoldSource() string {
+	if x != nil {
+		return x.HoldSource
+	}
+	return ""
+}
+
+func (x *CodeRecord) GetReleased() bool {
+	if x != nil {
+		return x.Released
+	}
+	return false
+}
+
+func (x *CodeRecord) GetEnteredWarehouse() string {
+	if x != nil {
+		return x.EnteredWarehouse
+	}
+	return ""
+}
+
+func (x *CodeRecord) GetUnits() []string {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
+func (x *CodeRecord) GetLastDivision() string {
+	if x != nil {
+		return x.LastDivision
+	}
+	return ""
+}
+
+func (x *CodeRecord) GetLastTimeMs() int64 {
+	if x != nil {
+		return x.LastTimeMs
+	}
+	return 0
+}
+
+func (x *CodeRecord) GetOpenConsignments() [][]byte {
+	if x != nil {
+		return x.OpenConsignments
+	}
+	return nil
+}
+
+func (x *CodeRecord) GetHoldDivisions() []string {
+	if x != nil {
+		return x.HoldDivisions
+	}
+	return nil
 }
 
 // Consignment is a state record: goods on their way to one buyer.
@@ -2019,7 +2123,7 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x18disinfection_certificate\x18\f \x01(\tR\x17disinfectionCertificate\x12A\n" +
 	"\x11nucleic_acid_test\x18\r \x01(\v2\x15.coldtrace.v1.LabTestR\x0fnucleicAcidTest\x12$\n" +
 	"\x0etemp_min_centi\x18\x0e \x01(\x05R\ftempMinCenti\x12$\n" +
-	"\x0etemp_max_centi\x18\x0f \x01(\x05R\ftempMaxCenti\"\xca\x01\n" +
+	"\x0etemp_max_centi\x18\x0f \x01(\x05R\ftempMaxCenti\"\xed\x02\n" +
 	"\x05Batch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05batch\x18\x02 \x01(\tR\x05batch\x12\"\n" +
@@ -2027,7 +2131,16 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x05facts\x18\x04 \x01(\v2\x1a.coldtrace.v1.ProductFactsR\x05facts\x12\x16\n" +
 	"\x06height\x18\x05 \x01(\x03R\x06height\x12\x17\n" +
 	"\atime_ms\x18\x06 \x01(\x03R\x06timeMs\x12\x14\n" +
-	"\x05codes\x18\a \x01(\x04R\x05codes\">\n" +
+	"\x05codes\x18\a \x01(\x04R\x05codes\x12\x1e\n" +
+	"\n" +
+	"supervised\x18\b \x01(\bR\n" +
+	"supervised\x12#\n" +
+	"\rnegative_test\x18\t \x01(\bR\fnegativeTest\x12#\n" +
+	"\rpositive_test\x18\n" +
+	" \x01(\bR\fpositiveTest\x12\x16\n" +
+	"\x06recall\x18\v \x01(\x04R\x06recall\x12\x1f\n" +
+	"\vtest_events\x18\f \x03(\fR\n" +
+	"testEvents\">\n" +
 	"\fCodeQuantity\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x04R\bquantity\"i\n" +
@@ -2079,7 +2192,7 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x11corrective_events\x18\x04 \x03(\fR\x10correctiveEvents\"=\n" +
 	"\aHolding\x12\x16\n" +
 	"\x06holder\x18\x01 \x01(\tR\x06holder\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x04R\bquantity\"\xd2\x05\n" +
+	"\bquantity\x18\x02 \x01(\x04R\bquantity\"\xed\a\n" +
 	"\n" +
 	"CodeRecord\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x19\n" +
@@ -2106,7 +2219,17 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x06events\x18\x12 \x01(\x04R\x06events\x12\x12\n" +
 	"\x04head\x18\x13 \x01(\fR\x04head\x12/\n" +
 	"\x13commissioned_height\x18\x14 \x01(\x03R\x12commissionedHeight\x12#\n" +
-	"\rstatus_reason\x18\x15 \x01(\tR\fstatusReason\"\xa4\x03\n" +
+	"\rstatus_reason\x18\x15 \x01(\tR\fstatusReason\x12\x1f\n" +
+	"\vhold_source\x18\x16 \x01(\tR\n" +
+	"holdSource\x12\x1a\n" +
+	"\breleased\x18\x17 \x01(\bR\breleased\x12+\n" +
+	"\x11entered_warehouse\x18\x18 \x01(\tR\x10enteredWarehouse\x12\x14\n" +
+	"\x05units\x18\x19 \x03(\tR\x05units\x12#\n" +
+	"\rlast_division\x18\x1a \x01(\tR\flastDivision\x12 \n" +
+	"\flast_time_ms\x18\x1b \x01(\x03R\n" +
+	"lastTimeMs\x12+\n" +
+	"\x11open_consignments\x18\x1c \x03(\fR\x10openConsignments\x12%\n" +
+	"\x0ehold_divisions\x18\x1d \x03(\tR\rholdDivisions\"\xa4\x03\n" +
 	"\vConsignment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x16\n" +
 	"\x06sender\x18\x02 \x01(\tR\x06sender\x12\x14\n" +

@@ -173,6 +173,15 @@ type Msg struct {
 	//	*Msg_Disaggregate
 	//	*Msg_SensorReport
 	//	*Msg_Correct
+	//	*Msg_Declare
+	//	*Msg_WarehouseEntry
+	//	*Msg_Release
+	//	*Msg_RecordTest
+	//	*Msg_Hold
+	//	*Msg_Unhold
+	//	*Msg_Recall
+	//	*Msg_Destroy
+	//	*Msg_Acknowledge
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -350,6 +359,87 @@ func (x *Msg) GetCorrect() *MsgCorrect {
 	return nil
 }
 
+func (x *Msg) GetDeclare() *MsgDeclare {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Declare); ok {
+			return x.Declare
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetWarehouseEntry() *MsgWarehouseEntry {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_WarehouseEntry); ok {
+			return x.WarehouseEntry
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRelease() *MsgRelease {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Release); ok {
+			return x.Release
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRecordTest() *MsgRecordTest {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RecordTest); ok {
+			return x.RecordTest
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetHold() *MsgHold {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Hold); ok {
+			return x.Hold
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetUnhold() *MsgUnhold {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Unhold); ok {
+			return x.Unhold
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRecall() *MsgRecall {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Recall); ok {
+			return x.Recall
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDestroy() *MsgDestroy {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Destroy); ok {
+			return x.Destroy
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetAcknowledge() *MsgAcknowledge {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Acknowledge); ok {
+			return x.Acknowledge
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -414,6 +504,42 @@ type Msg_Correct struct {
 	Correct *MsgCorrect `protobuf:"bytes,18,opt,name=correct,proto3,oneof"`
 }
 
+type Msg_Declare struct {
+	Declare *MsgDeclare `protobuf:"bytes,20,opt,name=declare,proto3,oneof"`
+}
+
+type Msg_WarehouseEntry struct {
+	WarehouseEntry *MsgWarehouseEntry `protobuf:"bytes,21,opt,name=warehouse_entry,json=warehouseEntry,proto3,oneof"`
+}
+
+type Msg_Release struct {
+	Release *MsgRelease `protobuf:"bytes,22,opt,name=release,proto3,oneof"`
+}
+
+type Msg_RecordTest struct {
+	RecordTest *MsgRecordTest `protobuf:"bytes,23,opt,name=record_test,json=recordTest,proto3,oneof"`
+}
+
+type Msg_Hold struct {
+	Hold *MsgHold `protobuf:"bytes,24,opt,name=hold,proto3,oneof"`
+}
+
+type Msg_Unhold struct {
+	Unhold *MsgUnhold `protobuf:"bytes,25,opt,name=unhold,proto3,oneof"`
+}
+
+type Msg_Recall struct {
+	Recall *MsgRecall `protobuf:"bytes,26,opt,name=recall,proto3,oneof"`
+}
+
+type Msg_Destroy struct {
+	Destroy *MsgDestroy `protobuf:"bytes,27,opt,name=destroy,proto3,oneof"`
+}
+
+type Msg_Acknowledge struct {
+	Acknowledge *MsgAcknowledge `protobuf:"bytes,28,opt,name=acknowledge,proto3,oneof"`
+}
+
 func (*Msg_RegisterRegulator) isMsg_Sum() {}
 
 func (*Msg_RegisterEnterprise) isMsg_Sum() {}
@@ -444,11 +570,29 @@ func (*Msg_SensorReport) isMsg_Sum() {}
 
 func (*Msg_Correct) isMsg_Sum() {}
 
+func (*Msg_Declare) isMsg_Sum() {}
+
+func (*Msg_WarehouseEntry) isMsg_Sum() {}
+
+func (*Msg_Release) isMsg_Sum() {}
+
+func (*Msg_RecordTest) isMsg_Sum() {}
+
+func (*Msg_Hold) isMsg_Sum() {}
+
+func (*Msg_Unhold) isMsg_Sum() {}
+
+func (*Msg_Recall) isMsg_Sum() {}
+
+func (*Msg_Destroy) isMsg_Sum() {}
+
+func (*Msg_Acknowledge) isMsg_Sum() {}
+
 var File_coldtrace_v1_tx_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x15coldtrace/v1/tx.proto\x12\fcoldtrace.v1\x1a\x1bcoldtrace/v1/registry.proto\x1a\x18coldtrace/v1/trace.proto\"A\n" +
+	"\x15coldtrace/v1/tx.proto\x12\fcoldtrace.v1\x1a\x1bcoldtrace/v1/registry.proto\x1a\x18coldtrace/v1/trace.proto\x1a\x1ecoldtrace/v1/supervision.proto\"A\n" +
 	"\x02Tx\x12\x1d\n" +
 	"\n" +
 	"body_bytes\x18\x01 \x01(\fR\tbodyBytes\x12\x1c\n" +
@@ -458,7 +602,7 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x06signer\x18\x02 \x01(\fR\x06signer\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12-\n" +
 	"\bmessages\x18\x04 \x03(\v2\x11.coldtrace.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xe2\a\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xe5\v\n" +
 	"\x03Msg\x12S\n" +
 	"\x12register_regulator\x18\x01 \x01(\v2\".coldtrace.v1.MsgRegisterRegulatorH\x00R\x11registerRegulator\x12V\n" +
 	"\x13register_enterprise\x18\x02 \x01(\v2#.coldtrace.v1.MsgRegisterEnterpriseH\x00R\x12registerEnterprise\x122\n" +
@@ -478,7 +622,17 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\taggregate\x18\x0f \x01(\v2\x1a.coldtrace.v1.MsgAggregateH\x00R\taggregate\x12C\n" +
 	"\fdisaggregate\x18\x10 \x01(\v2\x1d.coldtrace.v1.MsgDisaggregateH\x00R\fdisaggregate\x12D\n" +
 	"\rsensor_report\x18\x11 \x01(\v2\x1d.coldtrace.v1.MsgSensorReportH\x00R\fsensorReport\x124\n" +
-	"\acorrect\x18\x12 \x01(\v2\x18.coldtrace.v1.MsgCorrectH\x00R\acorrectB\x05\n" +
+	"\acorrect\x18\x12 \x01(\v2\x18.coldtrace.v1.MsgCorrectH\x00R\acorrect\x124\n" +
+	"\adeclare\x18\x14 \x01(\v2\x18.coldtrace.v1.MsgDeclareH\x00R\adeclare\x12J\n" +
+	"\x0fwarehouse_entry\x18\x15 \x01(\v2\x1f.coldtrace.v1.MsgWarehouseEntryH\x00R\x0ewarehouseEntry\x124\n" +
+	"\arelease\x18\x16 \x01(\v2\x18.coldtrace.v1.MsgReleaseH\x00R\arelease\x12>\n" +
+	"\vrecord_test\x18\x17 \x01(\v2\x1b.coldtrace.v1.MsgRecordTestH\x00R\n" +
+	"recordTest\x12+\n" +
+	"\x04hold\x18\x18 \x01(\v2\x15.coldtrace.v1.MsgHoldH\x00R\x04hold\x121\n" +
+	"\x06unhold\x18\x19 \x01(\v2\x17.coldtrace.v1.MsgUnholdH\x00R\x06unhold\x121\n" +
+	"\x06recall\x18\x1a \x01(\v2\x17.coldtrace.v1.MsgRecallH\x00R\x06recall\x124\n" +
+	"\adestroy\x18\x1b \x01(\v2\x18.coldtrace.v1.MsgDestroyH\x00R\adestroy\x12@\n" +
+	"\vacknowledge\x18\x1c \x01(\v2\x1c.coldtrace.v1.MsgAcknowledgeH\x00R\vacknowledgeB\x05\n" +
 	"\x03sumB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
@@ -513,6 +667,15 @@ var file_coldtrace_v1_tx_proto_goTypes = []any{
 	(*MsgDisaggregate)(nil),        // 15: coldtrace.v1.MsgDisaggregate
 	(*MsgSensorReport)(nil),        // 16: coldtrace.v1.MsgSensorReport
 	(*MsgCorrect)(nil),             // 17: coldtrace.v1.MsgCorrect
+	(*MsgDeclare)(nil),             // 18: coldtrace.v1.MsgDeclare
+	(*MsgWarehouseEntry)(nil),      // 19: coldtrace.v1.MsgWarehouseEntry
+	(*MsgRelease)(nil),             // 20: coldtrace.v1.MsgRelease
+	(*MsgRecordTest)(nil),          // 21: coldtrace.v1.MsgRecordTest
+	(*MsgHold)(nil),                // 22: coldtrace.v1.MsgHold
+	(*MsgUnhold)(nil),              // 23: coldtrace.v1.MsgUnhold
+	(*MsgRecall)(nil),              // 24: coldtrace.v1.MsgRecall
+	(*MsgDestroy)(nil),             // 25: coldtrace.v1.MsgDestroy
+	(*MsgAcknowledge)(nil),         // 26: coldtrace.v1.MsgAcknowledge
 }
 var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
@@ -531,11 +694,20 @@ var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	15, // 13: coldtrace.v1.Msg.disaggregate:type_name -> coldtrace.v1.MsgDisaggregate
 	16, // 14: coldtrace.v1.Msg.sensor_report:type_name -> coldtrace.v1.MsgSensorReport
 	17, // 15: coldtrace.v1.Msg.correct:type_name -> coldtrace.v1.MsgCorrect
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	18, // 16: coldtrace.v1.Msg.declare:type_name -> coldtrace.v1.MsgDeclare
+	19, // 17: coldtrace.v1.Msg.warehouse_entry:type_name -> coldtrace.v1.MsgWarehouseEntry
+	20, // 18: coldtrace.v1.Msg.release:type_name -> coldtrace.v1.MsgRelease
+	21, // 19: coldtrace.v1.Msg.record_test:type_name -> coldtrace.v1.MsgRecordTest
+	22, // 20: coldtrace.v1.Msg.hold:type_name -> coldtrace.v1.MsgHold
+	23, // 21: coldtrace.v1.Msg.unhold:type_name -> coldtrace.v1.MsgUnhold
+	24, // 22: coldtrace.v1.Msg.recall:type_name -> coldtrace.v1.MsgRecall
+	25, // 23: coldtrace.v1.Msg.destroy:type_name -> coldtrace.v1.MsgDestroy
+	26, // 24: coldtrace.v1.Msg.acknowledge:type_name -> coldtrace.v1.MsgAcknowledge
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_tx_proto_init() }
@@ -545,6 +717,7 @@ func file_coldtrace_v1_tx_proto_init() {
 	}
 	file_coldtrace_v1_registry_proto_init()
 	file_coldtrace_v1_trace_proto_init()
+	file_coldtrace_v1_supervision_proto_init()
 	file_coldtrace_v1_tx_proto_msgTypes[2].OneofWrappers = []any{
 		(*Msg_RegisterRegulator)(nil),
 		(*Msg_RegisterEnterprise)(nil),
@@ -561,6 +734,15 @@ func file_coldtrace_v1_tx_proto_init() {
 		(*Msg_Disaggregate)(nil),
 		(*Msg_SensorReport)(nil),
 		(*Msg_Correct)(nil),
+		(*Msg_Declare)(nil),
+		(*Msg_WarehouseEntry)(nil),
+		(*Msg_Release)(nil),
+		(*Msg_RecordTest)(nil),
+		(*Msg_Hold)(nil),
+		(*Msg_Unhold)(nil),
+		(*Msg_Recall)(nil),
+		(*Msg_Destroy)(nil),
+		(*Msg_Acknowledge)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -153,7 +153,15 @@ func ValidateOwner(kind OwnerKind, id string) error {
 		return err
 	case OwnerKind_OWNER_KIND_ENTERPRISE:
 		return ValidateUSCC(id)
+	case OwnerKind_OWNER_KIND_CUSTOMS:
+		if id != CustomsID {
+			return ErrInvalidField.Wrapf("the customs owner id is %q", CustomsID)
+		}
+		return nil
 	default:
-		return ErrInvalidField.Wrapf("owner_kind must be regulator or enterprise")
+		return ErrInvalidField.Wrapf("owner_kind must be regulator, enterprise or customs")
 	}
 }
+
+// CustomsID is the owner id of the customs authority's keys.
+const CustomsID = "customs"

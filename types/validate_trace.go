@@ -124,7 +124,7 @@ func (f *ProductFacts) ValidateBasic() error {
 			return err
 		}
 	}
-	if len(f.OriginCountry) != 2 || f.OriginCountry[0] < 'A' || f.OriginCountry[0] > 'Z' || f.OriginCountry[1] < 'A' || f.OriginCountry[1] > 'Z' {
+	if !isCountry(f.OriginCountry) {
 		return ErrInvalidField.Wrapf("facts.origin_country %q must be an ISO 3166-1 alpha-2 code such as CN or EC", f.OriginCountry)
 	}
 	if err := ValidateDate("facts.production_date", f.ProductionDate, true); err != nil {
