@@ -46,6 +46,9 @@ func (a *App) query(req *abci.RequestQuery) (*abci.ResponseQuery, error) {
 	if height == 0 {
 		height = latest
 	}
+	if latest == 0 {
+		return nil, types.ErrHeightUnavailable.Wrapf("the node has not committed its first block yet; retry in a moment")
+	}
 	if height <= 0 || height > latest || !a.tree.VersionExists(height) {
 		return nil, types.ErrHeightUnavailable.Wrapf("height %d is not stored (latest is %d)", req.Height, latest)
 	}

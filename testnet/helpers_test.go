@@ -31,13 +31,14 @@ func freePorts(t *testing.T, n int) []int {
 	return ports
 }
 
-// waitHeight polls the node until it reports at least height h.
+// waitHeight polls the node until the app has committed height h (the block
+// store holds h+1: CometBFT saves a block before executing it).
 func waitHeight(t *testing.T, c *client.Client, h int64, within time.Duration) int64 {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
 		st, err := c.RPC().Status(context.Background())
-		if err == nil && st.SyncInfo.LatestBlockHeight >= h {
+		if err == nil && st.SyncInfo.LatestBlockHeight > h {
 			return st.SyncInfo.LatestBlockHeight
 		}
 		if time.Now().After(deadline) {
