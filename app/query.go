@@ -77,6 +77,8 @@ func (a *App) query(req *abci.RequestQuery) (*abci.ResponseQuery, error) {
 		return queryEnterprises(st, height, parts[2], u.Query())
 	case len(parts) == 4 && parts[0] == "registry" && parts[1] == "keys":
 		return queryKeys(st, height, parts[2], parts[3])
+	case len(parts) >= 2 && len(parts) <= 3 && parts[0] == "supervision":
+		return a.querySupervision(snap, height, parts, u.Query(), req.Prove)
 	case len(parts) >= 2 && parts[0] == "trace":
 		return a.queryTrace(snap, height, parts, u.Query(), req.Prove)
 	case len(parts) == 1 && parts[0] == "params":

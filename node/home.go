@@ -28,8 +28,11 @@ type InitOptions struct {
 	TimeoutCommit time.Duration
 }
 
-// RegulatorKeyName is the keyring name of the root regulator's key in a new home.
-const RegulatorKeyName = "regulator"
+// Keyring names of the keys a new home creates: the root regulator's and customs'.
+const (
+	RegulatorKeyName = "regulator"
+	CustomsKeyName   = "customs"
+)
 
 // InitHome creates a runnable single-validator home: CometBFT's config,
 // validator and node keys, a genesis naming the root regulator, and the
@@ -79,9 +82,13 @@ func InitHome(home string, o InitOptions) (*cmttypes.GenesisDoc, error) {
 	if err != nil {
 		return nil, err
 	}
+	customsKey, err := kr.Add(CustomsKeyName)
+	if err != nil {
+		return nil, err
+	}
 	gen, err := NewGenesis(o.ChainID, &types.RootRegulator{
 		Division: o.Division, Name: o.RegulatorName, Keys: [][]byte{regKey.Public().(ed25519.PublicKey)},
-	})
+	}, &types.GenesisCustoms{Name: "Customs", Keys: [][]byte{customsKey.Public().(ed25519.PublicKey)}})
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +104,11 @@ func InitHome(home string, o InitOptions) (*cmttypes.GenesisDoc, error) {
 }
 
 // NewGenesis is a genesis document for coldtrace without validators: the
-// consensus parameters sized for scan events and the app_state naming root.
-func NewGenesis(chainID string, root *types.RootRegulator) (*cmttypes.GenesisDoc, error) {
+// consensus parameters sized for scan events and the app_state naming the
+// root regulator and the customs authority (nil: none).
+func NewGenesis(chainID string, root *types.RootRegulator, customs *types.GenesisCustoms) (*cmttypes.GenesisDoc, error) {
 	appState, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&types.GenesisState{
-		Params: types.DefaultParams(), RootRegulator: root,
+		Params: types.DefaultParams(), RootRegulator: root, Customs: customs,
 	})
 	if err != nil {
 		return nil, err

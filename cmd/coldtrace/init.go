@@ -19,7 +19,8 @@ func newInitCmd(g *globals) *cobra.Command {
 		Short: "Create a single-validator home: config, genesis, validator key and the root regulator's key",
 		Long: `init creates a home that 'coldtrace start' can run at once: CometBFT's config bound to
 loopback, a validator key, a genesis whose root regulator is --division, and that
-regulator's signing key, named "regulator", in the home's keyring (mode 0600).
+regulator's signing key, named "regulator", and the customs authority's, named
+"customs", in the home's keyring (mode 0600).
 It refuses to overwrite an existing home.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -68,7 +68,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			func() proto.Message { return &types.KeysPage{} }),
 		list,
 	)
-	cmd.AddCommand(reg, newQueryTraceCmd(g))
+	cmd.AddCommand(reg, newQueryTraceCmd(g), newQuerySupervisionCmd(g))
 	return cmd
 }
 
