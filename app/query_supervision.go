@@ -182,7 +182,7 @@ func queryStats(st *state.State, height int64, prefix, from, to string) (*abci.R
 			return false
 		}
 		out.Days = append(out.Days, d)
-		sumStats(out.Total, d)
+		sumStats(out.Total, d, prefix)
 		return true
 	})
 	if err == nil {
@@ -194,14 +194,19 @@ func queryStats(st *state.State, height int64, prefix, from, to string) (*abci.R
 	return encode(height, out)
 }
 
-func sumStats(t, d *types.DayStats) {
+// sumStats adds a division's day to the jurisdiction's total. Flows between
+// divisions of the jurisdiction are internal to it and left out of the total.
+func sumStats(t, d *types.DayStats, prefix string) {
 	t.CodesCommissioned += d.CodesCommissioned
-	t.QuantityReceivedFromOutside += d.QuantityReceivedFromOutside
 	t.QuantitySold += d.QuantitySold
 	t.Holds += d.Holds
 	t.Positives += d.Positives
 	t.Alerts += d.Alerts
 	for _, f := range d.Flows {
+		if len(f.SourceDivision) >= len(prefix) && f.SourceDivision[:len(prefix)] == prefix {
+			continue
+		}
+		t.QuantityReceivedFromOutside += f.Quantity
 		AddFlow(t, f.OriginCountry, f.SourceDivision, f.Quantity)
 	}
 }
