@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
@@ -28,6 +29,7 @@ type App struct {
 	limits types.Limits
 
 	check       *state.Cache // the mempool's view: the last saved version plus accepted txs
+	checkTime   time.Time    // midnight of the last block's date: CheckTx judges expiry by it
 	pendingHash []byte       // app hash returned by the last FinalizeBlock, checked at Commit
 }
 
@@ -83,7 +85,12 @@ func (a *App) resetCheckState() error {
 		return fmt.Errorf("app: open version %d for the mempool: %w", a.tree.Version(), err)
 	}
 	a.check = state.NewCache(snap)
-	return nil
+	date, err := state.New(snap).BlockDate()
+	if err != nil || date == "" {
+		return err
+	}
+	a.checkTime, err = time.Parse(time.DateOnly, date)
+	return err
 }
 
 // Info tells CometBFT the last saved height and hash, so its handshake
@@ -105,7 +112,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if req.Type == abci.CheckTxType_Recheck {
 		m = modeRecheck
 	}
-	res := a.executeTx(&Context{Height: a.tree.Version() + 1}, a.check, req.Tx, m).exec()
+	res := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime}, a.check, req.Tx, m).exec()
 	return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace}, nil
 }
 
@@ -145,6 +152,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	}
 	blk := &Context{Height: req.Height, Time: req.Time}
 	var blockEvents []abci.Event
+	if err := state.New(a.tree).SetBlockDate(req.Time.UTC().Format(time.DateOnly)); err != nil {
+		return nil, err
+	}
 	if a.limits.ChainID != "" {
 		ev, err := a.runWatches(req.Height, blk)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -82,11 +81,8 @@ func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
 			issued = append(issued, code)
 		} else {
 			parsed, _ := types.ParseCode(code) // checked by ValidateBasic
-			if parsed.Batch != "" && parsed.Batch != m.Batch {
-				return types.ErrBatchConflict.Wrapf("codes[%d] %s carries batch %q, the message commissions batch %q", i, parsed, parsed.Batch, m.Batch)
-			}
-			if g := b.Facts.Gtin; g != "" && parsed.Kind == types.CodeGTIN && parsed.GTIN != strings.Repeat("0", 14-len(g))+g {
-				return types.ErrBatchConflict.Wrapf("codes[%d] %s has GTIN %s, the batch's facts name %s", i, parsed, parsed.GTIN, g)
+			if err := checkInBatch(fmt.Sprintf("codes[%d]", i), parsed, b); err != nil {
+				return err
 			}
 			code = parsed.String()
 		}
@@ -361,7 +357,11 @@ func split(ctx *Context, st traceStore, m *types.MsgSplit) error {
 			code = types.NativeCode(ent.Uscc, n).String()
 			issued = append(issued, code)
 		} else {
-			code, _ = types.ValidateCodeString("children", code)
+			parsed, _ := types.ParseCode(code) // checked by ValidateBasic
+			if err := checkInBatch("child", parsed, b); err != nil {
+				return err
+			}
+			code = parsed.String()
 		}
 		if err := c.create(&types.CodeRecord{Code: code, BatchId: parent.BatchId, Unit: parent.Unit, Commissioned: ch.Quantity, Parent: parent.Code,
 			Released: parent.Released, LastDivision: parent.LastDivision, LastTimeMs: parent.LastTimeMs}); err != nil {
@@ -588,11 +588,21 @@ func correct(ctx *Context, st traceStore, m *types.MsgCorrect) error {
 		if ctx.Signer.Regulator == nil {
 			return types.ErrUnauthorized.Wrapf("event %X was recorded by %s; only it or its regulator may correct it", m.Event, orig.Actor)
 		}
-		actor, err := st.Enterprise(orig.Actor)
-		if err != nil {
-			return err
+		if orig.Actor == types.CustomsID {
+			return types.ErrUnauthorized.Wrapf("event %X was recorded by customs; only customs may correct it", m.Event)
 		}
-		if actor == nil || !types.Division(ctx.Signer.Regulator.Division).Contains(types.Division(actor.Division)) {
+		actorDivision := orig.Actor // a regulator's own event names its division
+		if len(orig.Actor) != 6 {
+			actor, err := st.Enterprise(orig.Actor)
+			if err != nil {
+				return err
+			}
+			if actor == nil {
+				return types.ErrInternal.Wrapf("event %X names actor %s that has no record", m.Event, orig.Actor)
+			}
+			actorDivision = actor.Division
+		}
+		if !types.Division(ctx.Signer.Regulator.Division).Contains(types.Division(actorDivision)) {
 			return types.ErrOutOfJurisdiction.Wrapf("event %X was recorded by %s, outside regulator %s", m.Event, orig.Actor, ctx.Signer.Regulator.Division)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -225,6 +226,15 @@ func (c *changes) movable(r *types.CodeRecord) error {
 		return types.ErrNotMovable.Wrapf("%s is %s%s", r.Code, codeStatusName(r.Status), reason)
 	}
 	if r.LogisticUnit {
+		for _, it := range r.Contents {
+			inner, err := c.code(it.Code)
+			if err != nil {
+				return err
+			}
+			if err := c.movable(inner); err != nil {
+				return types.ErrNotMovable.Wrapf("unit %s contains goods that cannot move: %s", r.Code, trimCode(err))
+			}
+		}
 		return nil
 	}
 	b, err := c.batch(r.BatchId)
@@ -494,4 +504,25 @@ func AddFlow(d *types.DayStats, origin, source string, q uint64) {
 		return
 	}
 	d.Flows = append(d.Flows[:i], append([]*types.Flow{{OriginCountry: origin, SourceDivision: source, Quantity: q}}, d.Flows[i:]...)...)
+}
+
+// trimCode drops the "not movable: " name from a wrapped refusal.
+func trimCode(err error) string {
+	s := err.Error()
+	if p := types.ErrNotMovable.Name + ": "; len(s) > len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
+
+// checkInBatch refuses a GS1 code whose batch (AI 10) or GTIN differs from
+// the batch it is recorded in.
+func checkInBatch(field string, parsed types.Code, b *types.Batch) error {
+	if parsed.Batch != "" && parsed.Batch != b.Batch {
+		return types.ErrBatchConflict.Wrapf("%s %s carries batch %q, the goods belong to batch %q", field, parsed, parsed.Batch, b.Batch)
+	}
+	if g := b.Facts.Gtin; g != "" && parsed.Kind == types.CodeGTIN && parsed.GTIN != strings.Repeat("0", 14-len(g))+g {
+		return types.ErrBatchConflict.Wrapf("%s %s has GTIN %s, the batch's facts name %s", field, parsed, parsed.GTIN, g)
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 //	0x06 | owner kind(1) | owner id | key(32)  key index → empty (keys by owner; ids are fixed-width per kind)
 //	0x07                                  chain id          → raw UTF-8 bytes
 //	0x08                                  customs           → types.Customs
+//	0x09                                  block date        → YYYY-MM-DD (UTC date of the last block, written when it changes)
 //	0x10 | batch id                       batch             → types.Batch (id = commissioner USCC "/" batch)
 //	0x11 | code                           code              → types.CodeRecord (code in canonical form)
 //	0x12 | event hash(32)                 event             → types.Event
@@ -57,6 +58,7 @@ const (
 	prefixInbound         byte = 0x17
 	prefixNativeCounter   byte = 0x18
 	prefixCustoms         byte = 0x08
+	prefixBlockDate       byte = 0x09
 	prefixDeclaration     byte = 0x19
 	prefixRecall          byte = 0x1A
 	prefixSequence        byte = 0x1B
@@ -91,6 +93,7 @@ var Prefixes = []struct {
 	{prefixInbound, "inbound index"},
 	{prefixNativeCounter, "native counter"},
 	{prefixCustoms, "customs"},
+	{prefixBlockDate, "block date"},
 	{prefixDeclaration, "declaration"},
 	{prefixRecall, "recall"},
 	{prefixSequence, "sequence"},
@@ -195,6 +198,9 @@ func NativeCounterKey(issuer string) []byte { return key(prefixNativeCounter, []
 
 // CustomsKey holds the customs authority's record.
 func CustomsKey() []byte { return []byte{prefixCustoms} }
+
+// BlockDateKey holds the UTC date of the last block.
+func BlockDateKey() []byte { return []byte{prefixBlockDate} }
 
 // DeclarationKey is the key of a customs declaration.
 func DeclarationKey(number string) []byte { return key(prefixDeclaration, []byte(number)) }

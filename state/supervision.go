@@ -127,3 +127,19 @@ func (s *State) Due(prefix, end []byte, limit int) ([][]byte, error) {
 	})
 	return out, err
 }
+
+// BlockDate returns the UTC date (YYYY-MM-DD) of the last block, "" before the first.
+func (s *State) BlockDate() (string, error) {
+	b, err := s.Get(BlockDateKey())
+	return string(b), err
+}
+
+// SetBlockDate records the date of the block being executed; it writes only
+// when the date changes, so the app hash moves once a day, not every block.
+func (s *State) SetBlockDate(date string) error {
+	old, err := s.BlockDate()
+	if err != nil || old == date {
+		return err
+	}
+	return s.Set(BlockDateKey(), []byte(date))
+}

@@ -63,8 +63,8 @@ func (m *MsgDeclare) ValidateBasic() error {
 			return err
 		}
 	}
-	if m.Quantity == 0 {
-		return ErrInvalidQuantity.Wrapf("quantity must be positive")
+	if err := validateQuantity("quantity", m.Quantity); err != nil {
+		return err
 	}
 	if m.Unit != QuantityUnit_QUANTITY_UNIT_GRAMS && m.Unit != QuantityUnit_QUANTITY_UNIT_PIECES {
 		return ErrInvalidField.Wrapf("unit must be grams or pieces")
@@ -137,8 +137,8 @@ func (m *MsgDestroy) ValidateBasic() error {
 	if err := ValidateUSCC(m.Holder); err != nil {
 		return err
 	}
-	if m.Quantity == 0 {
-		return ErrInvalidQuantity.Wrapf("quantity must be positive")
+	if err := validateQuantity("quantity", m.Quantity); err != nil {
+		return err
 	}
 	if err := ValidateText("method", m.Method, MaxLabelBytes, true); err != nil {
 		return err

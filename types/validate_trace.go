@@ -9,6 +9,20 @@ import (
 // MaxCodesPerMsg bounds the codes one message may name.
 const MaxCodesPerMsg = 1000
 
+// MaxQuantity bounds one quantity (10^15 grams is a million tonnes), so that
+// the sum over a message can never overflow.
+const MaxQuantity = 1_000_000_000_000_000
+
+func validateQuantity(field string, q uint64) error {
+	if q == 0 {
+		return ErrInvalidQuantity.Wrapf("%s: quantity must be positive", field)
+	}
+	if q > MaxQuantity {
+		return ErrInvalidQuantity.Wrapf("%s: quantity %d exceeds %d", field, q, uint64(MaxQuantity))
+	}
+	return nil
+}
+
 // ValidateCodeString checks that s parses as a code and returns its canonical form.
 func ValidateCodeString(field, s string) (string, error) {
 	c, err := ParseCode(s)
@@ -67,8 +81,8 @@ func validateCodeQuantities(field string, items []*CodeQuantity, allowEmpty bool
 		if err != nil {
 			return err
 		}
-		if it.Quantity == 0 {
-			return ErrInvalidQuantity.Wrapf("%s[%d]: quantity must be positive", field, i)
+		if err := validateQuantity(fmt.Sprintf("%s[%d]", field, i), it.Quantity); err != nil {
+			return err
 		}
 		if seen[c] {
 			return ErrInvalidField.Wrapf("%s[%d]: code %s appears twice", field, i, c)
@@ -96,13 +110,16 @@ func validateNewCodes(field string, codes []*NewCode, needUnit bool) error {
 			if c.Kind == CodeSSCC {
 				return ErrLogisticUnit.Wrapf("%s: %s is a logistic unit; units are created by aggregating codes", f, c)
 			}
+			if c.Kind == CodeNative {
+				return ErrInvalidCode.Wrapf("%s: native codes are issued by the chain; leave the code empty to get one", f)
+			}
 			if seen[c.String()] {
 				return ErrInvalidField.Wrapf("%s: code %s appears twice", f, c)
 			}
 			seen[c.String()] = true
 		}
-		if nc.Quantity == 0 {
-			return ErrInvalidQuantity.Wrapf("%s: quantity must be positive", f)
+		if err := validateQuantity(f, nc.Quantity); err != nil {
+			return err
 		}
 		if needUnit && nc.Unit != QuantityUnit_QUANTITY_UNIT_GRAMS && nc.Unit != QuantityUnit_QUANTITY_UNIT_PIECES {
 			return ErrInvalidField.Wrapf("%s: unit must be grams or pieces", f)
