@@ -28,8 +28,7 @@ import (
 // After every block of A and of C the quantity identity, the history hash
 // chains and the cross-record invariants (indexes, transit, units, splits)
 // hold. The split invariant sums in big integers, so it also catches the
-// uint64 wrap of split quantities that TestTraceKnownBugs reproduces (the
-// generator keeps quantities small so as not to trip on it).
+// uint64 wrap of split quantities (see TestTraceRegressions).
 func TestPropertyConservation(t *testing.T) {
 	seeds := [][2]uint64{{1, 2}, {0xC01D, 0x7ACE}, {20231114, 42}}
 	total := map[string]*[2]int{}

@@ -2,9 +2,10 @@ package app
 
 import (
 	"context"
-	"encoding/hex"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -24,14 +25,14 @@ import (
 // market, shop and restaurant in 330106).
 var (
 	kSVCustoms = testKey("customs")
-	kSVWH      = testKey("sv warehouse")          // supervision warehouse, Hangzhou 330100
-	kSVWH2     = testKey("sv warehouse ningbo")   // supervision warehouse, Ningbo 330200
-	kSVShop2   = testKey("sv shop shangcheng")    // supermarket, Shangcheng 330102
-	kSVDiner2  = testKey("sv restaurant ningbo")  // restaurant, Ningbo 330200
-	svWHUSCC   = mkUSCC("91330100MA2KWHAA0")      // supervision warehouse
-	svWH2USCC  = mkUSCC("91330200MA2KWHBB0")      // supervision warehouse in Ningbo
-	svShop2    = mkUSCC("91330102MA2KTTTT0")      // supermarket in 330102
-	svDiner2   = mkUSCC("91330200MA2KRRRR0")      // restaurant in 330200
+	kSVWH      = testKey("sv warehouse")           // supervision warehouse, Hangzhou 330100
+	kSVWH2     = testKey("sv warehouse ningbo")    // supervision warehouse, Ningbo 330200
+	kSVShop2   = testKey("sv shop shangcheng")     // supermarket, Shangcheng 330102
+	kSVDiner2  = testKey("sv restaurant ningbo")   // restaurant, Ningbo 330200
+	svWHUSCC   = mkUSCC("91330100MA2KWHAA0")       // supervision warehouse
+	svWH2USCC  = mkUSCC("91330200MA2KWHBB0")       // supervision warehouse in Ningbo
+	svShop2    = mkUSCC("91330102MA2KTTTT0")       // supermarket in 330102
+	svDiner2   = mkUSCC("91330200MA2KRRRR0")       // restaurant in 330200
 	svStart    = time.Unix(1_700_000_000, 0).UTC() // 2023-11-14T22:13:20Z
 )
 
@@ -190,13 +191,7 @@ func svCommission(batch string, facts *types.ProductFacts, n int, q uint64) *typ
 	return m
 }
 
-func svSerial(i int) string {
-	s := "000" + string(rune('0'+i%10))
-	if i >= 10 {
-		s = "00" + string(rune('0'+i/10)) + string(rune('0'+i%10))
-	}
-	return s
-}
+func svSerial(i int) string { return fmt.Sprintf("%04d", i) }
 
 // svPositive is a positive lab test of codes.
 func svPositive(codes ...string) *types.MsgRecordTest {
@@ -243,7 +238,6 @@ func svReceiveAll(t *testing.T, c *svChain, key ed25519.PrivateKey, con []byte) 
 	}
 	return c.ok(c.tx(key, &types.MsgReceive{Consignment: con, Received: got.Items}))
 }
-
 
 // svRecord queries a code record (it must exist).
 func svRecord(t *testing.T, c *svChain, code string) *types.CodeRecord {

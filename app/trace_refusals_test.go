@@ -677,9 +677,9 @@ func (c *testChain) blockAt(at time.Time, txs ...[]byte) []*abci.ExecTxResult {
 	return res.TxResults
 }
 
-// TestTraceKnownBugs reproduces defects found while writing these tests.
-// Each subtest skips, naming the defect, while the defect is present, and
-// asserts the intended behaviour once it is fixed.
+// TestTraceRegressions keeps fixed defects fixed: split quantities that
+// overflow, native codes taken by another enterprise, expired goods shipped
+// inside a logistic unit.
 func TestTraceRegressions(t *testing.T) {
 	t.Run("split children quantities overflow", func(t *testing.T) {
 		c := traceChain(t)

@@ -53,16 +53,33 @@ func (c *Client) ChainID(ctx context.Context) (string, error) {
 	return c.chainID, nil
 }
 
+// StartupWait bounds how long a query waits for a node that has just
+// started and not yet committed its first block.
+var StartupWait = 15 * time.Second
+
 // Query runs an ABCI query; a refusal comes back as a coded error.
 func (c *Client) Query(ctx context.Context, path string, height int64, prove bool) (*abci.ResponseQuery, error) {
-	res, err := c.rpc.ABCIQueryWithOptions(ctx, path, nil, rpcclient.ABCIQueryOptions{Height: height, Prove: prove})
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", path, err)
+	deadline := time.Now().Add(StartupWait)
+	for {
+		res, err := c.rpc.ABCIQueryWithOptions(ctx, path, nil, rpcclient.ABCIQueryOptions{Height: height, Prove: prove})
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w (is the node running? start it with `coldtrace start`)", path, err)
+		}
+		r := res.Response
+		if r.Code == types.ErrHeightUnavailable.Code && height == 0 && time.Now().Before(deadline) {
+			// A node that has just started has no committed state yet.
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(250 * time.Millisecond):
+			}
+			continue
+		}
+		if r.Code != 0 {
+			return &r, CodedError(r.Code, r.Log)
+		}
+		return &r, nil
 	}
-	if res.Response.Code != 0 {
-		return &res.Response, CodedError(res.Response.Code, res.Response.Log)
-	}
-	return &res.Response, nil
 }
 
 // QueryInto runs a query and decodes its value into m.
