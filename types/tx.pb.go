@@ -182,6 +182,7 @@ type Msg struct {
 	//	*Msg_Recall
 	//	*Msg_Destroy
 	//	*Msg_Acknowledge
+	//	*Msg_SetValidator
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -440,6 +441,15 @@ func (x *Msg) GetAcknowledge() *MsgAcknowledge {
 	return nil
 }
 
+func (x *Msg) GetSetValidator() *MsgSetValidator {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_SetValidator); ok {
+			return x.SetValidator
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -540,6 +550,10 @@ type Msg_Acknowledge struct {
 	Acknowledge *MsgAcknowledge `protobuf:"bytes,28,opt,name=acknowledge,proto3,oneof"`
 }
 
+type Msg_SetValidator struct {
+	SetValidator *MsgSetValidator `protobuf:"bytes,30,opt,name=set_validator,json=setValidator,proto3,oneof"`
+}
+
 func (*Msg_RegisterRegulator) isMsg_Sum() {}
 
 func (*Msg_RegisterEnterprise) isMsg_Sum() {}
@@ -588,11 +602,13 @@ func (*Msg_Destroy) isMsg_Sum() {}
 
 func (*Msg_Acknowledge) isMsg_Sum() {}
 
+func (*Msg_SetValidator) isMsg_Sum() {}
+
 var File_coldtrace_v1_tx_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x15coldtrace/v1/tx.proto\x12\fcoldtrace.v1\x1a\x1bcoldtrace/v1/registry.proto\x1a\x18coldtrace/v1/trace.proto\x1a\x1ecoldtrace/v1/supervision.proto\"A\n" +
+	"\x15coldtrace/v1/tx.proto\x12\fcoldtrace.v1\x1a\x1bcoldtrace/v1/registry.proto\x1a\x18coldtrace/v1/trace.proto\x1a\x1ecoldtrace/v1/supervision.proto\x1a\x1ccoldtrace/v1/validator.proto\"A\n" +
 	"\x02Tx\x12\x1d\n" +
 	"\n" +
 	"body_bytes\x18\x01 \x01(\fR\tbodyBytes\x12\x1c\n" +
@@ -602,7 +618,7 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x06signer\x18\x02 \x01(\fR\x06signer\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12-\n" +
 	"\bmessages\x18\x04 \x03(\v2\x11.coldtrace.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xe5\v\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xab\f\n" +
 	"\x03Msg\x12S\n" +
 	"\x12register_regulator\x18\x01 \x01(\v2\".coldtrace.v1.MsgRegisterRegulatorH\x00R\x11registerRegulator\x12V\n" +
 	"\x13register_enterprise\x18\x02 \x01(\v2#.coldtrace.v1.MsgRegisterEnterpriseH\x00R\x12registerEnterprise\x122\n" +
@@ -632,7 +648,8 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x06unhold\x18\x19 \x01(\v2\x17.coldtrace.v1.MsgUnholdH\x00R\x06unhold\x121\n" +
 	"\x06recall\x18\x1a \x01(\v2\x17.coldtrace.v1.MsgRecallH\x00R\x06recall\x124\n" +
 	"\adestroy\x18\x1b \x01(\v2\x18.coldtrace.v1.MsgDestroyH\x00R\adestroy\x12@\n" +
-	"\vacknowledge\x18\x1c \x01(\v2\x1c.coldtrace.v1.MsgAcknowledgeH\x00R\vacknowledgeB\x05\n" +
+	"\vacknowledge\x18\x1c \x01(\v2\x1c.coldtrace.v1.MsgAcknowledgeH\x00R\vacknowledge\x12D\n" +
+	"\rset_validator\x18\x1e \x01(\v2\x1d.coldtrace.v1.MsgSetValidatorH\x00R\fsetValidatorB\x05\n" +
 	"\x03sumB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
@@ -676,6 +693,7 @@ var file_coldtrace_v1_tx_proto_goTypes = []any{
 	(*MsgRecall)(nil),              // 24: coldtrace.v1.MsgRecall
 	(*MsgDestroy)(nil),             // 25: coldtrace.v1.MsgDestroy
 	(*MsgAcknowledge)(nil),         // 26: coldtrace.v1.MsgAcknowledge
+	(*MsgSetValidator)(nil),        // 27: coldtrace.v1.MsgSetValidator
 }
 var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
@@ -703,11 +721,12 @@ var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	24, // 22: coldtrace.v1.Msg.recall:type_name -> coldtrace.v1.MsgRecall
 	25, // 23: coldtrace.v1.Msg.destroy:type_name -> coldtrace.v1.MsgDestroy
 	26, // 24: coldtrace.v1.Msg.acknowledge:type_name -> coldtrace.v1.MsgAcknowledge
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	27, // 25: coldtrace.v1.Msg.set_validator:type_name -> coldtrace.v1.MsgSetValidator
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_tx_proto_init() }
@@ -718,6 +737,7 @@ func file_coldtrace_v1_tx_proto_init() {
 	file_coldtrace_v1_registry_proto_init()
 	file_coldtrace_v1_trace_proto_init()
 	file_coldtrace_v1_supervision_proto_init()
+	file_coldtrace_v1_validator_proto_init()
 	file_coldtrace_v1_tx_proto_msgTypes[2].OneofWrappers = []any{
 		(*Msg_RegisterRegulator)(nil),
 		(*Msg_RegisterEnterprise)(nil),
@@ -743,6 +763,7 @@ func file_coldtrace_v1_tx_proto_init() {
 		(*Msg_Recall)(nil),
 		(*Msg_Destroy)(nil),
 		(*Msg_Acknowledge)(nil),
+		(*Msg_SetValidator)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

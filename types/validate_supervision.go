@@ -152,3 +152,16 @@ func (m *MsgAcknowledge) ValidateBasic() error {
 	}
 	return ValidateText("comment", m.Comment, MaxReasonBytes, true)
 }
+
+func (m *MsgSetValidator) ValidateBasic() error {
+	if err := ValidateKey("pub_key", m.PubKey); err != nil {
+		return err
+	}
+	if m.Power < 0 {
+		return ErrInvalidField.Wrapf("power %d must be 0 (remove) or positive", m.Power)
+	}
+	if _, err := ParseDivision(m.Operator); err != nil {
+		return err
+	}
+	return ValidateText("name", m.Name, MaxLabelBytes, false)
+}
