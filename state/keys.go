@@ -14,8 +14,8 @@ import (
 //	0x02 | division(6)                    regulator         → types.Regulator
 //	0x03 | uscc(18)                       enterprise        → types.Enterprise
 //	0x04 | ed25519 key(32)                account           → types.Account
-//	0x05 | division(6) | uscc(18)         enterprise index  → empty (enterprises by division)
-//	0x06 | owner kind(1) | owner id | key(32)  key index → empty (keys by owner; ids are fixed-width per kind)
+//	0x05 | division(6) | uscc(18)         enterprise index  → 0x01 (enterprises by division)
+//	0x06 | owner kind(1) | owner id | key(32)  key index → 0x01 (keys by owner; ids are fixed-width per kind)
 //	0x07                                  chain id          → raw UTF-8 bytes
 //	0x08                                  customs           → types.Customs
 //	0x09                                  block date        → YYYY-MM-DD (UTC date of the last block, written when it changes)
@@ -24,19 +24,19 @@ import (
 //	0x12 | event hash(32)                 event             → types.Event
 //	0x13 | code | 0x00 | index(8, BE)     history           → event hash(32)
 //	0x14 | consignment id(32)             consignment       → types.Consignment
-//	0x15 | holder uscc(18) | code         holdings index    → empty (codes an enterprise holds)
-//	0x16 | batch id | 0x00 | code         batch index       → empty (codes of a batch)
-//	0x17 | buyer uscc(18) | id(32)        inbound index     → empty (open consignments to a buyer)
+//	0x15 | holder uscc(18) | code         holdings index    → 0x01 (codes an enterprise holds)
+//	0x16 | batch id | 0x00 | code         batch index       → 0x01 (codes of a batch)
+//	0x17 | buyer uscc(18) | id(32)        inbound index     → 0x01 (open consignments to a buyer)
 //	0x18 | issuer uscc(18)                native counter    → uint64 BE (last native code number issued)
 //	0x19 | declaration number             declaration       → types.Declaration
 //	0x1A | recall id(8, BE)               recall            → types.Recall
 //	0x1B | name                           sequence          → uint64 BE (last id issued: "alert", "recall")
-//	0x1C | due ms(8, BE) | id(32)         receipt watch     → empty (consignments to check for receipt)
-//	0x1D | expiry date(10) | batch id     expiry watch      → empty (batches to check at expiry)
+//	0x1C | due ms(8, BE) | id(32)         receipt watch     → 0x01 (consignments to check for receipt)
+//	0x1D | expiry date(10) | batch id     expiry watch      → 0x01 (batches to check at expiry)
 //	0x1E | alert id(8, BE)                alert             → types.Alert
-//	0x1F | division(6) | alert id(8, BE)  open alerts       → empty (open alerts by division)
+//	0x1F | division(6) | alert id(8, BE)  open alerts       → 0x01 (open alerts by division)
 //	0x20 | division(6) | day(10)          day stats         → types.DayStats
-//	0x21 | division(6) | code             holds index       → empty (held codes by holder division)
+//	0x21 | division(6) | code             holds index       → 0x01 (held codes by holder division)
 //
 // Canonical codes and batch ids never contain 0x00 (codes are percent-encoded,
 // batch names refuse control characters), so 0x00 ends them unambiguously.

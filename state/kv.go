@@ -9,3 +9,8 @@ type KV interface {
 	// Iterate calls fn for each key in [start, end) in ascending order until fn returns false.
 	Iterate(start, end []byte, fn func(key, value []byte) bool) error
 }
+
+// present is the value of an index entry. It is not empty because ics23
+// cannot prove a key whose value is empty, and index entries are proven in
+// query answers like records are.
+var present = []byte{1}

@@ -78,7 +78,7 @@ func (s *State) Enterprise(uscc string) (*types.Enterprise, error) {
 
 // SetEnterprise writes the record and its division index entry (the division never changes).
 func (s *State) SetEnterprise(e *types.Enterprise) error {
-	if err := s.Set(EnterpriseByDivisionKey(e.Division, e.Uscc), []byte{}); err != nil {
+	if err := s.Set(EnterpriseByDivisionKey(e.Division, e.Uscc), present); err != nil {
 		return err
 	}
 	return s.put(EnterpriseKey(e.Uscc), e)
@@ -96,7 +96,7 @@ func (s *State) Account(pub []byte) (*types.Account, error) {
 
 // SetAccount writes the account and its owner index entry.
 func (s *State) SetAccount(a *types.Account) error {
-	if err := s.Set(KeyByOwnerKey(a.OwnerKind, a.OwnerId, a.Key), []byte{}); err != nil {
+	if err := s.Set(KeyByOwnerKey(a.OwnerKind, a.OwnerId, a.Key), present); err != nil {
 		return err
 	}
 	return s.put(AccountKey(a.Key), a)

@@ -96,10 +96,10 @@ func TestRecordRoundTrip(t *testing.T) {
 			}
 		}
 		// The index entries were written alongside the records.
-		if v, ok := mustGet(t, st, string(EnterpriseByDivisionKey("330106", uscc))); !ok || v != "" {
+		if v, ok := mustGet(t, st, string(EnterpriseByDivisionKey("330106", uscc))); !ok || v != "\x01" {
 			t.Errorf("enterprise index entry = %q, %v", v, ok)
 		}
-		if v, ok := mustGet(t, st, string(KeyByOwnerKey(acct.OwnerKind, uscc, acct.Key))); !ok || v != "" {
+		if v, ok := mustGet(t, st, string(KeyByOwnerKey(acct.OwnerKind, uscc, acct.Key))); !ok || v != "\x01" {
 			t.Errorf("key index entry = %q, %v", v, ok)
 		}
 	}

@@ -75,7 +75,7 @@ func (s *State) Alert(id uint64) (*types.Alert, error) {
 func (s *State) SetAlert(a *types.Alert) error {
 	var err error
 	if a.Open {
-		err = s.Set(OpenAlertKey(a.Division, a.Id), []byte{})
+		err = s.Set(OpenAlertKey(a.Division, a.Id), present)
 	} else {
 		err = s.Delete(OpenAlertKey(a.Division, a.Id))
 	}
@@ -99,7 +99,7 @@ func (s *State) SetDayStats(d *types.DayStats) error { return s.put(DayStatsKey(
 // SetHeldIn adds or removes a held code from the holds index of a division.
 func (s *State) SetHeldIn(division, code string, held bool) error {
 	if held {
-		return s.Set(HoldKey(division, code), []byte{})
+		return s.Set(HoldKey(division, code), present)
 	}
 	return s.Delete(HoldKey(division, code))
 }
@@ -107,14 +107,14 @@ func (s *State) SetHeldIn(division, code string, held bool) error {
 // WatchReceipt schedules (or, with on=false, cancels) the receipt check of a consignment.
 func (s *State) WatchReceipt(dueMs int64, id []byte, on bool) error {
 	if on {
-		return s.Set(ReceiptWatchKey(dueMs, id), []byte{})
+		return s.Set(ReceiptWatchKey(dueMs, id), present)
 	}
 	return s.Delete(ReceiptWatchKey(dueMs, id))
 }
 
 // WatchExpiry schedules the expiry check of a batch.
 func (s *State) WatchExpiry(date, batchID string) error {
-	return s.Set(ExpiryWatchKey(date, batchID), []byte{})
+	return s.Set(ExpiryWatchKey(date, batchID), present)
 }
 
 // Due returns up to limit keys under prefix that sort before end (the

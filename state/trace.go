@@ -34,7 +34,7 @@ func (s *State) SetCode(c *types.CodeRecord) error { return s.put(CodeKey(c.Code
 
 // IndexBatchCode records that code belongs to a batch.
 func (s *State) IndexBatchCode(batchID, code string) error {
-	return s.Set(BatchCodeKey(batchID, code), []byte{})
+	return s.Set(BatchCodeKey(batchID, code), present)
 }
 
 // SetHolding keeps the holdings index in step with a holder's quantity of a code.
@@ -42,7 +42,7 @@ func (s *State) SetHolding(holder, code string, quantity uint64) error {
 	if quantity == 0 {
 		return s.Delete(HoldingKey(holder, code))
 	}
-	return s.Set(HoldingKey(holder, code), []byte{})
+	return s.Set(HoldingKey(holder, code), present)
 }
 
 // Event returns an event by hash, with its stored bytes, or nil.
@@ -115,7 +115,7 @@ func (s *State) SetConsignment(c *types.Consignment) error {
 	if c.Received {
 		err = s.Delete(InboundKey(c.Buyer, c.Id))
 	} else {
-		err = s.Set(InboundKey(c.Buyer, c.Id), []byte{})
+		err = s.Set(InboundKey(c.Buyer, c.Id), present)
 	}
 	if err != nil {
 		return err
