@@ -27,72 +27,71 @@ import (
 //	/params                                                                    → Params
 const maxPageLimit = 100
 
-// Query reads a saved version, never the block in progress.
+// Query reads a saved version, never the block in progress. With prove=true
+// every key the answer was computed from comes with an ics23 proof against
+// the app hash of that height: membership for what exists, non-membership
+// for what does not. Re-running Answer over the proven keys alone must give
+// the same answer, which is how a client checks it (client.VerifyAnswer).
 func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
-	res, err := a.query(req)
+	snap, height, err := a.snapshotAt(req.Height)
 	if err != nil {
-		code, log := types.CodeOf(err)
-		if res == nil {
-			res = &abci.ResponseQuery{}
+		return refusal(&abci.ResponseQuery{}, err), nil
+	}
+	var kv state.KV = snap
+	var rec *state.Recorder
+	if req.Prove {
+		rec = state.NewRecorder(snap)
+		kv = rec
+	}
+	res, err := Answer(kv, height, req.Path)
+	if res == nil {
+		res = &abci.ResponseQuery{}
+	}
+	res.Height = height
+	if err != nil {
+		res = refusal(res, err)
+	}
+	if rec != nil {
+		ops, perr := proofOps(snap, rec.Keys())
+		if perr != nil {
+			return refusal(&abci.ResponseQuery{Height: height}, perr), nil
 		}
-		res.Code, res.Log, res.Codespace = code, log, types.Codespace
+		res.ProofOps = ops
 	}
 	return res, nil
 }
 
-func (a *App) query(req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+func refusal(res *abci.ResponseQuery, err error) *abci.ResponseQuery {
+	code, log := types.CodeOf(err)
+	res.Code, res.Log, res.Codespace = code, log, types.Codespace
+	return res
+}
+
+// snapshotAt opens a saved version (0: the latest).
+func (a *App) snapshotAt(h int64) (*state.Snapshot, int64, error) {
 	latest := a.tree.Version()
-	height := req.Height
+	height := h
 	if height == 0 {
 		height = latest
 	}
 	if latest == 0 {
-		return nil, types.ErrHeightUnavailable.Wrapf("the node has not committed its first block yet; retry in a moment")
+		return nil, 0, types.ErrHeightUnavailable.Wrapf("the node has not committed its first block yet; retry in a moment")
 	}
 	if height <= 0 || height > latest || !a.tree.VersionExists(height) {
-		return nil, types.ErrHeightUnavailable.Wrapf("height %d is not stored (latest is %d)", req.Height, latest)
+		return nil, 0, types.ErrHeightUnavailable.Wrapf("height %d is not stored (latest is %d)", h, latest)
 	}
 	snap, err := a.tree.Immutable(height)
 	if err != nil {
-		return nil, types.ErrHeightUnavailable.Wrapf("height %d: %v", height, err)
+		return nil, 0, types.ErrHeightUnavailable.Wrapf("height %d: %v", height, err)
 	}
-	u, err := url.Parse(req.Path)
-	if err != nil {
-		return nil, types.ErrBadQuery.Wrapf("path %q: %v", req.Path, err)
-	}
-	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-	st := state.New(snap)
-	switch {
-	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "regulator":
-		return recordAt(snap, height, state.RegulatorKey(parts[2]), req.Prove, "regulator "+parts[2])
-	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "enterprise":
-		return recordAt(snap, height, state.EnterpriseKey(parts[2]), req.Prove, "enterprise "+parts[2])
-	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "account":
-		pub, err := hex.DecodeString(parts[2])
-		if err != nil || len(pub) != 32 {
-			return nil, types.ErrBadQuery.Wrapf("account key %q is not 64 hex characters", parts[2])
-		}
-		return recordAt(snap, height, state.AccountKey(pub), req.Prove, "account "+parts[2])
-	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "enterprises":
-		return queryEnterprises(st, height, parts[2], u.Query())
-	case len(parts) == 4 && parts[0] == "registry" && parts[1] == "keys":
-		return queryKeys(st, height, parts[2], parts[3])
-	case len(parts) >= 2 && len(parts) <= 3 && parts[0] == "supervision":
-		return a.querySupervision(snap, height, parts, u.Query(), req.Prove)
-	case len(parts) >= 2 && parts[0] == "trace":
-		return a.queryTrace(snap, height, parts, u.Query(), req.Prove)
-	case len(parts) == 1 && parts[0] == "params":
-		return recordAt(snap, height, state.ParamsKey(), req.Prove, "params")
-	}
-	return nil, types.ErrUnknownQuery.Wrapf("no query path %q", req.Path)
+	return snap, height, nil
 }
 
-// prove answers a single-record query, with its proof when asked.
-func recordAt(snap *state.Snapshot, height int64, key []byte, withProof bool, what string) (*abci.ResponseQuery, error) {
-	res := &abci.ResponseQuery{Key: key, Height: height}
-	var value []byte
-	if withProof {
-		v, p, err := snap.Prove(key)
+// proofOps proves every key, one ics23:iavl op each.
+func proofOps(snap *state.Snapshot, keys [][]byte) (*cmtcrypto.ProofOps, error) {
+	ops := &cmtcrypto.ProofOps{}
+	for _, k := range keys {
+		_, p, err := snap.Prove(k)
 		if err != nil {
 			return nil, err
 		}
@@ -100,14 +99,51 @@ func recordAt(snap *state.Snapshot, height int64, key []byte, withProof bool, wh
 		if err != nil {
 			return nil, err
 		}
-		value = v
-		res.ProofOps = &cmtcrypto.ProofOps{Ops: []cmtcrypto.ProofOp{{Type: state.ProofOpType, Key: key, Data: data}}}
-	} else {
-		v, err := snap.Get(key)
-		if err != nil {
-			return nil, err
+		ops.Ops = append(ops.Ops, cmtcrypto.ProofOp{Type: state.ProofOpType, Key: k, Data: data})
+	}
+	return ops, nil
+}
+
+// Answer computes the answer to a query path from kv alone: the node runs it
+// over a saved version, a client over the keys a node proved.
+func Answer(kv state.KV, height int64, path string) (*abci.ResponseQuery, error) {
+	u, err := url.Parse(path)
+	if err != nil {
+		return nil, types.ErrBadQuery.Wrapf("path %q: %v", path, err)
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	st := state.New(kv)
+	switch {
+	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "regulator":
+		return recordAt(kv, height, state.RegulatorKey(parts[2]), "regulator "+parts[2])
+	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "enterprise":
+		return recordAt(kv, height, state.EnterpriseKey(parts[2]), "enterprise "+parts[2])
+	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "account":
+		pub, err := hex.DecodeString(parts[2])
+		if err != nil || len(pub) != 32 {
+			return nil, types.ErrBadQuery.Wrapf("account key %q is not 64 hex characters", parts[2])
 		}
-		value = v
+		return recordAt(kv, height, state.AccountKey(pub), "account "+parts[2])
+	case len(parts) == 3 && parts[0] == "registry" && parts[1] == "enterprises":
+		return queryEnterprises(st, height, parts[2], u.Query())
+	case len(parts) == 4 && parts[0] == "registry" && parts[1] == "keys":
+		return queryKeys(st, height, parts[2], parts[3])
+	case len(parts) >= 2 && len(parts) <= 3 && parts[0] == "supervision":
+		return querySupervision(kv, height, parts, u.Query())
+	case len(parts) >= 2 && parts[0] == "trace":
+		return queryTrace(kv, height, parts, u.Query())
+	case len(parts) == 1 && parts[0] == "params":
+		return recordAt(kv, height, state.ParamsKey(), "params")
+	}
+	return nil, types.ErrUnknownQuery.Wrapf("no query path %q", path)
+}
+
+// recordAt answers a single-record query: the record's bytes under its key.
+func recordAt(kv state.KV, height int64, key []byte, what string) (*abci.ResponseQuery, error) {
+	res := &abci.ResponseQuery{Key: key, Height: height}
+	value, err := kv.Get(key)
+	if err != nil {
+		return nil, err
 	}
 	if value == nil {
 		return res, types.ErrNotFound.Wrapf("%s is not recorded at height %d", what, height)

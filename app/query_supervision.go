@@ -23,8 +23,8 @@ import (
 //	/supervision/stats/{prefix}?from=DATE&to=DATE            → StatsList (days and total; flows included)
 //	/supervision/declaration/{number}                        → Declaration (provable)
 //	/supervision/customs                                     → Customs
-func (a *App) querySupervision(snap *state.Snapshot, height int64, parts []string, q url.Values, prove bool) (*abci.ResponseQuery, error) {
-	st := state.New(snap)
+func querySupervision(kv state.KV, height int64, parts []string, q url.Values) (*abci.ResponseQuery, error) {
+	st := state.New(kv)
 	arg := ""
 	if len(parts) == 3 {
 		arg = parts[2]
@@ -54,7 +54,7 @@ func (a *App) querySupervision(snap *state.Snapshot, height int64, parts []strin
 		if err != nil {
 			return nil, err
 		}
-		return recordAt(snap, height, state.AlertKey(id), prove, "alert "+arg)
+		return recordAt(kv, height, state.AlertKey(id), "alert "+arg)
 	case "holds":
 		p, err := prefixArg()
 		if err != nil {
@@ -66,7 +66,7 @@ func (a *App) querySupervision(snap *state.Snapshot, height int64, parts []strin
 		if err != nil {
 			return nil, err
 		}
-		return recordAt(snap, height, state.RecallKey(id), prove, "recall "+arg)
+		return recordAt(kv, height, state.RecallKey(id), "recall "+arg)
 	case "recalls":
 		return queryRecalls(st, height, q.Get("batch"))
 	case "stats":
@@ -76,9 +76,9 @@ func (a *App) querySupervision(snap *state.Snapshot, height int64, parts []strin
 		}
 		return queryStats(st, height, p, q.Get("from"), q.Get("to"))
 	case "declaration":
-		return recordAt(snap, height, state.DeclarationKey(arg), prove, "declaration "+arg)
+		return recordAt(kv, height, state.DeclarationKey(arg), "declaration "+arg)
 	case "customs":
-		return recordAt(snap, height, state.CustomsKey(), prove, "customs")
+		return recordAt(kv, height, state.CustomsKey(), "customs")
 	}
 	return nil, types.ErrUnknownQuery.Wrapf("no query path /%s", joinPath(parts))
 }

@@ -26,8 +26,8 @@ import (
 //	/trace/backward?code=C                         → Trace: the chain of custody back to commissioning
 const maxTraceEvents = 20000
 
-func (a *App) queryTrace(snap *state.Snapshot, height int64, parts []string, q url.Values, prove bool) (*abci.ResponseQuery, error) {
-	st := state.New(snap)
+func queryTrace(kv state.KV, height int64, parts []string, q url.Values) (*abci.ResponseQuery, error) {
+	st := state.New(kv)
 	arg := ""
 	if len(parts) == 3 {
 		arg = parts[2]
@@ -47,7 +47,7 @@ func (a *App) queryTrace(snap *state.Snapshot, height int64, parts []string, q u
 		if err != nil {
 			return nil, err
 		}
-		return recordAt(snap, height, state.CodeKey(c), prove, "code "+c)
+		return recordAt(kv, height, state.CodeKey(c), "code "+c)
 	case "history":
 		c, err := code()
 		if err != nil {
@@ -59,9 +59,9 @@ func (a *App) queryTrace(snap *state.Snapshot, height int64, parts []string, q u
 		if err != nil {
 			return nil, err
 		}
-		return recordAt(snap, height, state.EventKey(h), prove, "event "+arg)
+		return recordAt(kv, height, state.EventKey(h), "event "+arg)
 	case "batch":
-		return recordAt(snap, height, state.BatchKey(q.Get("id")), prove, "batch "+q.Get("id"))
+		return recordAt(kv, height, state.BatchKey(q.Get("id")), "batch "+q.Get("id"))
 	case "batch-codes":
 		id := q.Get("id")
 		return listCodes(st, height, state.BatchCodePrefix(id), q, func(k []byte) []byte { return state.BatchCodeKey(id, string(k)) })
@@ -75,7 +75,7 @@ func (a *App) queryTrace(snap *state.Snapshot, height int64, parts []string, q u
 		if err != nil {
 			return nil, err
 		}
-		return recordAt(snap, height, state.ConsignmentKey(id), prove, "consignment "+arg)
+		return recordAt(kv, height, state.ConsignmentKey(id), "consignment "+arg)
 	case "inbound":
 		return queryInbound(st, height, arg)
 	case "forward":

@@ -337,9 +337,18 @@ func signingRegulatorOf(ctx *Context, action string) (types.Division, error) {
 	return types.Division(ctx.Signer.Regulator.Division), nil
 }
 
-// inJurisdiction reports whether any holder of r lies inside reg.
+// inJurisdiction reports whether any holder of r, or of a unit containing
+// it, lies inside reg.
 func inJurisdiction(c *changes, reg types.Division, r *types.CodeRecord) (bool, error) {
-	for _, h := range r.Holdings {
+	holders := append([]*types.Holding(nil), r.Holdings...)
+	for _, u := range r.Units {
+		unit, err := c.code(u)
+		if err != nil {
+			return false, err
+		}
+		holders = append(holders, unit.Holdings...)
+	}
+	for _, h := range holders {
 		e, err := c.enterprise(h.Holder)
 		if err != nil {
 			return false, err

@@ -229,6 +229,9 @@ func receive(ctx *Context, st traceStore, m *types.MsgReceive) error {
 		r.OpenConsignments = removeID(r.OpenConsignments, con.Id)
 		if q > 0 {
 			c.give(r, ent.Uscc, q)
+			if err := c.heldIn(r, ent.Division); err != nil {
+				return err
+			}
 			if err := c.countInflow(r, con.Sender, ent.Division, q); err != nil {
 				return err
 			}

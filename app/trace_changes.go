@@ -136,6 +136,19 @@ func (c *changes) hold(r *types.CodeRecord, status types.CodeStatus, source, rea
 	return nil
 }
 
+// heldIn adds a division to a held code's holds index: held goods that a
+// supervision warehouse receives stay visible where they now are.
+func (c *changes) heldIn(r *types.CodeRecord, division string) error {
+	if r.Status == types.CodeStatus_CODE_STATUS_ACTIVE || r.Status == types.CodeStatus_CODE_STATUS_DESTROYED {
+		return nil
+	}
+	if i := sort.SearchStrings(r.HoldDivisions, division); i < len(r.HoldDivisions) && r.HoldDivisions[i] == division {
+		return nil
+	}
+	r.HoldDivisions = addString(r.HoldDivisions, division)
+	return c.st.SetHeldIn(division, r.Code, true)
+}
+
 // unhold lets a held code move again.
 func (c *changes) unhold(r *types.CodeRecord) error {
 	for _, d := range r.HoldDivisions {
