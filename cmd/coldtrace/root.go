@@ -25,6 +25,12 @@ type globals struct {
 	home   string
 	node   string
 	output string
+
+	verify      bool
+	genesis     string
+	trustHeight int64
+	trustHash   string
+	headers     *client.Headers // verified headers, reused within one command
 }
 
 func defaultHome() string {

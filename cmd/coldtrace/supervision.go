@@ -242,9 +242,11 @@ func newQuerySupervisionCmd(g *globals) *cobra.Command {
 				return err
 			}
 			s := &types.StatsList{}
-			if _, err := c.QueryInto(cmd.Context(), statsPath(args), s); err != nil {
+			v, err := g.fetch(cmd, c, statsPath(args), s)
+			if err != nil {
 				return err
 			}
+			defer g.printVerified(cmd, v)
 			if g.output == "json" {
 				return g.printRecord(cmd, &types.DayStats{Division: args[0], Flows: s.Total.Flows})
 			}

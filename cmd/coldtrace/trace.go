@@ -411,17 +411,22 @@ func codeCmd(g *globals) *cobra.Command {
 				return err
 			}
 			rec := &types.CodeRecord{}
-			if _, err := c.QueryInto(cmd.Context(), "/trace/code?code="+url.QueryEscape(args[0]), rec); err != nil {
+			v, err := g.fetch(cmd, c, "/trace/code?code="+url.QueryEscape(args[0]), rec)
+			if err != nil {
 				return err
 			}
 			view := &types.CodeView{Code: rec}
 			if rec.BatchId != "" {
 				view.Batch = &types.Batch{}
-				if _, err := c.QueryInto(cmd.Context(), "/trace/batch?id="+url.QueryEscape(rec.BatchId), view.Batch); err != nil {
+				if _, err := g.fetch(cmd, c, "/trace/batch?id="+url.QueryEscape(rec.BatchId), view.Batch); err != nil {
 					return err
 				}
 			}
-			return g.printRecord(cmd, view)
+			if err := g.printRecord(cmd, view); err != nil {
+				return err
+			}
+			g.printVerified(cmd, v)
+			return nil
 		},
 	}
 	addNodeFlag(c, g)

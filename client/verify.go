@@ -1,0 +1,113 @@
+package client
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	ics23 "github.com/cosmos/ics23/go"
+
+	"github.com/coldtrace/coldtrace/app"
+	"github.com/coldtrace/coldtrace/state"
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// ErrVerification is returned (wrapped, with the reason) when an answer,
+// a proof, a header or a history does not check out.
+var ErrVerification = errors.New("verification failed")
+
+func verifyErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrVerification, fmt.Sprintf(format, args...))
+}
+
+// VerifyAnswer checks a proven query answer against appHash, the app hash
+// of the answer's height: every proof must verify, and the answer must
+// follow from the proven keys alone (the query is re-run over them). It
+// returns the proven keys for further checks.
+func VerifyAnswer(res *abci.ResponseQuery, path string, appHash []byte) (*state.Proven, error) {
+	if res.ProofOps == nil || len(res.ProofOps.Ops) == 0 {
+		if res.Code != 0 && res.Code != types.ErrNotFound.Code {
+			return nil, verifyErr("the node refused the query (code %d: %s); a refusal carries no proof", res.Code, res.Log)
+		}
+		return nil, verifyErr("the answer carries no proof")
+	}
+	proven := state.NewProven()
+	for i, op := range res.ProofOps.Ops {
+		if op.Type != state.ProofOpType {
+			return nil, verifyErr("proof %d has type %q, want %q", i, op.Type, state.ProofOpType)
+		}
+		var p ics23.CommitmentProof
+		if err := p.Unmarshal(op.Data); err != nil {
+			return nil, verifyErr("proof %d does not decode: %v", i, err)
+		}
+		if ex := p.GetExist(); ex != nil {
+			if !bytes.Equal(ex.Key, op.Key) {
+				return nil, verifyErr("proof %d proves key %X, not %X", i, ex.Key, op.Key)
+			}
+			if !ics23.VerifyMembership(ics23.IavlSpec, appHash, &p, op.Key, ex.Value) {
+				return nil, verifyErr("proof %d of key %X does not verify against app hash %X", i, op.Key, appHash)
+			}
+			proven.Put(op.Key, ex.Value)
+			continue
+		}
+		if !ics23.VerifyNonMembership(ics23.IavlSpec, appHash, &p, op.Key) {
+			return nil, verifyErr("proof %d of the absence of key %X does not verify against app hash %X", i, op.Key, appHash)
+		}
+		proven.Put(op.Key, nil)
+	}
+	again, err := app.Answer(proven, res.Height, path)
+	if errors.Is(err, state.ErrUnproven) {
+		return nil, verifyErr("the answer reads state the node did not prove")
+	}
+	code, _ := types.CodeOf(err)
+	if again == nil {
+		again = &abci.ResponseQuery{}
+	}
+	if code != res.Code || !bytes.Equal(again.Value, res.Value) || !bytes.Equal(again.Key, res.Key) {
+		return nil, verifyErr("the answer does not follow from the proven state (code %d, %d bytes; the proofs give code %d, %d bytes)",
+			res.Code, len(res.Value), code, len(again.Value))
+	}
+	if strings.HasPrefix(path, "/trace/history") {
+		if err := VerifyHistory(proven, res); err != nil {
+			return nil, err
+		}
+	}
+	return proven, nil
+}
+
+// VerifyHistory recomputes a code's history hash chain from the proven
+// events of a history answer and refuses a history that does not end at the
+// head of the proven code record. A page that does not start at the first
+// event cannot be chained and is refused.
+func VerifyHistory(proven *state.Proven, res *abci.ResponseQuery) error {
+	page := &types.HistoryPage{}
+	if err := unmarshal(res.Value, page); err != nil {
+		return verifyErr("history answer does not decode: %v", err)
+	}
+	rec := page.Code
+	if uint64(len(page.Events)) != rec.Events {
+		return verifyErr("the answer holds %d of the %d events of %s; ask for the whole history (limit) to check its hash chain", len(page.Events), rec.Events, rec.Code)
+	}
+	var head []byte
+	for i := uint64(0); i < rec.Events; i++ {
+		h, err := proven.Get(state.HistoryKey(rec.Code, i))
+		if err != nil || h == nil {
+			return verifyErr("history entry %d of %s is not proven", i, rec.Code)
+		}
+		b, err := proven.Get(state.EventKey(h))
+		if err != nil || b == nil {
+			return verifyErr("event %X is not proven", h)
+		}
+		if sum := sha256.Sum256(b); !bytes.Equal(sum[:], h) {
+			return verifyErr("event %d of %s hashes to %X, not %X", i, rec.Code, sum, h)
+		}
+		head = state.ChainHead(head, b)
+	}
+	if !bytes.Equal(head, rec.Head) {
+		return verifyErr("the history of %s recomputes to head %X, the proven record has %X", rec.Code, head, rec.Head)
+	}
+	return nil
+}
