@@ -26,6 +26,10 @@ import (
 //	/trace/backward?code=C                         → Trace: the chain of custody back to commissioning
 const maxTraceEvents = 20000
 
+// maxHistoryLimit bounds one history page; a whole history up to it can be
+// proven and its hash chain checked in one answer.
+const maxHistoryLimit = 1000
+
 func queryTrace(kv state.KV, height int64, parts []string, q url.Values) (*abci.ResponseQuery, error) {
 	st := state.New(kv)
 	arg := ""
@@ -161,9 +165,13 @@ func queryHistory(st *state.State, height int64, code string, q url.Values) (*ab
 	if rec == nil {
 		return nil, types.ErrNotFound.Wrapf("code %s is not recorded at height %d", code, height)
 	}
-	limit, err := pageLimit(q)
-	if err != nil {
-		return nil, err
+	limit := 100
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxHistoryLimit {
+			return nil, types.ErrBadQuery.Wrapf("limit %q must be between 1 and %d", s, maxHistoryLimit)
+		}
+		limit = n
 	}
 	var from uint64
 	if s := q.Get("from"); s != "" {

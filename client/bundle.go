@@ -130,3 +130,24 @@ func (b *Bundle) Verify() (*Verified, error) {
 	}
 	return &Verified{Path: b.Path, Response: res, Height: b.Height, AppHash: last.AppHash, Header: last, Trace: trace, Trust: trust}, nil
 }
+
+// GenesisRoot is the genesis a bundle trusts.
+type GenesisRoot struct {
+	ChainID string
+	doc     *cmttypes.GenesisDoc
+}
+
+// ValidatorHash is the hash of the root's validator set.
+func (r *GenesisRoot) ValidatorHash() []byte { return GenesisValidatorHash(r.doc) }
+
+// BundleGenesis decodes the genesis a bundle trusts.
+func BundleGenesis(b *Bundle) (*GenesisRoot, error) {
+	g, err := cmttypes.GenesisDocFromJSON(b.Genesis)
+	if err != nil {
+		return nil, err
+	}
+	return &GenesisRoot{ChainID: g.ChainID, doc: g}, nil
+}
+
+// GenesisValidatorHash is the hash of a genesis validator set.
+func GenesisValidatorHash(g *cmttypes.GenesisDoc) []byte { return genesisValidators(g).Hash() }

@@ -137,45 +137,57 @@ func CodedError(code uint32, log string) error { return &Error{Code: code, Log: 
 
 // Send signs msgs with key at the key's next sequence, broadcasts the tx and
 // waits until it is in a block. A refusal at CheckTx or in the block is
-// returned both in the result and as the error.
+// returned both in the result and as the error. To keep many txs of one key
+// in flight, use a Signer.
 func (c *Client) Send(ctx context.Context, key ed25519.PrivateKey, msgs ...proto.Message) (*TxResult, error) {
-	chainID, err := c.ChainID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	acct, err := c.Account(ctx, key.Public().(ed25519.PublicKey))
-	if err != nil {
-		return nil, fmt.Errorf("signer %x: %w", []byte(key.Public().(ed25519.PublicKey)), err)
-	}
-	raw, err := SignTx(key, chainID, acct.Sequence, "", msgs...)
-	if err != nil {
-		return nil, err
-	}
-	return c.BroadcastAndWait(ctx, raw)
+	return c.Signer(key).Send(ctx, msgs...)
 }
 
 // BroadcastAndWait submits a signed tx and waits for its block.
 func (c *Client) BroadcastAndWait(ctx context.Context, raw []byte) (*TxResult, error) {
-	res, err := c.rpc.BroadcastTxSync(ctx, raw)
+	res, err := c.broadcast(ctx, raw)
 	if err != nil {
-		return nil, fmt.Errorf("broadcast: %w", err)
+		return res, err
 	}
-	out := &TxResult{Hash: res.Hash}
-	if res.Code != 0 {
-		out.Code, out.Log = res.Code, res.Log
-		return out, out.Err()
+	return c.Wait(ctx, res.Hash)
+}
+
+// broadcast submits a tx to the mempool. A node still syncing refuses
+// broadcasts; that is retried for a few seconds.
+func (c *Client) broadcast(ctx context.Context, raw []byte) (*TxResult, error) {
+	deadline := time.Now().Add(StartupWait)
+	for {
+		res, err := c.rpc.BroadcastTxSync(ctx, raw)
+		if err != nil {
+			if time.Now().Before(deadline) && strings.Contains(err.Error(), "syncing") {
+				time.Sleep(500 * time.Millisecond)
+				continue
+			}
+			return nil, fmt.Errorf("broadcast: %w", err)
+		}
+		out := &TxResult{Hash: res.Hash}
+		if res.Code != 0 {
+			out.Code, out.Log = res.Code, res.Log
+			return out, out.Err()
+		}
+		return out, nil
 	}
+}
+
+// Wait polls until the tx with this hash is in a block and returns its result.
+func (c *Client) Wait(ctx context.Context, hash []byte) (*TxResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.WaitTimeout)
 	defer cancel()
+	out := &TxResult{Hash: hash}
 	for {
-		tx, err := c.rpc.Tx(ctx, res.Hash, false)
+		tx, err := c.rpc.Tx(ctx, hash, false)
 		if err == nil {
 			out.Height, out.Code, out.Log, out.Events = tx.Height, tx.TxResult.Code, tx.TxResult.Log, tx.TxResult.Events
 			return out, out.Err()
 		}
 		select {
 		case <-ctx.Done():
-			return out, fmt.Errorf("tx %X was accepted but not seen in a block within %s: %w", res.Hash, c.WaitTimeout, ctx.Err())
+			return out, fmt.Errorf("tx %X was accepted but not seen in a block within %s: %w", hash, c.WaitTimeout, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

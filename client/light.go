@@ -98,11 +98,7 @@ func checkRoot(chainID string, trust Trust, lb *cmttypes.LightBlock) error {
 		return verifyErr("root header %d: %v", lb.Height, err)
 	}
 	if trust.Genesis != nil {
-		vals := make([]*cmttypes.Validator, len(trust.Genesis.Validators))
-		for i, v := range trust.Genesis.Validators {
-			vals[i] = cmttypes.NewValidator(v.PubKey, v.Power)
-		}
-		gs := cmttypes.NewValidatorSet(vals)
+		gs := genesisValidators(trust.Genesis)
 		if !bytes.Equal(gs.Hash(), lb.ValidatorsHash) {
 			return verifyErr("header %d names validators %X, the genesis has %X", lb.Height, lb.ValidatorsHash, gs.Hash())
 		}
@@ -194,4 +190,12 @@ func replayTrace(chainID string, trust Trust, trace []*cmttypes.LightBlock) erro
 		}
 	}
 	return nil
+}
+
+func genesisValidators(g *cmttypes.GenesisDoc) *cmttypes.ValidatorSet {
+	vals := make([]*cmttypes.Validator, len(g.Validators))
+	for i, v := range g.Validators {
+		vals[i] = cmttypes.NewValidator(v.PubKey, v.Power)
+	}
+	return cmttypes.NewValidatorSet(vals)
 }

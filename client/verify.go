@@ -66,9 +66,13 @@ func VerifyAnswer(res *abci.ResponseQuery, path string, appHash []byte) (*state.
 	if again == nil {
 		again = &abci.ResponseQuery{}
 	}
-	if code != res.Code || !bytes.Equal(again.Value, res.Value) || !bytes.Equal(again.Key, res.Key) {
-		return nil, verifyErr("the answer does not follow from the proven state (code %d, %d bytes; the proofs give code %d, %d bytes)",
-			res.Code, len(res.Value), code, len(again.Value))
+	switch {
+	case code != res.Code:
+		return nil, verifyErr("the node answered code %d; the proven state gives code %d", res.Code, code)
+	case !bytes.Equal(again.Key, res.Key):
+		return nil, verifyErr("the answer names key %X; the proven state gives %X", res.Key, again.Key)
+	case !bytes.Equal(again.Value, res.Value):
+		return nil, verifyErr("the answer's content differs from what the proven state gives (%d and %d bytes)", len(res.Value), len(again.Value))
 	}
 	if strings.HasPrefix(path, "/trace/history") {
 		if err := VerifyHistory(proven, res); err != nil {

@@ -1,0 +1,113 @@
+package client_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cometbft/cometbft/libs/log"
+
+	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/node"
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// testNode is a real single-validator node in a temp home.
+type testNode struct {
+	home string
+	c    *client.Client
+	root ed25519.PrivateKey
+}
+
+func startNode(t *testing.T) *testNode {
+	t.Helper()
+	home := t.TempDir()
+	var ports []int
+	var ls []net.Listener
+	for i := 0; i < 2; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	if _, err := node.InitHome(home, node.InitOptions{ChainID: "verify-test", Ports: node.Ports{RPC: ports[0], P2P: ports[1]}, TimeoutCommit: 100 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	logFile, err := os.Create(filepath.Join(home, "node.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	n, err := node.Start(home, log.NewTMLogger(log.NewSyncWriter(logFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop() })
+	c, err := client.Dial(fmt.Sprintf("tcp://127.0.0.1:%d", ports[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := client.NewKeyring(home).Get(node.RegulatorKeyName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testNode{home: home, c: c, root: root}
+}
+
+func key(name string) ed25519.PrivateKey {
+	seed := sha256.Sum256([]byte("client test key " + name))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+func pub(k ed25519.PrivateKey) []byte { return k.Public().(ed25519.PublicKey) }
+
+func uscc(body string) string {
+	c, err := types.USCCCheckChar(body)
+	if err != nil {
+		panic(err)
+	}
+	return body + string(c)
+}
+
+// journey registers a city, an importer and a market, commissions a code and
+// moves part of it, so the code has a history of three events.
+func (n *testNode) journey(t *testing.T) (code string) {
+	t.Helper()
+	ctx := context.Background()
+	city, imp, market := key("city"), key("importer"), key("market")
+	impU, marketU := uscc("91330100MA2AAAAA1"), uscc("91330100MA2BBBBB1")
+	must := func(res *client.TxResult, err error) *client.TxResult {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	must(n.c.Send(ctx, n.root, &types.MsgRegisterRegulator{Division: "330100", Name: "Hangzhou", Keys: [][]byte{pub(city)}}))
+	must(n.c.Send(ctx, city,
+		&types.MsgRegisterEnterprise{Uscc: impU, Name: "Importer", Kind: types.EnterpriseKind_ENTERPRISE_KIND_IMPORTER, Division: "330100", Keys: [][]byte{pub(imp)}},
+		&types.MsgRegisterEnterprise{Uscc: marketU, Name: "Market", Kind: types.EnterpriseKind_ENTERPRISE_KIND_WHOLESALE_MARKET, Division: "330100", Keys: [][]byte{pub(market)}}))
+	code = "/01/09521234543213/10/L1/21/0001"
+	must(n.c.Send(ctx, imp, &types.MsgCommission{Batch: "L1", Facts: &types.ProductFacts{
+		Name: "Frozen hairtail", Category: "frozen fish", OriginCountry: "CN", ProductionDate: "2026-06-01", ShelfLifeDays: 540,
+	}, Codes: []*types.NewCode{{Code: code, Quantity: 20_000, Unit: types.QuantityUnit_QUANTITY_UNIT_GRAMS}}}))
+	// Many txs of one key in flight: a Signer counts sequences itself.
+	s := n.c.Signer(imp)
+	var last *client.TxResult
+	for i := 0; i < 3; i++ {
+		last = must(s.Broadcast(ctx, &types.MsgDispatch{Buyer: marketU, Items: []*types.CodeQuantity{{Code: code, Quantity: 1000}}}))
+	}
+	must(n.c.Wait(ctx, last.Hash))
+	return code
+}
