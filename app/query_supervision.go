@@ -98,7 +98,7 @@ func queryAlerts(st *state.State, height int64, prefix string, q url.Values) (*a
 		if err != nil {
 			return nil, types.ErrBadQuery.Wrapf("after %q is not a DIVISION/ID position", after)
 		}
-		start = append(state.OpenAlertKey(div, n), 0)
+		start = clampStart(append(state.OpenAlertKey(div, n), 0), state.OpenAlertPrefix(prefix))
 	}
 	suffixes, next, err := st.KeysUnder(state.OpenAlertPrefix(prefix), start, limit)
 	if err != nil {
@@ -220,7 +220,7 @@ func queryHolds(st *state.State, height int64, prefix string, q url.Values) (*ab
 	}
 	var start []byte
 	if after := q.Get("after"); after != "" {
-		start = append(append(state.HoldPrefix(""), after...), 0)
+		start = clampStart(append(append(state.HoldPrefix(""), after...), 0), state.HoldPrefix(prefix))
 	}
 	suffixes, next, err := st.KeysUnder(state.HoldPrefix(prefix), start, limit)
 	if err != nil {
@@ -234,4 +234,13 @@ func queryHolds(st *state.State, height int64, prefix string, q url.Values) (*ab
 		out.Next = out.Codes[len(out.Codes)-1]
 	}
 	return encode(height, out)
+}
+
+// clampStart keeps a page's start inside the prefix: a position before it
+// means the beginning (KeysUnder would otherwise walk in from outside).
+func clampStart(start, prefix []byte) []byte {
+	if string(start) < string(prefix) {
+		return nil
+	}
+	return start
 }

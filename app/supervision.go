@@ -106,11 +106,19 @@ func release(ctx *Context, st supervisionStore, m *types.MsgRelease) error {
 		if err != nil {
 			return err
 		}
+		if r.LogisticUnit {
+			return types.ErrLogisticUnit.Wrapf("%s is a logistic unit; release the codes it contains", r.Code)
+		}
 		if r.EnteredWarehouse != wh.Uscc {
 			return types.ErrReleaseRefused.Wrapf("%s was not entered into warehouse %s", r.Code, wh.Uscc)
 		}
 		if err := c.movable(r); err != nil {
 			return err
+		}
+		// A release covers the whole code, so all that remains of it must be
+		// in this warehouse: nothing kept back elsewhere escapes inspection.
+		if held := r.HeldBy(wh.Uscc); held != remaining(r) {
+			return types.ErrReleaseRefused.Wrapf("%s: warehouse %s holds %d of the %d that remain; all of it must pass the warehouse", r.Code, wh.Uscc, held, remaining(r))
 		}
 		b, err := c.batch(r.BatchId)
 		if err != nil {
@@ -614,6 +622,15 @@ func recallScope(c *changes, st supervisionStore, r *types.CodeRecord, rec *type
 		}
 		for _, h := range unit.Holdings {
 			if err := add(r.Code, h.Holder, q, r.Unit, false, nil); err != nil {
+				return err
+			}
+		}
+		for _, id := range unit.OpenConsignments { // the unit is on its way
+			con, err := st.Consignment(id)
+			if err != nil || con == nil {
+				return orInternal(err, "consignment %X is missing", id)
+			}
+			if err := add(r.Code, con.Buyer, q, r.Unit, true, con.Id); err != nil {
 				return err
 			}
 		}

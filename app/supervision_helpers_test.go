@@ -225,8 +225,8 @@ func svConsignment(t *testing.T, res *abci.ExecTxResult) []byte {
 	return mustHex(t, ids[0])
 }
 
-// svReceiveAll receives a consignment in full.
-func svReceiveAll(t *testing.T, c *svChain, key ed25519.PrivateKey, con []byte) *abci.ExecTxResult {
+// svReceiveMsg is a MsgReceive taking in a whole consignment.
+func svReceiveMsg(t *testing.T, c *svChain, con []byte) *types.MsgReceive {
 	t.Helper()
 	var got types.Consignment
 	q := c.query("/trace/consignment/"+hex.EncodeToString(con), false)
@@ -236,7 +236,23 @@ func svReceiveAll(t *testing.T, c *svChain, key ed25519.PrivateKey, con []byte) 
 	if err := proto.Unmarshal(q.Value, &got); err != nil {
 		t.Fatal(err)
 	}
-	return c.ok(c.tx(key, &types.MsgReceive{Consignment: con, Received: got.Items}))
+	return &types.MsgReceive{Consignment: con, Received: got.Items}
+}
+
+// svReceiveAll receives a consignment in full, in its own block.
+func svReceiveAll(t *testing.T, c *svChain, key ed25519.PrivateKey, con []byte) *abci.ExecTxResult {
+	t.Helper()
+	return c.ok(c.tx(key, svReceiveMsg(t, c, con)))
+}
+
+// svCheckCode runs CheckTx as for a new tx and returns its code.
+func svCheckCode(t *testing.T, c *svChain, raw []byte) uint32 {
+	t.Helper()
+	res, err := c.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Code
 }
 
 // svRecord queries a code record (it must exist).
@@ -283,7 +299,19 @@ func svAlertIDs(t *testing.T, res *abci.ExecTxResult) []string {
 // svHolds lists the holds index under a prefix (DIVISION+CODE entries).
 func svHolds(t *testing.T, c *svChain, prefix string) []string {
 	t.Helper()
-	return queryRecord[*types.CodeList](t, c.testChain, "/supervision/holds/"+prefix+"?limit=1000").Codes
+	var out []string
+	after := ""
+	for i := 0; ; i++ {
+		p := queryRecord[*types.CodeList](t, c.testChain, "/supervision/holds/"+prefix+"?limit=3&after="+url.QueryEscape(after))
+		out = append(out, p.Codes...)
+		if p.Next == "" {
+			return out
+		}
+		after = p.Next
+		if i > 1000 {
+			t.Fatal("holds paging does not end")
+		}
+	}
 }
 
 // svOnlySequence checks that from before to after nothing changed but the
@@ -333,4 +361,13 @@ func svEqual(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+func svContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -129,6 +129,11 @@ func (c *changes) hold(r *types.CodeRecord, status types.CodeStatus, source, rea
 			}
 		}
 	}
+	if r.Status != types.CodeStatus_CODE_STATUS_ACTIVE && source != "recall" {
+		// Already held: the first hold stays in force, and only its
+		// authority can lift it; a later automatic hold adds nothing to lift.
+		return nil
+	}
 	if r.Status != types.CodeStatus_CODE_STATUS_RECALLED {
 		r.Status = status
 	}
@@ -489,6 +494,9 @@ func receiptDue(con *types.Consignment, p *types.Params) int64 {
 // countInflow adds a receipt from another division to the receiving
 // division's counters, by origin country and source division.
 func (c *changes) countInflow(r *types.CodeRecord, sender, toDivision string, q uint64) error {
+	if r.LogisticUnit {
+		return nil // a unit's contents are counted where they are unpacked
+	}
 	from, err := c.enterprise(sender)
 	if err != nil || from.Division == toDivision {
 		return err
