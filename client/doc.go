@@ -1,6 +1,10 @@
-// Package client is the Go client of a coldtrace node: a file keyring,
-// building and signing txs, broadcasting them and waiting for their block,
-// and ABCI queries. The coldtrace CLI is built on it.
+// Package client is the Go client of a coldtrace node for scanners, ERPs and
+// auditors: a file keyring, signing every message, broadcasting with its own
+// sequence count (Signer), waiting for blocks, and verified queries — ics23
+// proofs of every record an answer reads, headers checked from a trust root
+// with the CometBFT light-client rules, history hash chains, and offline
+// proof bundles. The coldtrace CLI is built on it.
 //
-// Usage: c, _ := client.Dial("tcp://127.0.0.1:26657"); res, _ := c.Send(ctx, key, msg).
+// Usage: c, _ := client.Dial("tcp://127.0.0.1:26657"); res, _ := c.Send(ctx, key, msg);
+// v, _ := c.VerifiedQuery(ctx, path, headers) (see the examples).
 package client
