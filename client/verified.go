@@ -40,7 +40,13 @@ func (v *Verified) Summary() string {
 // that is a refusal with a proof (not found) is verified too and returned
 // together with its coded error.
 func (c *Client) VerifiedQuery(ctx context.Context, path string, headers *Headers) (*Verified, error) {
-	res, qerr := c.Query(ctx, path, 0, true)
+	// Ask for the state under the newest header, whose app hash commits to
+	// the height before it: no wait for the next block.
+	var height int64
+	if st, err := c.rpc.Status(ctx); err == nil && st.SyncInfo.LatestBlockHeight > 1 {
+		height = st.SyncInfo.LatestBlockHeight - 1
+	}
+	res, qerr := c.Query(ctx, path, height, true)
 	if res == nil {
 		return nil, qerr
 	}
