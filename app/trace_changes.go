@@ -362,11 +362,15 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // consignmentID derives a consignment's id from the dispatch that creates it.
-func consignmentID(ctx *Context) []byte {
+func consignmentID(ctx *Context) []byte { return ConsignmentID(ctx.TxHash, ctx.MsgIndex) }
+
+// ConsignmentID is the id of the consignment created by message msgIndex of
+// the tx with hash txHash: a sender knows it before the block.
+func ConsignmentID(txHash []byte, msgIndex uint32) []byte {
 	h := sha256.New()
 	h.Write([]byte("coldtrace/consignment"))
-	h.Write(ctx.TxHash)
-	h.Write([]byte{byte(ctx.MsgIndex >> 24), byte(ctx.MsgIndex >> 16), byte(ctx.MsgIndex >> 8), byte(ctx.MsgIndex)})
+	h.Write(txHash)
+	h.Write([]byte{byte(msgIndex >> 24), byte(msgIndex >> 16), byte(msgIndex >> 8), byte(msgIndex)})
 	return h.Sum(nil)
 }
 

@@ -1,0 +1,345 @@
+package bench
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/coldtrace/coldtrace/app"
+	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// Config says what load to drive, where, and for how long.
+type Config struct {
+	Nodes       []string           // RPC addresses; txs are spread over them
+	Regulator   ed25519.PrivateKey // a regulator key that may register enterprises in Division
+	Division    string             // where the bench enterprises are registered (the regulator's own)
+	Duration    time.Duration      // how long to send
+	Rate        float64            // txs per second to offer (0: as fast as the node accepts)
+	EventsPerTx int                // codes per message, 1..1000
+	Pairs       int                // pairs of enterprises sending in parallel (2 keys each)
+	Sensor      bool               // add a sensor report to every cycle
+	Drain       time.Duration      // how long to wait for the last txs to commit
+	Run         string             // a tag that makes this run's codes unique (default: time based)
+}
+
+// Report is what was committed, measured from the blocks.
+type Report struct {
+	Sent            int64            `json:"sent"`
+	Committed       int64            `json:"committed_txs"`
+	Events          int64            `json:"committed_events"`
+	Refused         map[string]int64 `json:"refused_by_code"`
+	Seconds         float64          `json:"window_seconds"`
+	TxPerSec        float64          `json:"tx_per_sec"`
+	EventsPerSec    float64          `json:"events_per_sec"`
+	LatencyP50Ms    int64            `json:"latency_p50_ms"`
+	LatencyP90Ms    int64            `json:"latency_p90_ms"`
+	LatencyP99Ms    int64            `json:"latency_p99_ms"`
+	Blocks          int64            `json:"blocks"`
+	FirstHeight     int64            `json:"first_height"`
+	LastHeight      int64            `json:"last_height"`
+	EventsPerTx     int              `json:"events_per_tx"`
+	PeakRSSBytes    int64            `json:"node_peak_rss_bytes,omitempty"`
+	StoreBytesDelta int64            `json:"store_bytes_delta,omitempty"`
+	StoreBytesPerEv float64          `json:"store_bytes_per_event,omitempty"`
+}
+
+// submitted is one tx in flight.
+type submitted struct {
+	at     time.Time
+	events int
+}
+
+type tracker struct {
+	mu       sync.Mutex
+	inflight map[string]submitted
+	lat      []time.Duration
+	events   int64
+	refused  map[string]int64
+	sent     atomic.Int64
+}
+
+func (t *tracker) sentTx(hash []byte, events int) {
+	t.mu.Lock()
+	t.inflight[string(hash)] = submitted{at: time.Now(), events: events}
+	t.mu.Unlock()
+	t.sent.Add(1)
+}
+
+func (t *tracker) refuse(why string) {
+	t.mu.Lock()
+	t.refused[why]++
+	t.mu.Unlock()
+}
+
+// Run drives the load and measures it.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if len(cfg.Nodes) == 0 {
+		return nil, errors.New("bench: no node address")
+	}
+	if cfg.EventsPerTx < 1 || cfg.EventsPerTx > types.MaxCodesPerMsg {
+		return nil, fmt.Errorf("bench: events per tx must be 1..%d", types.MaxCodesPerMsg)
+	}
+	if cfg.Pairs < 1 || cfg.Pairs > 50 {
+		return nil, errors.New("bench: pairs must be 1..50")
+	}
+	if cfg.Drain == 0 {
+		cfg.Drain = 20 * time.Second
+	}
+	if cfg.Run == "" {
+		cfg.Run = fmt.Sprintf("%X", time.Now().UnixNano()&0xffffffff)
+	}
+	clients := make([]*client.Client, len(cfg.Nodes))
+	for i, n := range cfg.Nodes {
+		c, err := client.Dial(n)
+		if err != nil {
+			return nil, err
+		}
+		clients[i] = c
+	}
+	pairs, err := setup(ctx, clients[0], cfg)
+	if err != nil {
+		return nil, fmt.Errorf("bench: setup: %w", err)
+	}
+	st, err := clients[0].RPC().Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	startHeight := st.SyncInfo.LatestBlockHeight
+
+	tr := &tracker{inflight: map[string]submitted{}, refused: map[string]int64{}}
+	var limiter *rate.Limiter
+	if cfg.Rate > 0 {
+		limiter = rate.NewLimiter(rate.Limit(cfg.Rate), int(cfg.Rate/10)+1)
+	}
+	sendCtx, stop := context.WithTimeout(ctx, cfg.Duration)
+	defer stop()
+	var wg sync.WaitGroup
+	for i, p := range pairs {
+		wg.Add(1)
+		go func(i int, p *pair) {
+			defer wg.Done()
+			p.drive(sendCtx, clients[i%len(clients)], limiter, tr, cfg)
+		}(i, p)
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	rep := &Report{EventsPerTx: cfg.EventsPerTx}
+	done := make(chan error, 1)
+	go func() { done <- watch(watchCtx, clients[0], startHeight, tr, rep) }()
+	wg.Wait()
+	// Drain: wait until nothing is in flight or the drain time is over.
+	deadline := time.Now().Add(cfg.Drain)
+	for time.Now().Before(deadline) {
+		tr.mu.Lock()
+		n := len(tr.inflight)
+		tr.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	stopWatch()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		return nil, err
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	rep.Sent = tr.sent.Load()
+	rep.Refused = tr.refused
+	if n := len(tr.inflight); n > 0 {
+		rep.Refused["not committed before the drain ended"] += int64(n)
+	}
+	rep.Events = tr.events
+	if rep.Seconds > 0 {
+		rep.TxPerSec = float64(rep.Committed) / rep.Seconds
+		rep.EventsPerSec = float64(rep.Events) / rep.Seconds
+	}
+	sort.Slice(tr.lat, func(i, j int) bool { return tr.lat[i] < tr.lat[j] })
+	pct := func(p int) int64 {
+		if len(tr.lat) == 0 {
+			return 0
+		}
+		return tr.lat[(len(tr.lat)-1)*p/100].Milliseconds()
+	}
+	rep.LatencyP50Ms, rep.LatencyP90Ms, rep.LatencyP99Ms = pct(50), pct(90), pct(99)
+	return rep, nil
+}
+
+// watch reads every committed block after start and matches its txs to
+// what was sent: committed throughput is measured from blocks, not sends.
+func watch(ctx context.Context, c *client.Client, start int64, tr *tracker, rep *Report) error {
+	next := start + 1
+	var first, last time.Time
+	for {
+		st, err := c.RPC().Status(ctx)
+		if err != nil {
+			return err
+		}
+		for ; next <= st.SyncInfo.LatestBlockHeight-1; next++ { // results of the newest block may not be saved yet
+			h := next
+			blk, err := c.RPC().Block(ctx, &h)
+			if err != nil {
+				return err
+			}
+			res, err := c.RPC().BlockResults(ctx, &h)
+			if err != nil {
+				return err
+			}
+			seen := time.Now()
+			mine := 0
+			tr.mu.Lock()
+			for i, tx := range blk.Block.Data.Txs {
+				s, ok := tr.inflight[string(tx.Hash())]
+				if !ok {
+					continue
+				}
+				delete(tr.inflight, string(tx.Hash()))
+				mine++
+				if code := res.TxsResults[i].Code; code != 0 {
+					tr.refused[codeName(code)]++
+					continue
+				}
+				rep.Committed++
+				tr.events += int64(s.events)
+				tr.lat = append(tr.lat, seen.Sub(s.at))
+			}
+			tr.mu.Unlock()
+			if mine > 0 {
+				if first.IsZero() {
+					first = blk.Block.Time
+					rep.FirstHeight = h
+				}
+				last, rep.LastHeight = blk.Block.Time, h
+				rep.Blocks++
+			}
+		}
+		if !first.IsZero() {
+			// The window runs from the block before the first of ours.
+			rep.Seconds = last.Sub(first).Seconds() + blockGap(rep)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// blockGap adds one block interval so a run of n blocks counts n intervals.
+func blockGap(rep *Report) float64 {
+	if rep.Blocks <= 1 {
+		return 1
+	}
+	return 0
+}
+
+func codeName(code uint32) string {
+	if e := types.ErrorByCode(code); e != nil {
+		return fmt.Sprintf("%d %s", code, e.Name)
+	}
+	return fmt.Sprintf("%d", code)
+}
+
+// pair is two bench enterprises and their keys: A commissions and
+// dispatches to B, B receives and sells. One goroutine drives both, so every
+// tx follows the one it depends on in the mempool's order.
+type pair struct {
+	a, b      *client.Signer
+	ua, ub    string
+	batch     string
+	next      int
+	committed bool // A's batch has its facts on chain
+	chainID   string
+}
+
+func (p *pair) drive(ctx context.Context, c *client.Client, lim *rate.Limiter, tr *tracker, cfg Config) {
+	for ctx.Err() == nil {
+		codes := make([]string, cfg.EventsPerTx)
+		for i := range codes {
+			codes[i] = fmt.Sprintf("/01/09521234543213/10/%s/21/%d", p.batch, p.next)
+			p.next++
+		}
+		com := &types.MsgCommission{Batch: p.batch}
+		if !p.committed {
+			com.Facts = benchFacts()
+		}
+		for _, code := range codes {
+			com.Codes = append(com.Codes, &types.NewCode{Code: code, Quantity: 1000, Unit: types.QuantityUnit_QUANTITY_UNIT_GRAMS})
+		}
+		items := make([]*types.CodeQuantity, len(codes))
+		for i, code := range codes {
+			items[i] = &types.CodeQuantity{Code: code, Quantity: 1000}
+		}
+		if !p.send(ctx, p.a, lim, tr, len(codes), com) {
+			continue
+		}
+		p.committed = true
+		dispatchRaw, ok := p.sendRaw(ctx, p.a, lim, tr, len(codes), &types.MsgDispatch{Buyer: p.ub, Items: items})
+		if !ok {
+			continue
+		}
+		if !p.send(ctx, p.b, lim, tr, len(codes), &types.MsgReceive{Consignment: app.ConsignmentID(dispatchRaw, 0), Received: items}) {
+			continue
+		}
+		if cfg.Sensor {
+			now := time.Now().Unix()
+			p.send(ctx, p.b, lim, tr, len(codes), &types.MsgSensorReport{Codes: codes, MinCenti: -2100, MaxCenti: -1900,
+				StartUnix: now - 600, EndUnix: now, DeviceId: "bench-logger"})
+		}
+		p.send(ctx, p.b, lim, tr, len(codes), &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: items})
+	}
+}
+
+func (p *pair) send(ctx context.Context, s *client.Signer, lim *rate.Limiter, tr *tracker, events int, m proto.Message) bool {
+	_, ok := p.sendRaw(ctx, s, lim, tr, events, m)
+	return ok
+}
+
+// sendRaw broadcasts one message and returns the tx bytes' hash when the
+// mempool took it.
+func (p *pair) sendRaw(ctx context.Context, s *client.Signer, lim *rate.Limiter, tr *tracker, events int, m proto.Message) ([]byte, bool) {
+	if lim != nil && lim.Wait(ctx) != nil {
+		return nil, false
+	}
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	res, err := s.Broadcast(ctx, m)
+	if err != nil {
+		var ce *client.Error
+		if errors.As(err, &ce) {
+			tr.refuse(codeName(ce.Code) + " (mempool)")
+		} else {
+			tr.refuse("broadcast: " + firstLine(err.Error()))
+		}
+		return nil, false
+	}
+	tr.sentTx(res.Hash, events)
+	return res.Hash, true
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	if len(s) > 80 {
+		return s[:80]
+	}
+	return s
+}
+
+func benchFacts() *types.ProductFacts {
+	return &types.ProductFacts{Name: "Frozen hairtail", Category: "frozen fish", OriginCountry: "CN",
+		ProductionDate: "2026-06-01", ShelfLifeDays: 540, Supplier: "Zhoushan Fisheries Co."}
+}

@@ -1,0 +1,620 @@
+package export
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// EPCIS 2.0 document constants.
+const (
+	// EPCISContext is the standard JSON-LD context of EPCIS 2.0.
+	EPCISContext = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+	// ExtensionNamespace is the IRI of the "ct:" prefix every field beyond
+	// the standard is written under.
+	ExtensionNamespace = "urn:coldtrace:epcis:"
+)
+
+// EPCIS event types.
+const (
+	objectEvent         = "ObjectEvent"
+	aggregationEvent    = "AggregationEvent"
+	transformationEvent = "TransformationEvent"
+)
+
+// EPCIS actions.
+const (
+	actionAdd     = "ADD"
+	actionObserve = "OBSERVE"
+	actionDelete  = "DELETE"
+)
+
+// epcisDocument is an EPCISDocument; field order is output order.
+type epcisDocument struct {
+	Context       []any     `json:"@context"`
+	Type          string    `json:"type"`
+	SchemaVersion string    `json:"schemaVersion"`
+	CreationDate  string    `json:"creationDate"`
+	Body          epcisBody `json:"epcisBody"`
+}
+
+type epcisBody struct {
+	EventList []*epcisEvent `json:"eventList"`
+}
+
+// epcisEvent holds the fields of every event type this package writes;
+// empty fields are left out.
+type epcisEvent struct {
+	Type                string            `json:"type"`
+	EventID             string            `json:"eventID"`
+	EventTime           string            `json:"eventTime"`
+	EventTimeZoneOffset string            `json:"eventTimeZoneOffset"`
+	ErrorDeclaration    *errorDeclaration `json:"errorDeclaration,omitempty"`
+
+	ParentID           string      `json:"parentID,omitempty"`
+	EPCList            *[]string   `json:"epcList,omitempty"` // a pointer so that an empty list can be written
+	QuantityList       []*quantity `json:"quantityList,omitempty"`
+	ChildEPCs          []string    `json:"childEPCs,omitempty"`
+	ChildQuantityList  []*quantity `json:"childQuantityList,omitempty"`
+	InputEPCList       []string    `json:"inputEPCList,omitempty"`
+	InputQuantityList  []*quantity `json:"inputQuantityList,omitempty"`
+	OutputEPCList      []string    `json:"outputEPCList,omitempty"`
+	OutputQuantityList []*quantity `json:"outputQuantityList,omitempty"`
+
+	Action             string            `json:"action,omitempty"`
+	BizStep            string            `json:"bizStep,omitempty"`
+	Disposition        string            `json:"disposition,omitempty"`
+	ReadPoint          *location         `json:"readPoint,omitempty"`
+	BizLocation        *location         `json:"bizLocation,omitempty"`
+	BizTransactionList []*bizTransaction `json:"bizTransactionList,omitempty"`
+	SourceList         []*source         `json:"sourceList,omitempty"`
+	DestinationList    []*destination    `json:"destinationList,omitempty"`
+	SensorElementList  []*sensorElement  `json:"sensorElementList,omitempty"`
+	ILMD               *ilmd             `json:"ilmd,omitempty"`
+
+	// Extensions, in the ct: namespace.
+	Message            string `json:"ct:message"`
+	Batch              string `json:"ct:batch,omitempty"`
+	Carrier            string `json:"ct:carrier,omitempty"`
+	DeliveryNote       string `json:"ct:deliveryNote,omitempty"`
+	SaleKind           string `json:"ct:saleKind,omitempty"`
+	Excursion          bool   `json:"ct:excursion,omitempty"`
+	TestResult         string `json:"ct:testResult,omitempty"`
+	TestName           string `json:"ct:testName,omitempty"`
+	Lab                string `json:"ct:lab,omitempty"`
+	SampleID           string `json:"ct:sampleID,omitempty"`
+	InspectionCert     string `json:"ct:inspectionCertificate,omitempty"`
+	DisinfectionCert   string `json:"ct:disinfectionCertificate,omitempty"`
+	Method             string `json:"ct:method,omitempty"`
+	DocumentHash       string `json:"ct:documentHash,omitempty"`
+	Witness            string `json:"ct:witness,omitempty"`
+	Reason             string `json:"ct:reason,omitempty"`
+	Note               string `json:"ct:note,omitempty"`
+	DeclarationEventID string `json:"ct:declarationEventID,omitempty"`
+	DeclaredBy         string `json:"ct:declaredBy,omitempty"`
+	CorrectionNote     string `json:"ct:correctionNote,omitempty"`
+}
+
+type errorDeclaration struct {
+	DeclarationTime    string   `json:"declarationTime"`
+	Reason             string   `json:"reason,omitempty"`
+	CorrectiveEventIDs []string `json:"correctiveEventIDs,omitempty"`
+}
+
+type quantity struct {
+	EPCClass string `json:"epcClass"`
+	Quantity uint64 `json:"quantity"`
+	UOM      string `json:"uom,omitempty"`
+}
+
+type location struct {
+	ID string `json:"id"`
+}
+
+type bizTransaction struct {
+	Type           string `json:"type,omitempty"`
+	BizTransaction string `json:"bizTransaction"`
+}
+
+type source struct {
+	Type   string `json:"type"`
+	Source string `json:"source"`
+}
+
+type destination struct {
+	Type        string `json:"type"`
+	Destination string `json:"destination"`
+}
+
+type sensorElement struct {
+	SensorMetadata *sensorMetadata `json:"sensorMetadata,omitempty"`
+	SensorReport   []*sensorReport `json:"sensorReport"`
+}
+
+type sensorMetadata struct {
+	Time      string `json:"time,omitempty"`
+	StartTime string `json:"startTime,omitempty"`
+	EndTime   string `json:"endTime,omitempty"`
+	DeviceID  string `json:"deviceID,omitempty"`
+	RawData   string `json:"rawData,omitempty"`
+}
+
+type sensorReport struct {
+	Type      string      `json:"type"`
+	Exception string      `json:"exception,omitempty"`
+	MinValue  json.Number `json:"minValue"`
+	MaxValue  json.Number `json:"maxValue"`
+	UOM       string      `json:"uom"`
+}
+
+// ilmd is the instance/lot master data of commissioned codes: standard CBV
+// master data attributes where CBV defines one, the rest under ct:.
+type ilmd struct {
+	LotNumber               string    `json:"cbvmda:lotNumber,omitempty"`
+	CountryOfOrigin         string    `json:"cbvmda:countryOfOrigin,omitempty"`
+	ItemExpirationDate      string    `json:"cbvmda:itemExpirationDate,omitempty"`
+	Batch                   string    `json:"ct:batch,omitempty"`
+	ProductName             string    `json:"ct:productName,omitempty"`
+	Category                string    `json:"ct:category,omitempty"`
+	GTIN                    string    `json:"ct:gtin,omitempty"`
+	ProductionDate          string    `json:"ct:productionDate,omitempty"`
+	ShelfLifeDays           uint32    `json:"ct:shelfLifeDays,omitempty"`
+	Supplier                string    `json:"ct:supplier,omitempty"`
+	CertificateOfOrigin     string    `json:"ct:certificateOfOrigin,omitempty"`
+	CustomsDeclaration      string    `json:"ct:customsDeclaration,omitempty"`
+	InspectionCertificate   string    `json:"ct:inspectionCertificate,omitempty"`
+	DisinfectionCertificate string    `json:"ct:disinfectionCertificate,omitempty"`
+	NucleicAcidTest         *labTest  `json:"ct:nucleicAcidTest,omitempty"`
+	StorageTemperature      *tempSpan `json:"ct:storageTemperature,omitempty"`
+}
+
+type labTest struct {
+	Result       string `json:"ct:result,omitempty"`
+	Lab          string `json:"ct:lab,omitempty"`
+	Date         string `json:"ct:date,omitempty"`
+	DocumentHash string `json:"ct:documentHash,omitempty"`
+}
+
+type tempSpan struct {
+	MinValue json.Number `json:"ct:minValue"`
+	MaxValue json.Number `json:"ct:maxValue"`
+	UOM      string      `json:"ct:uom"`
+}
+
+// EPCIS writes the events of the histories as an EPCIS 2.0 JSON-LD
+// EPCISDocument. Every chain event appears once however many histories hold
+// it, in chain order (block time, then hash); its eventID is the hash it is
+// stored under. See the package documentation for how each message maps.
+func EPCIS(hs []History, o Options) ([]byte, error) {
+	x, err := newIndex(hs, o)
+	if err != nil {
+		return nil, err
+	}
+	created := o.Created
+	if created.IsZero() && len(x.entries) > 0 {
+		created = timeOf(x.entries[len(x.entries)-1].ev.TimeMs)
+	}
+	doc := &epcisDocument{
+		Context:       []any{EPCISContext, map[string]string{"ct": ExtensionNamespace}},
+		Type:          "EPCISDocument",
+		SchemaVersion: "2.0",
+		CreationDate:  timestamp(created.UnixMilli()),
+		Body:          epcisBody{EventList: []*epcisEvent{}},
+	}
+	for _, e := range x.entries {
+		ev, err := x.epcisEvent(e)
+		if err != nil {
+			return nil, err
+		}
+		doc.Body.EventList = append(doc.Body.EventList, ev)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// epcisEvent maps one chain event.
+func (x *index) epcisEvent(e *entry) (*epcisEvent, error) {
+	if m, ok := e.msg.(*types.MsgCorrect); ok {
+		return x.errorDeclaration(e, m, 0)
+	}
+	return x.mapEvent(e)
+}
+
+// errorDeclaration repeats the corrected event as it was exported (same
+// type, fields, eventTime and eventID, as EPCIS requires) and adds the
+// declaration. The correction's own hash is kept in ct:declarationEventID.
+func (x *index) errorDeclaration(e *entry, m *types.MsgCorrect, depth int) (*epcisEvent, error) {
+	orig := x.byHash[hex.EncodeToString(m.Event)]
+	if orig == nil {
+		return nil, fmt.Errorf("export: event %s declares event %x erroneous, which no history holds", e.hex, m.Event)
+	}
+	var ev *epcisEvent
+	var err error
+	if inner, ok := orig.msg.(*types.MsgCorrect); ok && depth < 8 {
+		ev, err = x.errorDeclaration(orig, inner, depth+1) // a correction of a correction repeats the root event
+	} else {
+		ev, err = x.mapEvent(orig)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ed := &errorDeclaration{DeclarationTime: timestamp(e.ev.TimeMs)}
+	switch m.Reason {
+	case types.CorrectionReason_CORRECTION_REASON_DID_NOT_OCCUR:
+		ed.Reason = "did_not_occur"
+	case types.CorrectionReason_CORRECTION_REASON_INCORRECT_DATA:
+		ed.Reason = "incorrect_data"
+	}
+	for _, h := range m.CorrectiveEvents {
+		ed.CorrectiveEventIDs = append(ed.CorrectiveEventIDs, eventID(h))
+	}
+	ev.ErrorDeclaration = ed
+	ev.DeclarationEventID = eventID(e.hash)
+	ev.DeclaredBy = x.party(e.ev.Actor)
+	ev.CorrectionNote = m.Note
+	return ev, nil
+}
+
+// mapEvent maps every message but a correction.
+func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
+	ev := &epcisEvent{
+		Type:                objectEvent,
+		EventID:             eventID(e.hash),
+		EventTime:           timestamp(e.ev.TimeMs),
+		EventTimeZoneOffset: "+00:00",
+		Message:             types.MsgName(e.msg),
+	}
+	actor := x.party(e.ev.Actor)
+	ev.ReadPoint = &location{ID: actor}
+	if x.isEnterprise(e.ev.Actor) {
+		ev.BizLocation = &location{ID: actor}
+	}
+	var err error
+	switch m := e.msg.(type) {
+	case *types.MsgCommission:
+		ev.Action, ev.BizStep, ev.Disposition = actionAdd, "commissioning", "active"
+		for _, c := range e.created {
+			x.addObject(ev, c.code, c.q)
+		}
+		ev.ILMD = x.lotData(e.ev.Actor+"/"+m.Batch, m)
+
+	case *types.MsgDispatch:
+		ev.Action, ev.BizStep, ev.Disposition = actionObserve, "shipping", "in_transit"
+		ev.BizLocation = nil // in transit
+		if err = x.addItems(ev, m.Items); err != nil {
+			break
+		}
+		ev.SourceList = []*source{{Type: "owning_party", Source: actor}}
+		ev.DestinationList = []*destination{{Type: "owning_party", Destination: x.party(m.Buyer)}}
+		ev.BizTransactionList = x.consignmentRef(e.ev.Consignment)
+		if m.Carrier != "" {
+			ev.Carrier = x.party(m.Carrier)
+		}
+		ev.DeliveryNote = m.Reference
+
+	case *types.MsgReceive:
+		ev.Action, ev.BizStep, ev.Disposition = actionObserve, "receiving", "in_progress"
+		var got []*types.CodeQuantity
+		for _, it := range m.Received {
+			if it.Quantity > 0 {
+				got = append(got, it)
+			}
+		}
+		if err = x.addItems(ev, got); err != nil {
+			break
+		}
+		if con := x.consignment(m.Consignment); con != nil {
+			ev.SourceList = []*source{{Type: "owning_party", Source: x.party(con.Sender)}}
+		}
+		ev.DestinationList = []*destination{{Type: "owning_party", Destination: actor}}
+		ev.BizTransactionList = x.consignmentRef(m.Consignment)
+		ev.Note = m.Note
+
+	case *types.MsgSell:
+		ev.Action, ev.BizStep, ev.Disposition = actionObserve, "retail_selling", "retail_sold"
+		if err = x.addItems(ev, m.Items); err != nil {
+			break
+		}
+		ev.SaleKind = "retail"
+		if m.Kind == types.SaleKind_SALE_KIND_CONSUMED {
+			ev.SaleKind = "consumed"
+		}
+		if m.BusinessBuyer != "" { // a consumer is never named
+			ev.SourceList = []*source{{Type: "owning_party", Source: actor}}
+			ev.DestinationList = []*destination{{Type: "owning_party", Destination: x.party(m.BusinessBuyer)}}
+		}
+
+	case *types.MsgSplit:
+		ev.Type, ev.BizStep, ev.Disposition = transformationEvent, "repackaging", "active"
+		var parent string
+		if parent, err = x.canon(m.Parent); err != nil {
+			break
+		}
+		var total uint64
+		for _, c := range e.created {
+			total += c.q
+			x.put(&ev.OutputEPCList, &ev.OutputQuantityList, c.code, c.q)
+		}
+		x.put(&ev.InputEPCList, &ev.InputQuantityList, parent, total)
+
+	case *types.MsgAggregate:
+		ev.Type, ev.Action, ev.BizStep, ev.Disposition = aggregationEvent, actionAdd, "packing", "in_progress"
+		var unit string
+		if unit, err = x.canon(m.Unit); err != nil {
+			break
+		}
+		ev.ParentID = x.digitalLink(unit)
+		for _, it := range m.Items {
+			var code string
+			if code, err = x.canon(it.Code); err != nil {
+				break
+			}
+			x.put(&ev.ChildEPCs, &ev.ChildQuantityList, code, it.Quantity)
+		}
+
+	case *types.MsgDisaggregate:
+		ev.Type, ev.Action, ev.BizStep = aggregationEvent, actionDelete, "unpacking"
+		var unit string
+		if unit, err = x.canon(m.Unit); err != nil {
+			break
+		}
+		ev.ParentID = x.digitalLink(unit)
+		x.children(ev, e, unit)
+
+	case *types.MsgSensorReport:
+		ev.Action, ev.BizStep = actionObserve, "sensor_reporting"
+		ev.EPCList = x.epcs(e.ev.Codes)
+		if len(m.Consignment) > 0 {
+			ev.BizLocation = nil // in transit
+			ev.BizTransactionList = x.consignmentRef(m.Consignment)
+		}
+		ev.SensorElementList = []*sensorElement{x.sensor(m, e.ev.Excursion)}
+		ev.Excursion = e.ev.Excursion
+
+	case *types.MsgWarehouseEntry:
+		ev.Action, ev.BizStep, ev.Disposition = actionObserve, "storing", "non_sellable_other"
+		ev.EPCList = x.epcs(e.ev.Codes)
+
+	case *types.MsgRelease:
+		ev.Action, ev.BizStep, ev.Disposition = actionObserve, "inspecting", "conformant"
+		ev.EPCList = x.epcs(e.ev.Codes)
+		ev.InspectionCert, ev.DisinfectionCert = m.InspectionCertificate, m.DisinfectionCertificate
+
+	case *types.MsgRecordTest:
+		ev.Action, ev.BizStep = actionObserve, "inspecting"
+		if m.Kind == types.TestKind_TEST_KIND_SAMPLING {
+			ev.BizStep = "sampling"
+		}
+		switch m.Result {
+		case types.TestResult_TEST_RESULT_NEGATIVE:
+			ev.Disposition, ev.TestResult = "conformant", "negative"
+		case types.TestResult_TEST_RESULT_POSITIVE:
+			ev.Disposition, ev.TestResult = "non_conformant", "positive"
+		}
+		ev.EPCList = x.epcs(e.ev.Codes)
+		ev.Batch, ev.TestName, ev.Lab, ev.SampleID = m.Batch, m.TestName, m.Lab, m.SampleId
+		if len(m.DocumentHash) > 0 {
+			ev.BizTransactionList = []*bizTransaction{{Type: "testres", BizTransaction: hashURI(m.DocumentHash)}}
+		}
+
+	case *types.MsgHold:
+		ev.Action, ev.BizStep, ev.Disposition = actionObserve, "holding", "non_conformant"
+		ev.EPCList = x.epcs(e.ev.Codes)
+		ev.Batch, ev.Reason = m.Batch, m.Reason
+
+	case *types.MsgUnhold:
+		ev.Action, ev.BizStep, ev.Disposition = actionObserve, "inspecting", "conformant"
+		ev.EPCList = x.epcs(e.ev.Codes)
+		ev.Batch, ev.Reason = m.Batch, m.Reason
+
+	case *types.MsgRecall:
+		ev.Action, ev.BizStep, ev.Disposition = actionObserve, "holding", "recalled"
+		ev.EPCList = x.epcs(e.ev.Codes)
+		ev.Batch, ev.Reason = m.Batch, m.Reason
+
+	case *types.MsgDestroy:
+		ev.Action, ev.BizStep, ev.Disposition = actionDelete, "destroying", "destroyed"
+		var code string
+		if code, err = x.canon(m.Code); err != nil {
+			break
+		}
+		x.addObject(ev, code, m.Quantity)
+		ev.ReadPoint, ev.BizLocation = &location{ID: x.party(m.Holder)}, nil
+		ev.Witness = actor
+		ev.Method = m.Method
+		if len(m.DocumentHash) > 0 {
+			ev.DocumentHash = hashURI(m.DocumentHash)
+		}
+
+	default:
+		return nil, fmt.Errorf("export: event %s (%s) carries %s, which is not a trace message", e.hex, e.ev.BizStep, types.MsgName(e.msg))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export: event %s: %w", e.hex, err)
+	}
+	if ev.Type == objectEvent && ev.EPCList == nil && len(ev.QuantityList) == 0 {
+		ev.EPCList = &[]string{} // an ObjectEvent names its objects, if only as an empty list
+	}
+	return ev, nil
+}
+
+// addItems adds the quantities of a message to an ObjectEvent.
+func (x *index) addItems(ev *epcisEvent, items []*types.CodeQuantity) error {
+	for i, it := range items {
+		code, err := x.canon(it.Code)
+		if err != nil {
+			return fmt.Errorf("items[%d]: %w", i, err)
+		}
+		x.addObject(ev, code, it.Quantity)
+	}
+	return nil
+}
+
+// addObject adds a quantity of a code to an ObjectEvent's epcList or quantityList.
+func (x *index) addObject(ev *epcisEvent, code string, q uint64) {
+	epc, qe := x.what(code, q)
+	if qe != nil {
+		ev.QuantityList = append(ev.QuantityList, qe)
+		return
+	}
+	if ev.EPCList == nil {
+		ev.EPCList = &[]string{}
+	}
+	*ev.EPCList = append(*ev.EPCList, epc)
+}
+
+// put adds a quantity of a code to a pair of lists (input, output or child).
+func (x *index) put(epcs *[]string, qs *[]*quantity, code string, q uint64) {
+	epc, qe := x.what(code, q)
+	if qe != nil {
+		*qs = append(*qs, qe)
+		return
+	}
+	*epcs = append(*epcs, epc)
+}
+
+// what names a quantity of a code: an instance (one piece of a serialised
+// item, a logistic unit or a native code) as an EPC, any other quantity as a
+// quantity element (uom GRM for grams, none for pieces). A code whose unit
+// the histories do not reveal is named as an EPC, its quantity left unsaid
+// rather than guessed.
+func (x *index) what(code string, q uint64) (string, *quantity) {
+	dl := x.digitalLink(code)
+	unit, known := x.units[code]
+	switch {
+	case !known || unit == types.QuantityUnit_QUANTITY_UNIT_UNSPECIFIED:
+		return dl, nil
+	case unit == types.QuantityUnit_QUANTITY_UNIT_PIECES && q == 1 && instance(code):
+		return dl, nil
+	case unit == types.QuantityUnit_QUANTITY_UNIT_GRAMS:
+		return "", &quantity{EPCClass: dl, Quantity: q, UOM: "GRM"}
+	default:
+		return "", &quantity{EPCClass: dl, Quantity: q}
+	}
+}
+
+// instance reports whether a code names one object: an SSCC, a native code
+// or a GTIN with a serial number.
+func instance(code string) bool {
+	c, err := types.ParseCode(code)
+	if err != nil {
+		return false
+	}
+	return c.Kind == types.CodeSSCC || c.Kind == types.CodeNative || c.Serial != ""
+}
+
+// epcs lists codes as Digital Link URIs, for events about codes as a whole.
+func (x *index) epcs(codes []string) *[]string {
+	out := []string{}
+	for _, c := range codes {
+		out = append(out, x.digitalLink(c))
+	}
+	return &out
+}
+
+// children lists what an unpacking took out of a unit, when the histories
+// show every packing of it; otherwise the lists are left out, which in
+// EPCIS means everything in the unit (and the chain always empties it).
+func (x *index) children(ev *epcisEvent, e *entry, unit string) {
+	want := map[string]bool{}
+	for _, c := range e.ev.Codes {
+		if c != unit {
+			want[c] = true
+		}
+	}
+	known := e.units[unit]
+	if len(known) != len(want) {
+		return
+	}
+	for _, c := range known {
+		if !want[c.code] {
+			return
+		}
+	}
+	for _, c := range known {
+		x.put(&ev.ChildEPCs, &ev.ChildQuantityList, c.code, c.q)
+	}
+}
+
+// consignmentRef names a consignment as the despatch advice of a shipment.
+func (x *index) consignmentRef(id []byte) []*bizTransaction {
+	if len(id) == 0 {
+		return nil
+	}
+	return []*bizTransaction{{Type: "desadv", BizTransaction: x.urn("consignment", hex.EncodeToString(id))}}
+}
+
+// sensor is a temperature report: the range read over the window, in
+// degrees Celsius with two decimals.
+func (x *index) sensor(m *types.MsgSensorReport, excursion bool) *sensorElement {
+	md := &sensorMetadata{}
+	if m.StartUnix != 0 || m.EndUnix != 0 {
+		md.StartTime, md.EndTime = timestamp(m.StartUnix*1000), timestamp(m.EndUnix*1000)
+	}
+	if m.DeviceId != "" {
+		md.DeviceID = x.urn("device", m.DeviceId)
+	}
+	if len(m.RawDataHash) > 0 {
+		md.RawData = hashURI(m.RawDataHash)
+	}
+	r := &sensorReport{Type: "gs1:Temperature", MinValue: json.Number(centi(m.MinCenti)), MaxValue: json.Number(centi(m.MaxCenti)), UOM: "CEL"}
+	if excursion {
+		r.Exception = "ALARM_CONDITION"
+	}
+	se := &sensorElement{SensorReport: []*sensorReport{r}}
+	if *md != (sensorMetadata{}) {
+		se.SensorMetadata = md
+	}
+	return se
+}
+
+// lotData is the ILMD of a commissioning: the message's facts, or the
+// batch's when the message adds codes to a recorded batch.
+func (x *index) lotData(batchID string, m *types.MsgCommission) *ilmd {
+	f := m.Facts
+	if f == nil {
+		if b := x.batches[batchID]; b != nil {
+			f = b.Facts
+		}
+	}
+	d := &ilmd{LotNumber: m.Batch, Batch: batchID}
+	if f == nil {
+		return d
+	}
+	d.CountryOfOrigin = f.OriginCountry
+	d.ItemExpirationDate = expiryDate(f)
+	d.ProductName, d.Category, d.GTIN = f.Name, f.Category, f.Gtin
+	d.ProductionDate, d.ShelfLifeDays, d.Supplier = f.ProductionDate, f.ShelfLifeDays, f.Supplier
+	d.CertificateOfOrigin, d.CustomsDeclaration = f.CertificateOfOrigin, f.CustomsDeclaration
+	d.InspectionCertificate, d.DisinfectionCertificate = f.InspectionCertificate, f.DisinfectionCertificate
+	if t := f.NucleicAcidTest; t != nil {
+		lt := &labTest{Result: testResult(t.Result), Lab: t.Lab, Date: t.Date}
+		if len(t.DocumentHash) > 0 {
+			lt.DocumentHash = hashURI(t.DocumentHash)
+		}
+		d.NucleicAcidTest = lt
+	}
+	if f.TempMinCenti != 0 || f.TempMaxCenti != 0 {
+		d.StorageTemperature = &tempSpan{MinValue: json.Number(centi(f.TempMinCenti)), MaxValue: json.Number(centi(f.TempMaxCenti)), UOM: "CEL"}
+	}
+	return d
+}
+
+func testResult(r types.TestResult) string {
+	switch r {
+	case types.TestResult_TEST_RESULT_NEGATIVE:
+		return "negative"
+	case types.TestResult_TEST_RESULT_POSITIVE:
+		return "positive"
+	}
+	return ""
+}
