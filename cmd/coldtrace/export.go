@@ -1,13 +1,19 @@
 package main
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/export"
+	"github.com/coldtrace/coldtrace/types"
 )
 
 func newExportCmd(g *globals) *cobra.Command {
@@ -58,7 +64,7 @@ proof bundle that 'coldtrace verify --file FILE' checks without a node.`,
 	history.Flags().StringVar(&out, "out", "history.json", "file to write")
 	addNodeFlag(history, g)
 	addTrustFlags(history, g)
-	cmd.AddCommand(history)
+	cmd.AddCommand(history, newExportDataCmd(g, "epcis"), newExportDataCmd(g, "fsma"))
 	return cmd
 }
 
@@ -67,4 +73,225 @@ func addTrustFlags(cmd *cobra.Command, g *globals) {
 	cmd.Flags().StringVar(&g.genesis, "genesis", "", "genesis.json whose validators are the trust root (default: the home's)")
 	cmd.Flags().Int64Var(&g.trustHeight, "trust-height", 0, "a trusted height, instead of the genesis")
 	cmd.Flags().StringVar(&g.trustHash, "trust-hash", "", "the hash of the header at --trust-height (hex)")
+}
+
+// exportSource gathers histories through the client: each code's record,
+// batch, events and the enterprises and consignments they name, following
+// the logistic units its events packed it into. With --verify every answer is
+// checked end to end first.
+type exportSource struct {
+	g    *globals
+	cmd  *cobra.Command
+	c    *client.Client
+	ents map[string]*types.Enterprise
+	cons map[string]*types.Consignment
+	seen map[string]bool
+	out  []export.History
+	from string // YYYY-MM-DD, inclusive; "" for no bound
+	to   string
+}
+
+func (s *exportSource) fetch(path string, m proto.Message) error {
+	_, err := s.g.fetch(s.cmd, s.c, path, m)
+	return err
+}
+
+func (s *exportSource) code(code string) error {
+	if s.seen[code] {
+		return nil
+	}
+	s.seen[code] = true
+	page := &types.HistoryPage{}
+	if err := s.fetch("/trace/history?limit=1000&code="+url.QueryEscape(code), page); err != nil {
+		return err
+	}
+	h := export.History{Code: page.Code, Enterprises: s.ents, Consignments: s.cons}
+	if page.Code.BatchId != "" {
+		h.Batch = &types.Batch{}
+		if err := s.fetch("/trace/batch?id="+url.QueryEscape(page.Code.BatchId), h.Batch); err != nil {
+			return err
+		}
+	}
+	var units []string
+	for _, e := range page.Events {
+		day := time.UnixMilli(e.TimeMs).UTC().Format(time.DateOnly)
+		if (s.from != "" && day < s.from) || (s.to != "" && day > s.to) {
+			continue
+		}
+		hash, err := export.EventHash(e)
+		if err != nil {
+			return err
+		}
+		h.Events, h.EventHashes = append(h.Events, e), append(h.EventHashes, hash)
+		if err := s.enterprise(e.Actor); err != nil {
+			return err
+		}
+		if len(e.Consignment) == 32 {
+			if err := s.consignment(e.Consignment); err != nil {
+				return err
+			}
+		}
+		if inner, err := e.Msg.Inner(); err == nil {
+			if m, ok := inner.(*types.MsgAggregate); ok {
+				if u, err := types.ParseCode(m.Unit); err == nil && u.String() != page.Code.Code {
+					units = append(units, u.String())
+				}
+			}
+		}
+	}
+	s.out = append(s.out, h)
+	for _, u := range units {
+		if err := s.code(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *exportSource) enterprise(uscc string) error {
+	if len(uscc) != 18 || s.ents[uscc] != nil {
+		return nil
+	}
+	e := &types.Enterprise{}
+	if err := s.fetch("/registry/enterprise/"+uscc, e); err != nil {
+		return err
+	}
+	s.ents[uscc] = e
+	return nil
+}
+
+func (s *exportSource) consignment(id []byte) error {
+	key := hex.EncodeToString(id)
+	if s.cons[key] != nil {
+		return nil
+	}
+	con := &types.Consignment{}
+	if err := s.fetch("/trace/consignment/"+key, con); err != nil {
+		return err
+	}
+	s.cons[key] = con
+	for _, u := range []string{con.Sender, con.Buyer, con.Carrier} {
+		if err := s.enterprise(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listed pages through a CodeList query and adds every code.
+func (s *exportSource) listed(path string) error {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	after := ""
+	for {
+		l := &types.CodeList{}
+		if err := s.fetch(path+sep+"limit=100&after="+url.QueryEscape(after), l); err != nil {
+			return err
+		}
+		for _, c := range l.Codes {
+			if err := s.code(c); err != nil {
+				return err
+			}
+		}
+		if l.Next == "" {
+			return nil
+		}
+		after = l.Next
+	}
+}
+
+func newExportDataCmd(g *globals, format string) *cobra.Command {
+	var out, batch, division, base string
+	s := &exportSource{g: g}
+	use, short := "epcis (CODE | --batch USCC/BATCH) --out FILE", "Write an EPCIS 2.0 JSON-LD EPCISDocument of a code's or a batch's events"
+	if format == "fsma" {
+		use, short = "fsma (--batch USCC/BATCH | --division PREFIX [--from DATE --to DATE]) --out FILE", "Write the FSMA 204 electronic sortable spreadsheet (CSV) of critical tracking events"
+	}
+	cmd := &cobra.Command{
+		Use: use, Short: short, Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.dial()
+			if err != nil {
+				return err
+			}
+			s.cmd, s.c = cmd, c
+			s.ents, s.cons, s.seen = map[string]*types.Enterprise{}, map[string]*types.Consignment{}, map[string]bool{}
+			switch {
+			case len(args) == 1 && format == "epcis":
+				err = s.code(args[0])
+			case batch != "":
+				err = s.listed("/trace/batch-codes?id=" + url.QueryEscape(batch))
+			case division != "" && format == "fsma":
+				err = s.division(division)
+			default:
+				return fmt.Errorf("usage: coldtrace export %s", use)
+			}
+			if err != nil {
+				return err
+			}
+			chainID, err := c.ChainID(cmd.Context())
+			if err != nil {
+				return err
+			}
+			opts := export.Options{DigitalLinkBase: base, ChainID: chainID}
+			f := os.Stdout
+			if out != "" && out != "-" {
+				if f, err = os.Create(out); err != nil {
+					return err
+				}
+				defer f.Close()
+			}
+			if format == "fsma" {
+				if err := export.FSMA(s.out, opts, f); err != nil {
+					return err
+				}
+			} else {
+				doc, err := export.EPCIS(s.out, opts)
+				if err != nil {
+					return err
+				}
+				if _, err := f.Write(append(doc, '\n')); err != nil {
+					return err
+				}
+			}
+			if f != os.Stdout {
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: %d codes\n", out, len(s.out))
+			}
+			return f.Sync()
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "-", "file to write (- for standard output)")
+	cmd.Flags().StringVar(&batch, "batch", "", "every code of a batch (USCC/BATCH)")
+	cmd.Flags().StringVar(&base, "base", export.DefaultDigitalLinkBase, "base URI of the Digital Link identifiers")
+	if format == "fsma" {
+		cmd.Flags().StringVar(&division, "division", "", "codes held by enterprises under a jurisdiction prefix")
+		cmd.Flags().StringVar(&s.from, "from", "", "first day of events, YYYY-MM-DD")
+		cmd.Flags().StringVar(&s.to, "to", "", "last day of events, YYYY-MM-DD")
+	}
+	cmd.Flags().BoolVar(&g.verify, "verify", false, "verify every answer end to end first")
+	addNodeFlag(cmd, g)
+	addTrustFlags(cmd, g)
+	return cmd
+}
+
+// division adds the codes held by every enterprise under a jurisdiction prefix.
+func (s *exportSource) division(prefix string) error {
+	after := ""
+	for {
+		p := &types.EnterprisesPage{}
+		if err := s.fetch("/registry/enterprises/"+prefix+"?limit=100&after="+url.QueryEscape(after), p); err != nil {
+			return err
+		}
+		for _, e := range p.Enterprises {
+			if err := s.listed("/trace/holdings/" + e.Uscc); err != nil {
+				return err
+			}
+		}
+		if p.Next == "" {
+			return nil
+		}
+		after = p.Next
+	}
 }
