@@ -24,7 +24,7 @@ var (
 // baseChain: root 330000 → cities 330100 and 330200 → district 330106;
 // an importer in 330106 with two keys, one of them revoked, and a suspended
 // market in 330100.
-func baseChain(t *testing.T) *testChain {
+func baseChain(t testing.TB) *testChain {
 	c := newTestChain(t)
 	c.mustBlock(
 		c.tx(kRoot, regRegulator(cityDiv, "Hangzhou", kCity)),

@@ -36,7 +36,7 @@ func shrimpFacts() *types.ProductFacts {
 func gtinCode(serial string) string { return "/01/" + gtin + "/10/B2023/21/" + serial }
 
 // traceChain: baseChain plus a wholesale market, a supermarket and a restaurant.
-func traceChain(t *testing.T) *testChain {
+func traceChain(t testing.TB) *testChain {
 	c := baseChain(t)
 	c.mustBlock(
 		c.tx(kDistrict, regEnterprise(marketUSCC, districtDiv, types.EnterpriseKind_ENTERPRISE_KIND_WHOLESALE_MARKET, kMarket)),
