@@ -24,6 +24,7 @@ type App struct {
 	abci.BaseApplication
 
 	tree   *state.Tree
+	sigs   *sigCache
 	router *router
 	logger log.Logger
 	limits types.Limits
@@ -39,7 +40,7 @@ func New(tree *state.Tree, logger log.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{tree: tree, router: r, logger: logger}
+	a := &App{tree: tree, router: r, logger: logger, sigs: newSigCache(sigCacheSize)}
 	if tree.Version() > 0 {
 		if err := a.loadLimits(); err != nil {
 			return nil, err
@@ -122,7 +123,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	txs := make([][]byte, 0, len(req.Txs))
 	var total int64
 	for _, tx := range req.Txs {
-		if _, err := types.DecodeTx(tx, a.limits, true); err != nil {
+		if _, _, err := a.decode(tx, modeCheck); err != nil {
 			continue
 		}
 		if total+int64(len(tx)) > req.MaxTxBytes {
@@ -138,7 +139,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 // checks; stateful refusals are recorded per tx in FinalizeBlock.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
 	for _, tx := range req.Txs {
-		if _, err := types.DecodeTx(tx, a.limits, true); err != nil {
+		if _, _, err := a.decode(tx, modeCheck); err != nil {
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 		}
 	}

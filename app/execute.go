@@ -27,7 +27,7 @@ type txResult struct {
 // a block a correctly signed tx with the right sequence always consumes its
 // sequence, so it can never be replayed once conditions change.
 func (a *App) executeTx(blk *Context, kv state.KV, raw []byte, m mode) txResult {
-	dtx, err := types.DecodeTx(raw, a.limits, m != modeRecheck)
+	dtx, hash, err := a.decode(raw, m)
 	if err != nil {
 		return txResult{err: err}
 	}
@@ -47,7 +47,7 @@ func (a *App) executeTx(blk *Context, kv state.KV, raw []byte, m mode) txResult 
 	if err := st.SetAccount(acct); err != nil {
 		return txResult{err: err}
 	}
-	ctx := &Context{Height: blk.Height, Time: blk.Time, TxHash: types.TxHash(raw)}
+	ctx := &Context{Height: blk.Height, Time: blk.Time, TxHash: hash[:]}
 	err = a.runMsgs(ctx, seqBranch, acct, dtx)
 	if err != nil && m != modeDeliver {
 		return txResult{err: err} // the mempool keeps nothing of a refused tx
