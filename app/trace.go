@@ -71,20 +71,9 @@ func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
 	c.batches[batchID] = b
 	var issued []string
 	for i, nc := range m.Codes {
-		code := nc.Code
-		if code == "" {
-			n, err := st.NextNativeNumber(ent.Uscc)
-			if err != nil {
-				return err
-			}
-			code = types.NativeCode(ent.Uscc, n).String()
-			issued = append(issued, code)
-		} else {
-			parsed, _ := types.ParseCode(code) // checked by ValidateBasic
-			if err := checkInBatch(fmt.Sprintf("codes[%d]", i), parsed, b); err != nil {
-				return err
-			}
-			code = parsed.String()
+		code, err := c.newCode(fmt.Sprintf("codes[%d]", i), nc.Code, ent.Uscc, b, &issued)
+		if err != nil {
+			return err
 		}
 		if err := c.create(&types.CodeRecord{Code: code, BatchId: batchID, Unit: nc.Unit, Commissioned: nc.Quantity}); err != nil {
 			return err
@@ -350,21 +339,10 @@ func split(ctx *Context, st traceStore, m *types.MsgSplit) error {
 		return err
 	}
 	var issued []string
-	for _, ch := range m.Children {
-		code := ch.Code
-		if code == "" {
-			n, err := st.NextNativeNumber(ent.Uscc)
-			if err != nil {
-				return err
-			}
-			code = types.NativeCode(ent.Uscc, n).String()
-			issued = append(issued, code)
-		} else {
-			parsed, _ := types.ParseCode(code) // checked by ValidateBasic
-			if err := checkInBatch("child", parsed, b); err != nil {
-				return err
-			}
-			code = parsed.String()
+	for i, ch := range m.Children {
+		code, err := c.newCode(fmt.Sprintf("children[%d]", i), ch.Code, ent.Uscc, b, &issued)
+		if err != nil {
+			return err
 		}
 		if err := c.create(&types.CodeRecord{Code: code, BatchId: parent.BatchId, Unit: parent.Unit, Commissioned: ch.Quantity, Parent: parent.Code,
 			Released: parent.Released, LastDivision: parent.LastDivision, LastTimeMs: parent.LastTimeMs}); err != nil {

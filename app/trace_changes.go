@@ -540,6 +540,26 @@ func trimCode(err error) string {
 	return s
 }
 
+// newCode returns the canonical form of a code named for new goods of batch
+// b, or, when none is named, issues the next native code of issuer and
+// appends it to issued.
+func (c *changes) newCode(field, named, issuer string, b *types.Batch, issued *[]string) (string, error) {
+	if named == "" {
+		n, err := c.st.NextNativeNumber(issuer)
+		if err != nil {
+			return "", err
+		}
+		code := types.NativeCode(issuer, n).String()
+		*issued = append(*issued, code)
+		return code, nil
+	}
+	parsed, _ := types.ParseCode(named) // checked by ValidateBasic
+	if err := checkInBatch(field, parsed, b); err != nil {
+		return "", err
+	}
+	return parsed.String(), nil
+}
+
 // checkInBatch refuses a GS1 code whose batch (AI 10) or GTIN differs from
 // the batch it is recorded in.
 func checkInBatch(field string, parsed types.Code, b *types.Batch) error {

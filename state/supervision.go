@@ -1,9 +1,6 @@
 package state
 
 import (
-	"encoding/binary"
-	"fmt"
-
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -34,20 +31,7 @@ func (s *State) SetDeclaration(d *types.Declaration) error {
 }
 
 // NextID issues the next id of a sequence ("alert", "recall"), from 1.
-func (s *State) NextID(name string) (uint64, error) {
-	b, err := s.Get(SequenceKey(name))
-	if err != nil {
-		return 0, err
-	}
-	var n uint64
-	if len(b) == 8 {
-		n = binary.BigEndian.Uint64(b)
-	} else if b != nil {
-		return 0, fmt.Errorf("state: sequence %s has %d bytes", name, len(b))
-	}
-	n++
-	return n, s.Set(SequenceKey(name), u64(n))
-}
+func (s *State) NextID(name string) (uint64, error) { return s.nextCounter(SequenceKey(name)) }
 
 // Recall returns a recall, or nil.
 func (s *State) Recall(id uint64) (*types.Recall, error) {

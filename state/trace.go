@@ -125,7 +125,13 @@ func (s *State) SetConsignment(c *types.Consignment) error {
 
 // NextNativeNumber issues the next native code number of an enterprise.
 func (s *State) NextNativeNumber(issuer string) (uint64, error) {
-	b, err := s.Get(NativeCounterKey(issuer))
+	return s.nextCounter(NativeCounterKey(issuer))
+}
+
+// nextCounter increments the uint64 counter stored under key (absent: 0)
+// and returns the new value.
+func (s *State) nextCounter(key []byte) (uint64, error) {
+	b, err := s.Get(key)
 	if err != nil {
 		return 0, err
 	}
@@ -133,10 +139,10 @@ func (s *State) NextNativeNumber(issuer string) (uint64, error) {
 	if len(b) == 8 {
 		n = binary.BigEndian.Uint64(b)
 	} else if b != nil {
-		return 0, fmt.Errorf("state: native counter of %s has %d bytes", issuer, len(b))
+		return 0, fmt.Errorf("state: counter %X has %d bytes", key, len(b))
 	}
 	n++
-	return n, s.Set(NativeCounterKey(issuer), binary.BigEndian.AppendUint64(nil, n))
+	return n, s.Set(key, u64(n))
 }
 
 // KeysUnder lists the key suffixes after prefix, from start (inclusive,
