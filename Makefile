@@ -7,10 +7,13 @@ GOBIN := $(shell go env GOPATH)/bin
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/coldtrace/coldtrace/app.Version=$(VERSION)
 
-.PHONY: help build run test test-race fmt lint proto bench clean
+TESTNET_DIR ?= ./testnet-out
+TESTNET_VALIDATORS ?= 4
+
+.PHONY: help build run test test-race fmt lint proto bench clean testnet-start testnet-stop
 
 help: ## show this help
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: ## build the coldtrace binary into build/
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/coldtrace
@@ -18,6 +21,14 @@ build: ## build the coldtrace binary into build/
 run: build ## build, create $(HOME_DIR) if missing, start a single-validator node on loopback
 	@[ -f "$(HOME_DIR)/config/genesis.json" ] || $(BIN) init --home "$(HOME_DIR)"
 	$(BIN) start --home "$(HOME_DIR)"
+
+testnet-start: build ## run 4 validators on loopback in the background, in testnet-out/ (testnet/README.md)
+	@[ -f "$(TESTNET_DIR)/testnet.json" ] || $(BIN) testnet --validators $(TESTNET_VALIDATORS) --output "$(TESTNET_DIR)"
+	@testnet/network.sh start "$(TESTNET_DIR)" $(BIN)
+	@COLDTRACE=$(BIN) "$(TESTNET_DIR)/register.sh"
+
+testnet-stop: ## stop every node that testnet-start started (the folder stays; rm -rf it to start over)
+	@[ ! -d "$(TESTNET_DIR)" ] || testnet/network.sh stop "$(TESTNET_DIR)"
 
 test: ## run every test (unit, handler, ABCI cycle, in-process node)
 	go test -count=1 -timeout 15m ./...

@@ -32,6 +32,36 @@ type App struct {
 	check       *state.Cache // the mempool's view: the last saved version plus accepted txs
 	checkTime   time.Time    // midnight of the last block's date: CheckTx judges expiry by it
 	pendingHash []byte       // app hash returned by the last FinalizeBlock, checked at Commit
+
+	snaps    *snapshots // state-sync snapshots (snapshots.go); nil until EnableSnapshots
+	observer Observer   // metrics; nil when off
+}
+
+// Observer receives what the app counts, for metrics. Nothing it is given
+// feeds back into state; the durations it gets are the only clock readings
+// near block execution, and they never reach state.
+type Observer interface {
+	// Tx reports a tx's outcome: stage "check" (mempool) or "block", the
+	// names of its messages (none when it did not decode) and its code (0: accepted).
+	Tx(stage string, msgs []string, code uint32)
+	// Block reports a finalized block: its tx count and how long FinalizeBlock took.
+	Block(height int64, txs int, took time.Duration)
+	// Committed reports a saved version and how many keys the state holds.
+	Committed(version, keys int64)
+}
+
+// SetObserver turns metrics on; call it before the node starts.
+func (a *App) SetObserver(o Observer) { a.observer = o }
+
+// observeTx decodes a tx's message names for the observer.
+func (a *App) observeTx(stage string, raw []byte, code uint32) {
+	var names []string
+	if dtx, err := types.DecodeTx(raw, a.limits, false); err == nil {
+		for _, m := range dtx.Msgs {
+			names = append(names, types.MsgName(m))
+		}
+	}
+	a.observer.Tx(stage, names, code)
 }
 
 // New builds the app over an opened tree.
@@ -58,8 +88,14 @@ func NewInMemory() *App {
 	return a
 }
 
-// Close closes the tree; call it after the node has stopped.
-func (a *App) Close() error { return a.tree.Close() }
+// Close waits for a snapshot being written, then closes the tree; call it
+// after the node has stopped.
+func (a *App) Close() error {
+	if a.snaps != nil {
+		a.snaps.close()
+	}
+	return a.tree.Close()
+}
 
 func (a *App) loadLimits() error {
 	st := state.New(a.tree)
@@ -114,6 +150,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		m = modeRecheck
 	}
 	res := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime}, a.check, req.Tx, m).exec()
+	if a.observer != nil && m == modeCheck {
+		a.observeTx("check", req.Tx, res.Code)
+	}
 	return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace}, nil
 }
 
@@ -146,8 +185,12 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
 }
 
-// FinalizeBlock applies the block's txs in order to the working tree.
+// FinalizeBlock applies the block's txs in order to the working tree and
+// returns the changes of the validator set they made (validators.go).
 func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	if a.observer != nil {
+		defer func(start time.Time) { a.observer.Block(req.Height, len(req.Txs), time.Since(start)) }(time.Now())
+	}
 	if want := a.tree.Version() + 1; req.Height != want && a.tree.Version() > 0 {
 		return nil, fmt.Errorf("app: finalize height %d, expected %d", req.Height, want)
 	}
@@ -163,15 +206,30 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		}
 		blockEvents = ev
 	}
+	valsBefore, err := validatorPowers(a.tree)
+	if err != nil {
+		return nil, fmt.Errorf("app: block %d: read validators: %w", req.Height, err)
+	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, tx := range req.Txs {
 		results[i] = a.executeTx(blk, a.tree, tx, modeDeliver).exec()
+		if a.observer != nil {
+			a.observeTx("block", tx, results[i].Code)
+		}
+	}
+	valsAfter, err := validatorPowers(a.tree)
+	if err != nil {
+		return nil, fmt.Errorf("app: block %d: read validators: %w", req.Height, err)
 	}
 	a.pendingHash = a.tree.WorkingHash()
-	return &abci.ResponseFinalizeBlock{TxResults: results, Events: blockEvents, AppHash: a.pendingHash}, nil
+	return &abci.ResponseFinalizeBlock{
+		TxResults: results, Events: blockEvents, AppHash: a.pendingHash,
+		ValidatorUpdates: validatorUpdates(valsBefore, valsAfter),
+	}, nil
 }
 
-// Commit saves the working tree as version = height.
+// Commit saves the working tree as version = height, then starts a
+// state-sync snapshot of it when one is due (snapshots.go), in the background.
 func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
 	hash, version, err := a.tree.SaveVersion()
 	if err != nil {
@@ -189,5 +247,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if err := a.resetCheckState(); err != nil {
 		return nil, err
 	}
+	if a.observer != nil {
+		a.observer.Committed(version, a.tree.Size())
+	}
+	a.afterCommit(version)
 	return &abci.ResponseCommit{}, nil
 }

@@ -30,7 +30,8 @@ func ParseGenesis(appState []byte) (*types.GenesisState, error) {
 }
 
 // InitChain writes the genesis state: the chain id, parameters, and the root
-// regulator with its keys. CometBFT's genesis validators stay as they are.
+// regulator with its keys, and CometBFT's genesis validators as Validator
+// records operated by the root regulator (the set itself stays as genesis says).
 func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
 	if a.tree.Version() > 0 {
 		return nil, fmt.Errorf("app: InitChain on a tree already at version %d", a.tree.Version())
@@ -80,6 +81,9 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 				return nil, err
 			}
 		}
+	}
+	if err := initValidators(a.tree, req.Validators, root.Division, req.InitialHeight); err != nil {
+		return nil, err
 	}
 	a.limits = types.Limits{ChainID: req.ChainId, MaxTxBytes: int(g.Params.MaxTxBytes), MaxMsgsPerTx: int(g.Params.MaxMsgsPerTx)}
 	if err := a.resetCheckState(); err != nil {

@@ -132,6 +132,8 @@ func Answer(kv state.KV, height int64, path string) (*abci.ResponseQuery, error)
 		return querySupervision(kv, height, parts, u.Query())
 	case len(parts) >= 2 && parts[0] == "trace":
 		return queryTrace(kv, height, parts, u.Query())
+	case len(parts) <= 2 && parts[0] == "validators":
+		return queryValidators(kv, height, parts)
 	case len(parts) == 1 && parts[0] == "params":
 		return recordAt(kv, height, state.ParamsKey(), "params")
 	}

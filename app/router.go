@@ -33,7 +33,7 @@ func add[S any, M proto.Message](r *router, view func(*state.State) S, h func(*C
 
 func newRouter() (*router, error) {
 	r := &router{handlers: map[protoreflect.FullName]handlerFunc{}}
-	for _, family := range []func(*router) error{registerRegistry, registerTrace, registerSupervision} {
+	for _, family := range []func(*router) error{registerRegistry, registerTrace, registerSupervision, registerValidators} {
 		if err := family(r); err != nil {
 			return nil, err
 		}

@@ -31,6 +31,9 @@ type Config struct {
 	Sensor      bool               // add a sensor report to every cycle
 	Drain       time.Duration      // how long to wait for the last txs to commit
 	Run         string             // a tag that makes this run's codes unique (default: time based)
+	// KVStore drives CometBFT's example kvstore app instead, with 250-byte
+	// "key=value" txs from as many goroutines, for a baseline on the same machine.
+	KVStore bool
 }
 
 // Report is what was committed, measured from the blocks.
@@ -107,9 +110,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		clients[i] = c
 	}
-	pairs, err := setup(ctx, clients[0], cfg)
-	if err != nil {
-		return nil, fmt.Errorf("bench: setup: %w", err)
+	var pairs []*pair
+	if cfg.KVStore {
+		pairs = make([]*pair, cfg.Pairs)
+		for i := range pairs {
+			pairs[i] = &pair{batch: fmt.Sprintf("%s-%d", cfg.Run, i)}
+		}
+	} else {
+		var err error
+		if pairs, err = setup(ctx, clients[0], cfg); err != nil {
+			return nil, fmt.Errorf("bench: setup: %w", err)
+		}
 	}
 	st, err := clients[0].RPC().Status(ctx)
 	if err != nil {
@@ -129,7 +140,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		wg.Add(1)
 		go func(i int, p *pair) {
 			defer wg.Done()
-			p.drive(sendCtx, clients[i%len(clients)], limiter, tr, cfg)
+			if cfg.KVStore {
+				p.driveKV(sendCtx, clients[i%len(clients)], limiter, tr)
+			} else {
+				p.drive(sendCtx, clients[i%len(clients)], limiter, tr, cfg)
+			}
 		}(i, p)
 	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
@@ -316,6 +331,9 @@ func (p *pair) sendRaw(ctx context.Context, s *client.Signer, lim *rate.Limiter,
 		return nil, false
 	}
 	res, err := s.Broadcast(ctx, m)
+	if err != nil && ctx.Err() != nil {
+		return nil, false // the run ended while this tx was on its way
+	}
 	if err != nil {
 		var ce *client.Error
 		if errors.As(err, &ce) {
@@ -342,4 +360,28 @@ func firstLine(s string) string {
 func benchFacts() *types.ProductFacts {
 	return &types.ProductFacts{Name: "Frozen hairtail", Category: "frozen fish", OriginCountry: "CN",
 		ProductionDate: "2026-06-01", ShelfLifeDays: 540, Supplier: "Zhoushan Fisheries Co."}
+}
+
+// driveKV sends 250-byte "key=value" txs to a kvstore node, one at a time
+// per goroutine, as the coldtrace driver does.
+func (p *pair) driveKV(ctx context.Context, c *client.Client, lim *rate.Limiter, tr *tracker) {
+	pad := strings.Repeat("x", 250)
+	for ctx.Err() == nil {
+		if lim != nil && lim.Wait(ctx) != nil {
+			return
+		}
+		tx := []byte(fmt.Sprintf("%s-%08d=%s", p.batch, p.next, pad))[:250]
+		p.next++
+		res, err := c.RPC().BroadcastTxSync(ctx, tx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			tr.refuse("broadcast: " + firstLine(err.Error()))
+		case res.Code != 0:
+			tr.refuse(fmt.Sprintf("%d (mempool)", res.Code))
+		default:
+			tr.sentTx(res.Hash, 1)
+		}
+	}
 }

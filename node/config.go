@@ -15,7 +15,17 @@ import (
 
 // AppConfig is coldtrace's own part of a home: config/app.toml.
 type AppConfig struct {
-	State StateConfig `toml:"state"`
+	State     StateConfig     `toml:"state"`
+	StateSync StateSyncConfig `toml:"state_sync"`
+}
+
+// StateSyncConfig sets the snapshots a node takes and serves to nodes that
+// join by state sync (CometBFT's [statesync] in config.toml is the joining side).
+type StateSyncConfig struct {
+	// SnapshotInterval: a snapshot every this many heights; 0 takes none.
+	SnapshotInterval int64 `toml:"snapshot_interval"`
+	// SnapshotKeepRecent snapshots are kept on disk, newest first.
+	SnapshotKeepRecent int `toml:"snapshot_keep_recent"`
 }
 
 // StateConfig sets how many tree versions stay queryable.
@@ -26,10 +36,14 @@ type StateConfig struct {
 	PruneInterval int64 `toml:"prune_interval"`
 }
 
-// DefaultAppConfig mirrors state.DefaultOptions.
+// DefaultAppConfig mirrors state.DefaultOptions and takes a snapshot every
+// 1,000 heights, keeping two.
 func DefaultAppConfig() AppConfig {
 	o := state.DefaultOptions()
-	return AppConfig{State: StateConfig{KeepRecent: o.KeepRecent, PruneInterval: o.PruneInterval}}
+	return AppConfig{
+		State:     StateConfig{KeepRecent: o.KeepRecent, PruneInterval: o.PruneInterval},
+		StateSync: StateSyncConfig{SnapshotInterval: 1000, SnapshotKeepRecent: 2},
+	}
 }
 
 const appConfigHeader = `# coldtrace application settings. CometBFT's own settings are in config.toml.
@@ -48,7 +62,15 @@ func writeAppConfig(home string, c AppConfig) error {
 		"# Versions of the state tree kept queryable (with proofs); 0 keeps all.\n" +
 		fmt.Sprintf("keep_recent = %d\n", c.State.KeepRecent) +
 		"# Blocks between two prunings of old versions.\n" +
-		fmt.Sprintf("prune_interval = %d\n", c.State.PruneInterval)); err != nil {
+		fmt.Sprintf("prune_interval = %d\n", c.State.PruneInterval) +
+		"\n[state_sync]\n" +
+		"# Take a state-sync snapshot every this many heights (0: none), in data/snapshots,\n" +
+		"# and serve it to nodes that join by state sync. A snapshot is written after\n" +
+		"# the block is saved, beside consensus; keep_recent above must leave its version\n" +
+		"# stored while it is written (0 or many blocks).\n" +
+		fmt.Sprintf("snapshot_interval = %d\n", c.StateSync.SnapshotInterval) +
+		"# Snapshots kept on disk, newest first.\n" +
+		fmt.Sprintf("snapshot_keep_recent = %d\n", c.StateSync.SnapshotKeepRecent)); err != nil {
 		return err
 	}
 	return f.Sync()
@@ -66,6 +88,9 @@ func LoadAppConfig(home string) (AppConfig, error) {
 	}
 	if c.State.KeepRecent < 0 || c.State.PruneInterval < 1 {
 		return c, fmt.Errorf("%s: keep_recent must be >= 0 and prune_interval >= 1", appConfigPath(home))
+	}
+	if c.StateSync.SnapshotInterval < 0 || c.StateSync.SnapshotKeepRecent < 1 {
+		return c, fmt.Errorf("%s: snapshot_interval must be >= 0 and snapshot_keep_recent >= 1", appConfigPath(home))
 	}
 	return c, nil
 }
@@ -93,7 +118,9 @@ func LoadCometConfig(home string) (*cfg.Config, error) {
 }
 
 // defaultCometConfig is CometBFT's default, bound to loopback and sized for
-// scan events: 64 KiB txs, the flood mempool, one-second blocks.
+// scan events: 64 KiB txs, the flood mempool, one-second blocks; Prometheus
+// metrics on loopback (unless ports.Prometheus is 0); state sync ready to be
+// enabled with a trusted height and hash (the shortest discovery time).
 func defaultCometConfig(home, moniker string, ports Ports) *cfg.Config {
 	c := cfg.DefaultConfig()
 	c.SetRoot(home)
@@ -106,13 +133,19 @@ func defaultCometConfig(home, moniker string, ports Ports) *cfg.Config {
 	c.Mempool.MaxTxBytes = 65536
 	c.Consensus.TimeoutCommit = 1000 * time.Millisecond
 	c.ProxyApp = "coldtrace (in-process)"
+	c.Instrumentation.Prometheus = ports.Prometheus > 0
+	if ports.Prometheus > 0 {
+		c.Instrumentation.PrometheusListenAddr = fmt.Sprintf("127.0.0.1:%d", ports.Prometheus)
+	}
+	c.StateSync.DiscoveryTime = 5 * time.Second
 	return c
 }
 
-// Ports are the loopback ports of one node.
+// Ports are the loopback ports of one node. Prometheus serves metrics at
+// /metrics; a negative port turns metrics off (InitHome reads 0 as the default).
 type Ports struct {
-	RPC, P2P int
+	RPC, P2P, Prometheus int
 }
 
 // DefaultPorts are CometBFT's usual ports.
-var DefaultPorts = Ports{RPC: 26657, P2P: 26656}
+var DefaultPorts = Ports{RPC: 26657, P2P: 26656, Prometheus: 26660}

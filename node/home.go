@@ -56,6 +56,9 @@ func InitHome(home string, o InitOptions) (*cmttypes.GenesisDoc, error) {
 	if o.Ports == (Ports{}) {
 		o.Ports = DefaultPorts
 	}
+	if o.Ports.Prometheus == 0 {
+		o.Ports.Prometheus = DefaultPorts.Prometheus
+	}
 	genFile := filepath.Join(home, "config", "genesis.json")
 	if _, err := os.Stat(genFile); err == nil {
 		return nil, fmt.Errorf("%s already exists: this home is initialised (remove the folder to start over)", genFile)

@@ -59,8 +59,14 @@ func (t *dbTracker) closeAll() {
 // StateDir is where the app's tree lives inside a home.
 func StateDir(home string) string { return filepath.Join(home, "data", "coldtrace") }
 
+// SnapshotDir is where the app keeps its state-sync snapshots inside a home.
+func SnapshotDir(home string) string { return filepath.Join(home, "data", "snapshots") }
+
 // Start opens the home's state and starts the node. On return the node is
-// running; CometBFT's handshake has replayed any block the app missed.
+// running; CometBFT's handshake has replayed any block the app missed (or,
+// for a new node with [statesync] enabled, state sync has restored a
+// snapshot and block sync is catching up). The app takes snapshots as
+// app.toml says, and counts metrics when config.toml turns Prometheus on.
 func Start(home string, logger log.Logger) (*Node, error) {
 	conf, err := LoadCometConfig(home)
 	if err != nil {
@@ -83,6 +89,15 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		tree.Close()
 		return nil, err
 	}
+	if err := a.EnableSnapshots(app.SnapshotOptions{
+		Dir: SnapshotDir(home), Interval: ac.StateSync.SnapshotInterval, KeepRecent: ac.StateSync.SnapshotKeepRecent,
+	}); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("snapshots: %w", err)
+	}
+	if conf.Instrumentation.IsPrometheusEnabled() {
+		a.SetObserver(metricsFor(home))
+	}
 	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
 	if err != nil {
 		a.Close()
@@ -94,7 +109,7 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		proxy.NewLocalClientCreator(a),
 		cmtnode.DefaultGenesisDocProviderFunc(conf),
 		dbs.provider,
-		cmtnode.DefaultMetricsProvider(conf.Instrumentation),
+		cometMetrics(conf.Instrumentation),
 		logger,
 	)
 	if err != nil {

@@ -37,6 +37,7 @@ import (
 //	0x1F | division(6) | alert id(8, BE)  open alerts       → 0x01 (open alerts by division)
 //	0x20 | division(6) | day(10)          day stats         → types.DayStats
 //	0x21 | division(6) | code             holds index       → 0x01 (held codes by holder division)
+//	0x22 | ed25519 consensus key(32)      validator         → types.Validator (the validator set; a removed validator is deleted)
 //
 // Canonical codes and batch ids never contain 0x00 (codes are percent-encoded,
 // batch names refuse control characters), so 0x00 ends them unambiguously.
@@ -68,6 +69,7 @@ const (
 	prefixOpenAlert       byte = 0x1F
 	prefixDayStats        byte = 0x20
 	prefixHold            byte = 0x21
+	prefixValidator       byte = 0x22
 )
 
 // Prefixes lists every registered prefix with its name; a test checks that
@@ -103,6 +105,7 @@ var Prefixes = []struct {
 	{prefixOpenAlert, "open alerts"},
 	{prefixDayStats, "day stats"},
 	{prefixHold, "holds index"},
+	{prefixValidator, "validator"},
 }
 
 func key(prefix byte, parts ...[]byte) []byte {
@@ -256,6 +259,12 @@ func HoldKey(division, code string) []byte { return key(prefixHold, []byte(divis
 
 // HoldPrefix is the start of the held codes under a jurisdiction prefix.
 func HoldPrefix(divPrefix string) []byte { return key(prefixHold, []byte(divPrefix)) }
+
+// ValidatorKey is the key of a validator, by its ed25519 consensus public key.
+func ValidatorKey(pub []byte) []byte { return key(prefixValidator, pub) }
+
+// ValidatorPrefix is the start of the validator set, ordered by public key.
+func ValidatorPrefix() []byte { return []byte{prefixValidator} }
 
 // PrefixEnd returns the smallest key greater than every key with prefix p.
 func PrefixEnd(p []byte) []byte {

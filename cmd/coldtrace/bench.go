@@ -50,21 +50,23 @@ store's growth per event. It sends only to the --node addresses and stops by its
 				}
 				cfg.Nodes = append(cfg.Nodes, n)
 			}
-			key, err := client.NewKeyring(g.home).Get(from)
-			if err != nil {
-				return err
-			}
-			c, err := client.Dial(cfg.Nodes[0])
-			if err != nil {
-				return err
-			}
-			acct, err := c.Account(cmd.Context(), key.Public().(ed25519.PublicKey))
-			if err != nil {
-				return fmt.Errorf("key %q: %w", from, err)
-			}
-			cfg.Regulator, cfg.Division = key, acct.OwnerId
-			if len(cfg.Division) != 6 {
-				return errors.New("--from must name a regulator's key")
+			if !cfg.KVStore {
+				key, err := client.NewKeyring(g.home).Get(from)
+				if err != nil {
+					return err
+				}
+				c, err := client.Dial(cfg.Nodes[0])
+				if err != nil {
+					return err
+				}
+				acct, err := c.Account(cmd.Context(), key.Public().(ed25519.PublicKey))
+				if err != nil {
+					return fmt.Errorf("key %q: %w", from, err)
+				}
+				cfg.Regulator, cfg.Division = key, acct.OwnerId
+				if len(cfg.Division) != 6 {
+					return errors.New("--from must name a regulator's key")
+				}
 			}
 			dataDir := filepath.Join(g.home, "data")
 			before := dirBytes(dataDir)
@@ -97,6 +99,7 @@ store's growth per event. It sends only to the --node addresses and stops by its
 	cmd.Flags().IntVar(&cfg.Pairs, "pairs", 4, "pairs of enterprises sending in parallel (1-50)")
 	cmd.Flags().BoolVar(&cfg.Sensor, "sensor", false, "add a sensor report to every cycle")
 	cmd.Flags().DurationVar(&cfg.Drain, "drain", 20*time.Second, "how long to wait for the last txs to commit")
+	cmd.Flags().BoolVar(&cfg.KVStore, "kvstore", false, "drive CometBFT's example kvstore app instead (250-byte txs), for a baseline")
 	cmd.Flags().IntVar(&pid, "pid", 0, "node process id for the memory figure (default: found by --home)")
 	return cmd
 }

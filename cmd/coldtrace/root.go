@@ -60,7 +60,7 @@ The home folder is --home, else $COLDTRACE_HOME, else ~/.coldtrace.`,
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
 	root.AddCommand(
 		newInitCmd(g), newStartCmd(g), newStatusCmd(g), newVersionCmd(g),
-		newKeysCmd(g), newTxCmd(g), newQueryCmd(g), newVerifyCmd(g), newExportCmd(g), newBenchCmd(g),
+		newKeysCmd(g), newTxCmd(g), newQueryCmd(g), newVerifyCmd(g), newExportCmd(g), newBenchCmd(g), newTestnetCmd(g),
 	)
 	return root
 }

@@ -22,7 +22,7 @@ func newTxCmd(g *globals) *cobra.Command {
 the result, and exits non-zero with the error code and message if the chain refuses it
 (codes: docs/ERRORS.md).`,
 	}
-	cmd.AddCommand(newTxRegistryCmd(g), newTxTraceCmd(g), newTxSupervisionCmd(g))
+	cmd.AddCommand(newTxRegistryCmd(g), newTxTraceCmd(g), newTxSupervisionCmd(g), newTxValidatorCmd(g))
 	return cmd
 }
 
