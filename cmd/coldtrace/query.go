@@ -83,7 +83,16 @@ The trust root is the home's genesis.json, another --genesis file, or a
 			func() proto.Message { return &types.KeysPage{} }),
 		list,
 	)
-	cmd.AddCommand(reg, newQueryTraceCmd(g), newQuerySupervisionCmd(g))
+	validators := &cobra.Command{
+		Use:   "validators",
+		Short: "The validator set recorded on chain: keys, power, operating regulator",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.queryRecord(cmd, "/validators", &types.ValidatorList{})
+		},
+	}
+	addNodeFlag(validators, g)
+	cmd.AddCommand(reg, newQueryTraceCmd(g), newQuerySupervisionCmd(g), validators)
 	return cmd
 }
 
