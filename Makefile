@@ -47,8 +47,8 @@ proto: ## regenerate types/*.pb.go (needs protoc: apt-get install -y protobuf-co
 	GOBIN=$(GOBIN) go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	PATH="$(GOBIN):$$PATH" protoc -I proto --go_out=. --go_opt=module=github.com/coldtrace/coldtrace proto/coldtrace/v1/*.proto
 
-bench: ## run the Go benchmarks
-	go test -run '^$$' -bench . -benchmem ./...
+bench: build ## the standard benchmark set: Go benchmarks, then coldtrace bench on 1 and 4 validators and the kvstore baseline (docs/PERFORMANCE.md)
+	bench/standard.sh
 
 clean: ## remove build output
 	rm -rf build

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The standard benchmark set behind `make bench`: Go benchmarks of the hot
+# paths, then `coldtrace bench` against a fresh single-validator home (one
+# event per tx, then 100 events per tx) and CometBFT's kvstore example driven
+# the same way, and against a local 4-validator testnet. Each load runs RUNS
+# times; take the median. Everything listens on 127.0.0.1 and stops at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-build/coldtrace}
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-20s}
+OUT=${OUT:-bench-out}
+rm -rf "$OUT" && mkdir -p "$OUT"
+echo "# $(nproc) cores, $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%dT%H:%MZ)"
+
+echo "## Go benchmarks"
+go test -run '^$' -bench . -benchmem -benchtime 2s ./types ./state | grep -E '^Benchmark'
+COLDTRACE_BENCH_CODES=${CODES:-100000} go test -run '^$' -bench . -benchmem -benchtime 3x -timeout 30m ./app | grep -E '^Benchmark'
+
+stop() { [ -f "$1" ] && kill "$(cat "$1")" 2>/dev/null && sleep 2 || true; }
+trap 'for p in "$OUT"/*.pid; do stop "$p"; done; testnet/network.sh stop "$OUT/net" >/dev/null 2>&1 || true' EXIT
+
+single() { # name, bench flags...
+  local name=$1; shift
+  for i in $(seq "$RUNS"); do
+    rm -rf "$OUT/home"
+    "$BIN" init --home "$OUT/home" --rpc-port 27657 --p2p-port 27656 >/dev/null
+    "$BIN" start --home "$OUT/home" >"$OUT/node.log" 2>&1 & echo $! >"$OUT/node.pid"
+    sleep 4
+    "$BIN" bench --home "$OUT/home" --duration "$DURATION" -o json "$@" | tee -a "$OUT/$name.jsonl"
+    stop "$OUT/node.pid"
+  done
+}
+
+echo "## single validator, 1 event per tx"
+single one --pairs 16
+echo "## single validator, 100 events per tx"
+single batch --pairs 8 --events-per-tx 100
+
+echo "## kvstore, the same consensus and mempool settings"
+go build -o "$OUT/cometbft" github.com/cometbft/cometbft/cmd/cometbft
+for i in $(seq "$RUNS"); do
+  rm -rf "$OUT/kv" "$OUT/home"
+  "$BIN" init --home "$OUT/home" --rpc-port 27657 --p2p-port 27656 >/dev/null
+  "$OUT/cometbft" init --home "$OUT/kv" >/dev/null 2>&1
+  sed "s#$OUT/home#$OUT/kv#g; s#^proxy_app = .*#proxy_app = \"kvstore\"#" "$OUT/home/config/config.toml" >"$OUT/kv/config/config.toml"
+  python3 -c "import json,sys;p=sys.argv[1];d=json.load(open(p));d['consensus_params']['block']['max_bytes']=str(2<<20);json.dump(d,open(p,'w'))" "$OUT/kv/config/genesis.json"
+  "$OUT/cometbft" start --home "$OUT/kv" >"$OUT/kv.log" 2>&1 & echo $! >"$OUT/kv.pid"
+  sleep 4
+  "$BIN" bench --home "$OUT/home" --kvstore --pairs 16 --duration "$DURATION" -o json | tee -a "$OUT/kvstore.jsonl"
+  stop "$OUT/kv.pid"
+done
+
+echo "## 4 validators on this machine, 1 event per tx"
+"$BIN" testnet --validators 4 --output "$OUT/net" >/dev/null
+testnet/network.sh start "$OUT/net" "$BIN" >/dev/null
+sleep 8
+[ ! -x "$OUT/net/register.sh" ] || "$OUT/net/register.sh" >/dev/null 2>&1 || true
+for i in $(seq "$RUNS"); do
+  "$BIN" bench --home "$OUT/net/node0" --pairs 16 --duration "$DURATION" -o json | tee -a "$OUT/testnet.jsonl"
+done
