@@ -51,6 +51,9 @@ func (c *Client) VerifiedQuery(ctx context.Context, path string, headers *Header
 		return nil, qerr
 	}
 	if res.ProofOps == nil {
+		if qerr == nil {
+			qerr = verifyErr("the node's answer to %s carries no proof", path)
+		}
 		return nil, qerr
 	}
 	// The app hash of H is in the header of H+1: wait for the next block.

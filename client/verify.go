@@ -87,11 +87,17 @@ func VerifyAnswer(res *abci.ResponseQuery, path string, appHash []byte) (*state.
 // head of the proven code record. A page that does not start at the first
 // event cannot be chained and is refused.
 func VerifyHistory(proven *state.Proven, res *abci.ResponseQuery) error {
+	if res.Code != 0 {
+		return nil // a refusal (not found) has no history to chain
+	}
 	page := &types.HistoryPage{}
 	if err := unmarshal(res.Value, page); err != nil {
 		return verifyErr("history answer does not decode: %v", err)
 	}
 	rec := page.Code
+	if rec == nil {
+		return verifyErr("history answer has no code record")
+	}
 	if uint64(len(page.Events)) != rec.Events {
 		return verifyErr("the answer holds %d of the %d events of %s; ask for the whole history (limit) to check its hash chain", len(page.Events), rec.Events, rec.Code)
 	}

@@ -35,6 +35,7 @@ func TestVerifiedAnswers(t *testing.T) {
 		"/trace/code?code=" + url.QueryEscape(code),
 		"/trace/forward?code=" + url.QueryEscape(code),
 		"/registry/enterprises/33?limit=1",
+		"/supervision/alerts/3301", // an empty list is proven too
 	} {
 		if _, err := n.c.VerifiedQuery(ctx, path, headers); err != nil {
 			t.Fatalf("%s: %v", path, err)

@@ -21,7 +21,13 @@ func (r *Recorder) Get(key []byte) ([]byte, error) {
 	return r.KV.Get(key)
 }
 
+// Iterate records the keys returned and the start key itself: the proof of
+// the start (its absence, with its neighbours) is what an empty range is
+// answered with, so even an empty list carries a proof.
 func (r *Recorder) Iterate(start, end []byte, fn func(key, value []byte) bool) error {
+	if start != nil {
+		r.keys[string(start)] = true
+	}
 	return r.KV.Iterate(start, end, func(k, v []byte) bool {
 		r.keys[string(k)] = true
 		return fn(k, v)

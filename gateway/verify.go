@@ -1,0 +1,161 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// headerSets is how many verified header chains the gateway keeps: each
+// serves one query at a time, so this many queries run at once.
+const headerSets = 4
+
+// verifier asks the node and verifies every answer end to end: ics23
+// proofs against the app hash of height H, header H+1 from the trust root
+// by the validators' signatures, and the answer recomputed from the proven
+// records (client.VerifiedQuery). Nothing unverified leaves it.
+type verifier struct {
+	c     *client.Client
+	trust client.Trust
+
+	mu      sync.Mutex // guards the first ChainID call, which caches in c
+	chainOK bool
+	pool    chan *client.Headers
+}
+
+func newVerifier(c *client.Client, trust client.Trust) *verifier {
+	v := &verifier{c: c, trust: trust, pool: make(chan *client.Headers, headerSets)}
+	for i := 0; i < headerSets; i++ {
+		v.pool <- nil
+	}
+	return v
+}
+
+// headers takes a header chain from the pool, creating it on first use.
+func (v *verifier) headers(ctx context.Context) (*client.Headers, error) {
+	var h *client.Headers
+	select {
+	case h = <-v.pool:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if h != nil {
+		return h, nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.chainOK {
+		if _, err := v.c.ChainID(ctx); err != nil {
+			v.pool <- nil
+			return nil, err
+		}
+		v.chainOK = true
+	}
+	h, err := v.c.NewHeaders(ctx, v.trust)
+	if err != nil {
+		v.pool <- nil
+		return nil, err
+	}
+	return h, nil
+}
+
+// query asks for path with proofs, verifies the answer and decodes it into
+// m. A proven absence returns the Verified answer with a not-found error;
+// every other failure returns no answer.
+func (v *verifier) query(ctx context.Context, path string, m proto.Message) (res *client.Verified, err error) {
+	h, err := v.headers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		// Whatever the node sent, checking it must not bring the gateway
+		// down: a panic while verifying is a failed verification.
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("%w: checking the answer of %s failed: %v", client.ErrVerification, path, p)
+		}
+	}()
+	res, err = v.c.VerifiedQuery(ctx, path, h)
+	v.pool <- h
+	if err != nil {
+		return res, err
+	}
+	if res == nil {
+		return nil, fmt.Errorf("%w: the answer of %s carries no proof", client.ErrVerification, path)
+	}
+	if m != nil {
+		if err := proto.Unmarshal(res.Response.Value, m); err != nil {
+			return nil, fmt.Errorf("%w: the verified answer of %s does not decode: %v", client.ErrVerification, path, err)
+		}
+	}
+	return res, nil
+}
+
+// queryList is query for an answer that lists records under a prefix. The
+// chain proves the records an answer reads, not that none exist under a
+// prefix: an empty list carries no proof. So an answer that does not verify
+// is looked at unverified, and accepted only when empty (isEmpty, on m);
+// unproven then says that the emptiness is the node's word.
+func (v *verifier) queryList(ctx context.Context, path string, m proto.Message, isEmpty func() bool) (res *client.Verified, unproven bool, err error) {
+	res, err = v.query(ctx, path, m)
+	if err == nil || !errors.Is(err, client.ErrVerification) {
+		return res, false, err
+	}
+	raw, qerr := v.c.Query(ctx, path, 0, false)
+	if qerr != nil || raw == nil || raw.Code != 0 {
+		return nil, false, err
+	}
+	proto.Reset(m)
+	if perr := proto.Unmarshal(raw.Value, m); perr != nil || !isEmpty() {
+		proto.Reset(m)
+		return nil, false, err
+	}
+	return nil, true, nil
+}
+
+// failure is why a page cannot show an answer, with its HTTP status.
+type failure struct {
+	Status int
+	Kind   string // not_found, bad_request, unverifiable, unavailable
+	Detail string
+}
+
+func (f *failure) Error() string { return f.Kind + ": " + f.Detail }
+
+// classify turns a query error into what the client is told. Only a
+// verified absence is "not found": a node saying "not found" without a
+// valid proof is unverifiable like any other answer that does not check out.
+func classify(v *client.Verified, err error) *failure {
+	var f *failure
+	if errors.As(err, &f) {
+		return f
+	}
+	var coded *client.Error
+	switch {
+	case errors.Is(err, client.ErrVerification):
+		return &failure{http.StatusBadGateway, "unverifiable", err.Error()}
+	case errors.As(err, &coded) && coded.Code == types.ErrNotFound.Code && v != nil:
+		return &failure{http.StatusNotFound, "not_found", coded.Log}
+	case errors.As(err, &coded) && coded.Code == types.ErrNotFound.Code:
+		return &failure{http.StatusBadGateway, "unverifiable", "the node says not found without a proof of the absence"}
+	case errors.As(err, &coded) && (coded.Code == types.ErrBadQuery.Code || coded.Code == types.ErrInvalidCode.Code):
+		return &failure{http.StatusBadRequest, "bad_request", coded.Log}
+	case errors.As(err, &coded):
+		// Any other refusal carries no proof: nothing to show as fact.
+		return &failure{http.StatusBadGateway, "unverifiable", err.Error()}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return &failure{http.StatusServiceUnavailable, "unavailable", "the node did not answer in time"}
+	}
+	return &failure{http.StatusServiceUnavailable, "unavailable", err.Error()}
+}
+
+// notFound reports whether err is a verified absence.
+func notFound(v *client.Verified, err error) bool {
+	return classify(v, err).Status == http.StatusNotFound
+}
