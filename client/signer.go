@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -29,24 +32,26 @@ type Signer struct {
 func (c *Client) Signer(key ed25519.PrivateKey) *Signer { return &Signer{c: c, key: key} }
 
 // Broadcast signs msgs with the next sequence and submits them without
-// waiting for a block. A tx the mempool refuses for its sequence (another
-// program used the key meanwhile) is signed again once with the chain's
-// sequence. The result carries the hash to Wait on.
+// waiting for a block. When the mempool refuses the sequence, the refusal
+// says which one the node expects: a higher one means another program used
+// the key, and the signer catches up; a lower one means the node is still
+// re-checking its pending txs after a block, and the same tx is sent again
+// shortly. The result carries the hash to Wait on.
 func (s *Signer) Broadcast(ctx context.Context, msgs ...proto.Message) (*TxResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for attempt := 0; ; attempt++ {
-		if !s.loaded || attempt > 0 {
-			acct, err := s.c.Account(ctx, s.key.Public().(ed25519.PublicKey))
-			if err != nil {
-				return nil, err
-			}
-			s.next, s.loaded = acct.Sequence, true
-		}
-		chainID, err := s.c.ChainID(ctx)
+	if !s.loaded {
+		acct, err := s.c.Account(ctx, s.key.Public().(ed25519.PublicKey))
 		if err != nil {
 			return nil, err
 		}
+		s.next, s.loaded = acct.Sequence, true
+	}
+	chainID, err := s.c.ChainID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
 		raw, err := SignTx(s.key, chainID, s.next, s.Memo, msgs...)
 		if err != nil {
 			return nil, err
@@ -56,11 +61,32 @@ func (s *Signer) Broadcast(ctx context.Context, msgs ...proto.Message) (*TxResul
 			s.next++
 			return res, nil
 		}
-		if attempt == 0 && errors.Is(err, types.ErrBadSequence) {
+		if !errors.Is(err, types.ErrBadSequence) || attempt == maxSequenceRetries {
+			return res, err
+		}
+		if want, ok := expectedSequence(res.Log); ok && want > s.next {
+			s.next = want
 			continue
 		}
-		return res, err
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+		}
 	}
+}
+
+const maxSequenceRetries = 5
+
+// expectedSequence reads the sequence a bad-sequence refusal names.
+func expectedSequence(log string) (uint64, bool) {
+	const marker = "next sequence is "
+	i := strings.LastIndex(log, marker)
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(log[i+len(marker):]), 10, 64)
+	return n, err == nil
 }
 
 // Send broadcasts msgs and waits until they are in a block.
