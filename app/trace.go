@@ -60,7 +60,7 @@ func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
 	case b == nil:
 		b = &types.Batch{Id: batchID, Batch: m.Batch, Commissioner: ent.Uscc, Facts: m.Facts, Height: ctx.Height, TimeMs: ctx.Time.UnixMilli(),
 			Supervised: !params.Exempt(m.Facts.OriginCountry)}
-		if exp := expiryDate(m.Facts); exp != "" {
+		if exp := m.Facts.Expiry(); exp != "" {
 			if err := st.WatchExpiry(exp, batchID); err != nil {
 				return err
 			}
@@ -532,14 +532,14 @@ func sensorReport(ctx *Context, st traceStore, m *types.MsgSensorReport) error {
 		if m.EndUnix-m.StartUnix > int64(tolerance) {
 			held = true
 			reason := fmt.Sprintf("temperature %s..%s °C outside %s..%s °C for %d s (tolerance %d s), device %s",
-				centi(m.MinCenti), centi(m.MaxCenti), centi(lo), centi(hi), m.EndUnix-m.StartUnix, tolerance, m.DeviceId)
+				types.FormatCenti(m.MinCenti), types.FormatCenti(m.MaxCenti), types.FormatCenti(lo), types.FormatCenti(hi), m.EndUnix-m.StartUnix, tolerance, m.DeviceId)
 			if err := c.hold(r, types.CodeStatus_CODE_STATUS_HELD, "sensor", reason); err != nil {
 				return err
 			}
 		}
 	}
 	if excursion {
-		msg := fmt.Sprintf("%d code(s) outside their temperature range (%s..%s °C reported by %s)", len(flagged), centi(m.MinCenti), centi(m.MaxCenti), m.DeviceId)
+		msg := fmt.Sprintf("%d code(s) outside their temperature range (%s..%s °C reported by %s)", len(flagged), types.FormatCenti(m.MinCenti), types.FormatCenti(m.MaxCenti), m.DeviceId)
 		if held {
 			msg += "; held: the excursion lasted longer than tolerated"
 		}
@@ -622,15 +622,6 @@ func allowedRange(p *types.Params, f *types.ProductFacts) (lo, hi int32, toleran
 
 // defaultToleranceSeconds applies to a batch's own range when no profile covers its category.
 const defaultToleranceSeconds = 1800
-
-// centi formats centi-degrees as degrees without floats: -1850 → "-18.50".
-func centi(v int32) string {
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
-}
 
 // citeDeclaration checks a commission of imported goods against the customs
 // declaration its facts cite, and counts the quantity against it.

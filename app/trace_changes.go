@@ -259,25 +259,10 @@ func (c *changes) movable(r *types.CodeRecord) error {
 	if err != nil {
 		return err
 	}
-	if exp := expiryDate(b.Facts); exp != "" && c.ctx.Time.UTC().Format(time.DateOnly) > exp {
+	if exp := b.Facts.Expiry(); exp != "" && c.ctx.Time.UTC().Format(time.DateOnly) > exp {
 		return types.ErrNotMovable.Wrapf("%s expired on %s", r.Code, exp)
 	}
 	return nil
-}
-
-// expiryDate is the facts' expiry date, or production date plus shelf life.
-func expiryDate(f *types.ProductFacts) string {
-	if f == nil {
-		return ""
-	}
-	if f.ExpiryDate != "" {
-		return f.ExpiryDate
-	}
-	p, err := time.Parse(time.DateOnly, f.ProductionDate)
-	if err != nil || f.ShelfLifeDays == 0 {
-		return ""
-	}
-	return p.AddDate(0, 0, int(f.ShelfLifeDays)).Format(time.DateOnly)
 }
 
 func codeStatusName(s types.CodeStatus) string {

@@ -566,7 +566,7 @@ func (x *index) sensor(m *types.MsgSensorReport, excursion bool) *sensorElement 
 	if len(m.RawDataHash) > 0 {
 		md.RawData = hashURI(m.RawDataHash)
 	}
-	r := &sensorReport{Type: "gs1:Temperature", MinValue: json.Number(centi(m.MinCenti)), MaxValue: json.Number(centi(m.MaxCenti)), UOM: "CEL"}
+	r := &sensorReport{Type: "gs1:Temperature", MinValue: json.Number(types.FormatCenti(m.MinCenti)), MaxValue: json.Number(types.FormatCenti(m.MaxCenti)), UOM: "CEL"}
 	if excursion {
 		r.Exception = "ALARM_CONDITION"
 	}
@@ -591,7 +591,7 @@ func (x *index) lotData(batchID string, m *types.MsgCommission) *ilmd {
 		return d
 	}
 	d.CountryOfOrigin = f.OriginCountry
-	d.ItemExpirationDate = expiryDate(f)
+	d.ItemExpirationDate = f.Expiry()
 	d.ProductName, d.Category, d.GTIN = f.Name, f.Category, f.Gtin
 	d.ProductionDate, d.ShelfLifeDays, d.Supplier = f.ProductionDate, f.ShelfLifeDays, f.Supplier
 	d.CertificateOfOrigin, d.CustomsDeclaration = f.CertificateOfOrigin, f.CustomsDeclaration
@@ -604,7 +604,7 @@ func (x *index) lotData(batchID string, m *types.MsgCommission) *ilmd {
 		d.NucleicAcidTest = lt
 	}
 	if f.TempMinCenti != 0 || f.TempMaxCenti != 0 {
-		d.StorageTemperature = &tempSpan{MinValue: json.Number(centi(f.TempMinCenti)), MaxValue: json.Number(centi(f.TempMaxCenti)), UOM: "CEL"}
+		d.StorageTemperature = &tempSpan{MinValue: json.Number(types.FormatCenti(f.TempMinCenti)), MaxValue: json.Number(types.FormatCenti(f.TempMaxCenti)), UOM: "CEL"}
 	}
 	return d
 }

@@ -558,8 +558,8 @@ func TestCenti(t *testing.T) {
 		{-1850, "-18.50"}, {-1790, "-17.90"}, {0, "0.00"}, {5, "0.05"}, {-5, "-0.05"}, {-100, "-1.00"},
 		{399, "3.99"}, {2305, "23.05"}, {-2147483648, "-21474836.48"}, {2147483647, "21474836.47"},
 	} {
-		if got := centi(tc.in); got != tc.want {
-			t.Errorf("centi(%d) = %q, want %q", tc.in, got, tc.want)
+		if got := types.FormatCenti(tc.in); got != tc.want {
+			t.Errorf("types.FormatCenti(%d) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 	f := newFixture(t)

@@ -386,32 +386,6 @@ func timestamp(ms int64) string {
 	return timeOf(ms).Format("2006-01-02T15:04:05.000Z")
 }
 
-// centi formats centi-degrees as degrees with two decimals, without floats:
-// -1850 → "-18.50", 5 → "0.05".
-func centi(v int32) string {
-	n := int64(v)
-	sign := ""
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
-}
-
-// expiryDate is the batch's expiry: as recorded, or production date plus shelf life.
-func expiryDate(f *types.ProductFacts) string {
-	if f == nil {
-		return ""
-	}
-	if f.ExpiryDate != "" {
-		return f.ExpiryDate
-	}
-	p, err := time.Parse(time.DateOnly, f.ProductionDate)
-	if err != nil || f.ShelfLifeDays == 0 {
-		return ""
-	}
-	return p.AddDate(0, 0, int(f.ShelfLifeDays)).Format(time.DateOnly)
-}
-
 func sortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {

@@ -189,7 +189,7 @@ func (s *Server) apiCode(w http.ResponseWriter, r *http.Request) {
 	if d.Batch != nil && d.Batch.Facts != nil {
 		f := d.Batch.Facts
 		p := &apiProduct{Name: f.Name, Category: f.Category, GTIN: f.Gtin, OriginCountry: f.OriginCountry, Batch: d.Batch.Batch,
-			BatchID: d.Batch.Id, ProductionDate: f.ProductionDate, ExpiryDate: expiryDate(f), Supplier: f.Supplier,
+			BatchID: d.Batch.Id, ProductionDate: f.ProductionDate, ExpiryDate: f.Expiry(), Supplier: f.Supplier,
 			Commissioner: d.party(d.Batch.Commissioner)}
 		if lo, hi, ok := d.allowedRange(); ok {
 			a, b := centiF(lo), centiF(hi)

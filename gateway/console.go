@@ -789,7 +789,7 @@ func (s *Server) consoleBatch(w http.ResponseWriter, r *http.Request) {
 	out := batchConsoleView{ID: b.Id, Commissioner: b.Commissioner, Supervised: b.Supervised, Positive: b.PositiveTest,
 		Codes: codes.Codes, MoreCodes: codes.Next != "", Forward: traceRows(l, fwd), Height: height}
 	if f := b.Facts; f != nil {
-		out.Name, out.Origin, out.Production, out.Expiry = f.Name, l.country(f.OriginCountry), f.ProductionDate, expiryDate(f)
+		out.Name, out.Origin, out.Production, out.Expiry = f.Name, l.country(f.OriginCountry), f.ProductionDate, f.Expiry()
 	}
 	if b.Recall != 0 {
 		rc := &types.Recall{}

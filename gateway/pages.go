@@ -304,7 +304,7 @@ func (s *Server) codePage(l Lang, d *codeData) *codePage {
 		add("f.batch", d.Batch.Batch, true)
 		add("f.gtin", f.Gtin, true)
 		add("f.production", f.ProductionDate, false)
-		add("f.expiry", expiryDate(f), false)
+		add("f.expiry", f.Expiry(), false)
 		add("f.supplier", f.Supplier, false)
 		if name, where := l.actorName(d, d.Batch.Commissioner); name != "" {
 			if where != "" {
@@ -380,7 +380,7 @@ func (s *Server) codePage(l Lang, d *codeData) *codePage {
 				}
 			}
 		case "expired":
-			w.Reason = l.T("f.expiry") + " " + expiryDate(d.Batch.Facts)
+			w.Reason = l.T("f.expiry") + " " + d.Batch.Facts.Expiry()
 		}
 		v.Warning = w
 	}

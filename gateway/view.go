@@ -278,21 +278,6 @@ func (s *Server) resolveNames(ctx context.Context, d *codeData) error {
 	return nil
 }
 
-// expiryDate is the facts' expiry date, or production date plus shelf life.
-func expiryDate(f *types.ProductFacts) string {
-	if f == nil {
-		return ""
-	}
-	if f.ExpiryDate != "" {
-		return f.ExpiryDate
-	}
-	p, err := time.Parse(time.DateOnly, f.ProductionDate)
-	if err != nil || f.ShelfLifeDays == 0 {
-		return ""
-	}
-	return p.AddDate(0, 0, int(f.ShelfLifeDays)).Format(time.DateOnly)
-}
-
 // status is the code's state as a page shows it: active, held, recalled,
 // destroyed or expired (active goods past their expiry date).
 func (d *codeData) status(now time.Time) string {
@@ -305,7 +290,7 @@ func (d *codeData) status(now time.Time) string {
 		return "destroyed"
 	}
 	if d.Batch != nil {
-		if exp := expiryDate(d.Batch.Facts); exp != "" && now.UTC().Format(time.DateOnly) > exp {
+		if exp := d.Batch.Facts.Expiry(); exp != "" && now.UTC().Format(time.DateOnly) > exp {
 			return "expired"
 		}
 	}
