@@ -100,3 +100,24 @@ func verifyOp(t *testing.T, q *abci.ResponseQuery, root []byte) bool {
 	}
 	return state.VerifyProof(root, &p, q.Key, q.Value)
 }
+
+// TestPrepareProposalDropsGaps: a proposal keeps txs in mempool order but
+// leaves out garbage and any tx whose sequence does not follow its signer's.
+func TestPrepareProposalDropsGaps(t *testing.T) {
+	c := newTestChain(t)
+	c.mustBlock()
+	root := testKey("root")
+	s0 := signTx(t, root, testChainID, 0, regRegulator(cityDiv, "Hangzhou", testKey("city")))
+	s1 := signTx(t, root, testChainID, 1, regRegulator(otherCityDiv, "Ningbo", testKey("ningbo")))
+	s3 := signTx(t, root, testChainID, 3, regRegulator("330300", "Wenzhou", testKey("wz")))
+	stranger := signTx(t, testKey("nobody"), testChainID, 0, regRegulator("330400", "Jiaxing", testKey("jx")))
+	res, err := c.app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{
+		Txs: [][]byte{s0, s3, []byte("garbage"), stranger, s1}, MaxTxBytes: 1 << 20,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Txs) != 2 || !bytes.Equal(res.Txs[0], s0) || !bytes.Equal(res.Txs[1], s1) {
+		t.Fatalf("proposal has %d txs, want s0 and s1 in order", len(res.Txs))
+	}
+}

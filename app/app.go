@@ -156,18 +156,38 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace}, nil
 }
 
-// PrepareProposal drops txs that fail the stateless checks and keeps the
-// block within its byte limit.
+// PrepareProposal drops txs that fail the stateless checks or whose
+// sequence does not follow their signer's, and keeps the block within its
+// byte limit.
 func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposal) (*abci.ResponsePrepareProposal, error) {
 	txs := make([][]byte, 0, len(req.Txs))
 	var total int64
+	next := map[string]uint64{} // each signer's next sequence within this proposal
+	st := state.New(a.tree)
 	for _, tx := range req.Txs {
-		if _, _, err := a.decode(tx, modeCheck); err != nil {
+		dtx, _, err := a.decode(tx, modeCheck)
+		if err != nil {
+			continue
+		}
+		// A tx whose sequence does not follow its signer's previous one
+		// would only be refused in the block: a mempool can hold it when
+		// its predecessor was checked but not kept (the mempool was full).
+		signer := string(dtx.Body.Signer)
+		want, seen := next[signer]
+		if !seen {
+			acct, err := st.Account(dtx.Body.Signer)
+			if err != nil || acct == nil {
+				continue
+			}
+			want = acct.Sequence
+		}
+		if dtx.Body.Sequence != want {
 			continue
 		}
 		if total+int64(len(tx)) > req.MaxTxBytes {
 			break
 		}
+		next[signer] = want + 1
 		total += int64(len(tx))
 		txs = append(txs, tx)
 	}
