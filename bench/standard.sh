@@ -59,3 +59,23 @@ sleep 8
 for i in $(seq "$RUNS"); do
   "$BIN" bench --home "$OUT/net/node0" --pairs 16 --duration "$DURATION" -o json | tee -a "$OUT/testnet.jsonl"
 done
+
+echo "## summary: medians of $RUNS runs ($(nproc) cores)"
+python3 - "$OUT" <<'PY'
+import json, os, statistics, sys
+out = sys.argv[1]
+rows = [("one.jsonl", "1 validator, 1 event per tx"), ("batch.jsonl", "1 validator, 100 events per tx"),
+        ("kvstore.jsonl", "kvstore baseline, same settings"), ("testnet.jsonl", "4 validators, 1 event per tx")]
+print(f"{'load':34} {'tx/s':>8} {'events/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'refused':>8} {'RSS MiB':>8} {'B/event':>8}")
+for f, name in rows:
+    p = os.path.join(out, f)
+    if not os.path.exists(p):
+        continue
+    runs = [json.loads(l) for l in open(p) if l.startswith("{")]
+    if not runs:
+        continue
+    med = lambda k: statistics.median(r.get(k, 0) for r in runs)
+    refused = statistics.median(sum(v for k, v in r["refused_by_code"].items() if "mempool" not in k and not k.startswith("broadcast")) for r in runs)
+    print(f"{name:34} {med('tx_per_sec'):8.0f} {med('events_per_sec'):9.0f} {med('latency_p50_ms'):7.0f} {med('latency_p99_ms'):7.0f} "
+          f"{refused:8.0f} {med('node_peak_rss_bytes')/2**20:8.0f} {med('store_bytes_per_event'):8.0f}")
+PY
