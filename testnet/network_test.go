@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -269,6 +270,32 @@ func TestValidatorSetChange(t *testing.T) {
 		t.Fatal("node3 signed none of the blocks after it was added back")
 	}
 	t.Logf("removed at %d, added back at %d; node3 signed %d of 5 blocks after", removedAt, addedAt, n)
+
+	// A client trusting only the genesis validators verifies an answer from
+	// after both changes: the light-client rules follow the set as it changed.
+	ctx := context.Background()
+	trust, err := client.LoadGenesisTrust(filepath.Join(home0, "config", "genesis.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	headers, err := nw.client(0).NewHeaders(ctx, trust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := nw.client(0).VerifiedQuery(ctx, "/validators", headers)
+	if err != nil {
+		t.Fatalf("verified query across the validator set changes: %v", err)
+	}
+	if v.Height <= addedAt || len(v.Header.ValidatorSet.Validators) != 4 {
+		t.Fatalf("verified at height %d with %d validators", v.Height, len(v.Header.ValidatorSet.Validators))
+	}
+	b, err := client.NewBundle(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Verify(); err != nil {
+		t.Fatalf("offline verification across the changes: %v", err)
+	}
 }
 
 // cometValidators is CometBFT's validator set at height h: hex key → power.
