@@ -118,7 +118,8 @@ func LoadCometConfig(home string) (*cfg.Config, error) {
 }
 
 // defaultCometConfig is CometBFT's default, bound to loopback and sized for
-// scan events: 64 KiB txs, the flood mempool, one-second blocks; Prometheus
+// scan events: 64 KiB txs, the flood mempool, blocks every half second (p99
+// submit-to-commit under 1.5 s; docs/PERFORMANCE.md); Prometheus
 // metrics on loopback (unless ports.Prometheus is 0); state sync ready to be
 // enabled with a trusted height and hash (the shortest discovery time).
 func defaultCometConfig(home, moniker string, ports Ports) *cfg.Config {
@@ -131,7 +132,7 @@ func defaultCometConfig(home, moniker string, ports Ports) *cfg.Config {
 	c.P2P.AllowDuplicateIP = true
 	c.Mempool.Type = cfg.MempoolTypeFlood
 	c.Mempool.MaxTxBytes = 65536
-	c.Consensus.TimeoutCommit = 1000 * time.Millisecond
+	c.Consensus.TimeoutCommit = 500 * time.Millisecond
 	c.ProxyApp = "coldtrace (in-process)"
 	c.Instrumentation.Prometheus = ports.Prometheus > 0
 	if ports.Prometheus > 0 {

@@ -24,7 +24,7 @@ type InitOptions struct {
 	RegulatorName string
 	Moniker       string
 	Ports         Ports
-	// TimeoutCommit overrides the one-second pause after each block (tests use less).
+	// TimeoutCommit overrides the half-second pause after each block (tests use less).
 	TimeoutCommit time.Duration
 }
 

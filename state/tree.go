@@ -22,7 +22,7 @@ type Options struct {
 	CacheSize int
 }
 
-// DefaultOptions keep the last 100,000 versions (about a day of one-second
+// DefaultOptions keep the last 100,000 versions (about 14 hours of half-second
 // blocks) and prune every 100 blocks.
 func DefaultOptions() Options {
 	return Options{KeepRecent: 100_000, PruneInterval: 100, CacheSize: 100_000}

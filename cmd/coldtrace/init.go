@@ -46,7 +46,7 @@ It refuses to overwrite an existing home.`,
 	cmd.Flags().StringVar(&o.RegulatorName, "regulator-name", "", `name of the root regulator (default "Regulator <division>")`)
 	cmd.Flags().StringVar(&o.Moniker, "moniker", "", `node name (default "coldtrace-<division>")`)
 	cmd.Flags().IntVar(&o.Ports.RPC, "rpc-port", node.DefaultPorts.RPC, "loopback port of the RPC server")
-	cmd.Flags().DurationVar(&o.TimeoutCommit, "block-time", time.Second, "pause after each block before the next (CometBFT timeout_commit)")
+	cmd.Flags().DurationVar(&o.TimeoutCommit, "block-time", 500*time.Millisecond, "pause after each block before the next (CometBFT timeout_commit)")
 	cmd.Flags().IntVar(&o.Ports.P2P, "p2p-port", node.DefaultPorts.P2P, "loopback port of the p2p listener")
 	return cmd
 }
