@@ -547,7 +547,6 @@ func recall(ctx *Context, st supervisionStore, m *types.MsgRecall) error {
 		if err := c.hold(r, types.CodeStatus_CODE_STATUS_RECALLED, "recall", reason); err != nil {
 			return err
 		}
-		r.Status = types.CodeStatus_CODE_STATUS_RECALLED
 		rec.Codes++
 		for _, u := range r.Units {
 			unit, err := c.code(u)
@@ -557,7 +556,6 @@ func recall(ctx *Context, st supervisionStore, m *types.MsgRecall) error {
 			if err := c.hold(unit, types.CodeStatus_CODE_STATUS_RECALLED, "recall", reason); err != nil {
 				return err
 			}
-			unit.Status = types.CodeStatus_CODE_STATUS_RECALLED
 		}
 	}
 	ents, divs := map[string]bool{}, map[string]bool{}
