@@ -18,7 +18,7 @@ help: ## show this help
 build: ## build the coldtrace binary into build/
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/coldtrace
 
-run: build ## build, create $(HOME_DIR) if missing, start a single-validator node on loopback
+run: build ## build, create $(HOME_DIR) if missing, start a single-validator node and its gateway on loopback
 	@[ -f "$(HOME_DIR)/config/genesis.json" ] || $(BIN) init --home "$(HOME_DIR)"
 	$(BIN) start --home "$(HOME_DIR)"
 
@@ -30,7 +30,7 @@ testnet-start: build ## run 4 validators on loopback in the background, in testn
 testnet-stop: ## stop every node that testnet-start started (the folder stays; rm -rf it to start over)
 	@[ ! -d "$(TESTNET_DIR)" ] || testnet/network.sh stop "$(TESTNET_DIR)"
 
-test: ## run every test (unit, handler, ABCI cycle, in-process node)
+test: ## run every test (unit, handler, ABCI cycle, real nodes and binary, 4-validator network, headless browser)
 	go test -count=1 -timeout 15m ./...
 
 test-race: ## run every test with the race detector

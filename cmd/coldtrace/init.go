@@ -16,7 +16,7 @@ func newInitCmd(g *globals) *cobra.Command {
 	var o node.InitOptions
 	cmd := &cobra.Command{
 		Use:   "init",
-		Short: "Create a single-validator home: config, genesis, validator key and the root regulator's key",
+		Short: "Create a single-validator home: config, genesis, validator key, the root regulator's and customs' keys",
 		Long: `init creates a home that 'coldtrace start' can run at once: CometBFT's config bound to
 loopback, a validator key, a genesis whose root regulator is --division, and that
 regulator's signing key, named "regulator", and the customs authority's, named
