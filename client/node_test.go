@@ -4,17 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"fmt"
-	"net"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/cometbft/cometbft/libs/log"
 
 	"github.com/coldtrace/coldtrace/client"
-	"github.com/coldtrace/coldtrace/node"
+	"github.com/coldtrace/coldtrace/internal/testnode"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -26,43 +19,8 @@ type testNode struct {
 }
 
 func startNode(t *testing.T) *testNode {
-	t.Helper()
-	home := t.TempDir()
-	var ports []int
-	var ls []net.Listener
-	for i := 0; i < 2; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	if _, err := node.InitHome(home, node.InitOptions{ChainID: "verify-test", Ports: node.Ports{RPC: ports[0], P2P: ports[1]}, TimeoutCommit: 100 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(home, "node.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logFile.Close() })
-	n, err := node.Start(home, log.NewTMLogger(log.NewSyncWriter(logFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop() })
-	c, err := client.Dial(fmt.Sprintf("tcp://127.0.0.1:%d", ports[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := client.NewKeyring(home).Get(node.RegulatorKeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testNode{home: home, c: c, root: root}
+	n := testnode.Start(t, "verify-test")
+	return &testNode{home: n.Home, c: n.Client, root: n.Root}
 }
 
 func key(name string) ed25519.PrivateKey {

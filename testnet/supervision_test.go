@@ -6,55 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/cometbft/cometbft/libs/log"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/coldtrace/coldtrace/client"
-	"github.com/coldtrace/coldtrace/node"
+	"github.com/coldtrace/coldtrace/internal/testnode"
 	"github.com/coldtrace/coldtrace/types"
 )
 
-// startSupervisionNode is startNode that also returns the customs key the
-// home's genesis names.
+// startSupervisionNode starts a node and returns its client and the root
+// regulator's and customs' keys.
 func startSupervisionNode(t *testing.T) (*client.Client, ed25519.PrivateKey, ed25519.PrivateKey) {
-	t.Helper()
-	home := t.TempDir()
-	ports := freePorts(t, 2)
-	if _, err := node.InitHome(home, node.InitOptions{
-		ChainID: "supervision-e2e", Ports: node.Ports{RPC: ports[0], P2P: ports[1]}, TimeoutCommit: 100 * time.Millisecond,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(home, "node.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logFile.Close() })
-	n, err := node.Start(home, log.NewTMLogger(log.NewSyncWriter(logFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop() })
-	c, err := client.Dial(fmt.Sprintf("tcp://127.0.0.1:%d", ports[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitHeight(t, c, 1, 20*time.Second)
-	kr := client.NewKeyring(home)
-	root, err := kr.Get(node.RegulatorKeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	customs, err := kr.Get(node.CustomsKeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, root, customs
+	n := testnode.Start(t, "supervision-e2e")
+	return n.Client, n.Root, n.Customs
 }
 
 // TestPositiveTestHoldsBatchOnNode: on a real node, imported goods are

@@ -6,49 +6,19 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"sort"
 	"testing"
-	"time"
-
-	"github.com/cometbft/cometbft/libs/log"
 
 	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/internal/testnode"
 	"github.com/coldtrace/coldtrace/node"
 	"github.com/coldtrace/coldtrace/types"
 )
 
 // startNode starts an in-process single-validator node in a temp home.
 func startNode(t *testing.T) (*node.Node, *client.Client, ed25519.PrivateKey) {
-	t.Helper()
-	home := t.TempDir()
-	ports := freePorts(t, 2)
-	if _, err := node.InitHome(home, node.InitOptions{
-		ChainID: "trace-e2e", Ports: node.Ports{RPC: ports[0], P2P: ports[1]}, TimeoutCommit: 100 * time.Millisecond,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(home, "node.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logFile.Close() })
-	n, err := node.Start(home, log.NewTMLogger(log.NewSyncWriter(logFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop() })
-	c, err := client.Dial(fmt.Sprintf("tcp://127.0.0.1:%d", ports[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitHeight(t, c, 1, 20*time.Second)
-	root, err := client.NewKeyring(home).Get(node.RegulatorKeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n, c, root
+	n := testnode.Start(t, "trace-e2e")
+	return n.Node, n.Client, n.Root
 }
 
 // eventValue returns the first value of an event attribute in a tx result.
