@@ -317,9 +317,9 @@ func (x *index) consignment(id []byte) *types.Consignment {
 // urn builds urn:coldtrace:<chain>:<parts...>, each part percent-encoded
 // outside the URI unreserved characters.
 func (x *index) urn(parts ...string) string {
-	s := "urn:coldtrace:" + escape(x.o.ChainID)
+	s := "urn:coldtrace:" + types.EscapeUnreserved(x.o.ChainID)
 	for _, p := range parts {
-		s += ":" + escape(p)
+		s += ":" + types.EscapeUnreserved(p)
 	}
 	return s
 }
@@ -351,24 +351,6 @@ func isDivision(s string) bool {
 
 func (x *index) isEnterprise(id string) bool {
 	return id != "" && id != types.CustomsID && !isDivision(id)
-}
-
-// escape percent-encodes every byte outside [A-Za-z0-9-._~] with
-// upper-case hex digits, as codes are written.
-func escape(s string) string {
-	const upperHex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(upperHex[c>>4])
-		b.WriteByte(upperHex[c&15])
-	}
-	return b.String()
 }
 
 // hashURI names a hash as an RFC 6920 named-information URI.

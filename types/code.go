@@ -311,7 +311,7 @@ func parseDigitalLinkPath(s, p string, prefixAllowed bool) (Code, error) {
 	if raw == "" {
 		return Code{}, ErrInvalidCode.Wrapf("code %q: empty value after /%s/", clip(s), key)
 	}
-	val, err := unescapeValue(s, key, raw)
+	val, err := unEscapeUnreserved(s, key, raw)
 	if err != nil {
 		return Code{}, err
 	}
@@ -350,7 +350,7 @@ func parseDigitalLinkPath(s, p string, prefixAllowed bool) (Code, error) {
 		if q.raw == "" {
 			return Code{}, ErrInvalidCode.Wrapf("code %q: empty value after /%s/", clip(s), q.ai)
 		}
-		v, err := unescapeValue(s, q.ai, q.raw)
+		v, err := unEscapeUnreserved(s, q.ai, q.raw)
 		if err != nil {
 			return Code{}, err
 		}
@@ -397,7 +397,7 @@ func pathKeyHint(key string) string {
 }
 
 // unescapeValue percent-decodes the value raw of ai in the code s.
-func unescapeValue(s, ai, raw string) (string, error) {
+func unEscapeUnreserved(s, ai, raw string) (string, error) {
 	v, err := url.PathUnescape(raw)
 	if err != nil {
 		return "", ErrInvalidCode.Wrapf("code %q: %s value %q: bad percent-encoding (write %%25 for a literal %%)", clip(s), aiName(ai), clip(raw))
@@ -671,19 +671,19 @@ func (c Code) String() string {
 	switch c.Kind {
 	case CodeGTIN:
 		b.WriteString("/01/")
-		b.WriteString(escapeValue(c.GTIN))
+		b.WriteString(EscapeUnreserved(c.GTIN))
 		for _, f := range []struct{ ai, v string }{{aiCPV, c.CPV}, {aiBatch, c.Batch}, {aiSerial, c.Serial}} {
 			if f.v != "" {
 				b.WriteString("/" + f.ai + "/")
-				b.WriteString(escapeValue(f.v))
+				b.WriteString(EscapeUnreserved(f.v))
 			}
 		}
 	case CodeSSCC:
 		b.WriteString("/00/")
-		b.WriteString(escapeValue(c.SSCC))
+		b.WriteString(EscapeUnreserved(c.SSCC))
 	case CodeNative:
 		b.WriteString("/" + nativePath + "/")
-		b.WriteString(escapeValue(c.nativeString()))
+		b.WriteString(EscapeUnreserved(c.nativeString()))
 	}
 	return b.String()
 }
@@ -730,9 +730,10 @@ func (c Code) DigitalLink(base string) string {
 
 const upperHex = "0123456789ABCDEF"
 
-// escapeValue percent-encodes every byte outside the URI unreserved set
-// [A-Za-z0-9-._~], with upper-case hex digits as url.PathEscape writes them.
-func escapeValue(v string) string {
+// EscapeUnreserved percent-encodes every byte outside the URI unreserved
+// set [A-Za-z0-9-._~], with upper-case hex digits as url.PathEscape writes
+// them: how code values (and the URNs of exports) are written.
+func EscapeUnreserved(v string) string {
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
 		c := v[i]
