@@ -3,7 +3,9 @@ package client
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtjson "github.com/cometbft/cometbft/libs/json"
@@ -89,23 +91,31 @@ func ParseBundle(data []byte) (*Bundle, error) {
 
 // Verify checks a bundle offline: the header chain from the trust root, the
 // app hash in header H+1, every proof, the answer, and for a history its
-// hash chain. It returns the verified answer.
+// hash chain. It returns the verified answer. Whatever the bundle holds, it
+// returns an error rather than panic.
 func (b *Bundle) Verify() (*Verified, error) {
+	if b == nil {
+		return nil, verifyErr("no bundle")
+	}
+	if b.Height <= 0 || b.Height == math.MaxInt64 {
+		return nil, verifyErr("the bundle's height %d is out of range", b.Height)
+	}
+	if len(b.Headers) == 0 {
+		return nil, verifyErr("the bundle holds no headers")
+	}
 	trust := Trust{Height: b.TrustHeight, Hash: b.TrustHash}
 	if len(b.Genesis) > 0 {
-		g, err := cmttypes.GenesisDocFromJSON(b.Genesis)
+		g, err := parseGenesis(b.Genesis)
 		if err != nil {
 			return nil, verifyErr("the bundle's genesis: %v", err)
 		}
 		trust = Trust{Genesis: g}
+	} else if b.TrustHeight <= 0 || len(b.TrustHash) == 0 {
+		return nil, verifyErr("the bundle names no trust root (neither a genesis nor a trusted height and hash)")
 	}
 	trace := make([]*cmttypes.LightBlock, len(b.Headers))
 	for i, raw := range b.Headers {
-		var pb cmtproto.LightBlock
-		if err := pb.Unmarshal(raw); err != nil {
-			return nil, verifyErr("header %d does not decode: %v", i, err)
-		}
-		lb, err := cmttypes.LightBlockFromProto(&pb)
+		lb, err := decodeLightBlock(raw)
 		if err != nil {
 			return nil, verifyErr("header %d: %v", i, err)
 		}
@@ -131,23 +141,77 @@ func (b *Bundle) Verify() (*Verified, error) {
 	return &Verified{Path: b.Path, Response: res, Height: b.Height, AppHash: last.AppHash, Header: last, Trace: trace, Trust: trust}, nil
 }
 
-// GenesisRoot is the genesis a bundle trusts.
-type GenesisRoot struct {
-	ChainID string
-	doc     *cmttypes.GenesisDoc
-}
-
-// ValidatorHash is the hash of the root's validator set.
-func (r *GenesisRoot) ValidatorHash() []byte { return GenesisValidatorHash(r.doc) }
-
-// BundleGenesis decodes the genesis a bundle trusts.
-func BundleGenesis(b *Bundle) (*GenesisRoot, error) {
-	g, err := cmttypes.GenesisDocFromJSON(b.Genesis)
+// decodeLightBlock decodes one header of a bundle and checks that it has
+// every part the verification reads.
+func decodeLightBlock(raw []byte) (*cmttypes.LightBlock, error) {
+	var pb cmtproto.LightBlock
+	if err := pb.Unmarshal(raw); err != nil {
+		return nil, fmt.Errorf("does not decode: %v", err)
+	}
+	if pb.SignedHeader == nil || pb.SignedHeader.Header == nil || pb.SignedHeader.Commit == nil || pb.ValidatorSet == nil {
+		return nil, errors.New("lacks its header, commit or validator set")
+	}
+	lb, err := cmttypes.LightBlockFromProto(&pb)
 	if err != nil {
 		return nil, err
 	}
-	return &GenesisRoot{ChainID: g.ChainID, doc: g}, nil
+	if lb.SignedHeader == nil || lb.Header == nil || lb.Commit == nil || lb.ValidatorSet == nil {
+		return nil, errors.New("lacks its header, commit or validator set")
+	}
+	return lb, nil
+}
+
+// parseGenesis decodes a genesis document, refusing what CometBFT's own
+// checks would dereference unchecked (a validator without a key).
+func parseGenesis(data []byte) (*cmttypes.GenesisDoc, error) {
+	g := &cmttypes.GenesisDoc{}
+	if err := cmtjson.Unmarshal(data, g); err != nil {
+		return nil, err
+	}
+	for i, v := range g.Validators {
+		if v.PubKey == nil {
+			return nil, fmt.Errorf("validator %d has no public key", i)
+		}
+	}
+	if err := g.ValidateAndComplete(); err != nil {
+		return nil, err
+	}
+	if _, err := genesisValidators(g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// GenesisRoot is the genesis a bundle trusts.
+type GenesisRoot struct {
+	ChainID string
+	hash    []byte
+}
+
+// ValidatorHash is the hash of the root's validator set.
+func (r *GenesisRoot) ValidatorHash() []byte { return r.hash }
+
+// BundleGenesis decodes the genesis a bundle trusts.
+func BundleGenesis(b *Bundle) (*GenesisRoot, error) {
+	if b == nil || len(b.Genesis) == 0 {
+		return nil, errors.New("the bundle holds no genesis")
+	}
+	g, err := parseGenesis(b.Genesis)
+	if err != nil {
+		return nil, err
+	}
+	h, err := GenesisValidatorHash(g)
+	if err != nil {
+		return nil, err
+	}
+	return &GenesisRoot{ChainID: g.ChainID, hash: h}, nil
 }
 
 // GenesisValidatorHash is the hash of a genesis validator set.
-func GenesisValidatorHash(g *cmttypes.GenesisDoc) []byte { return genesisValidators(g).Hash() }
+func GenesisValidatorHash(g *cmttypes.GenesisDoc) ([]byte, error) {
+	vs, err := genesisValidators(g)
+	if err != nil {
+		return nil, err
+	}
+	return vs.Hash(), nil
+}

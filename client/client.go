@@ -19,6 +19,7 @@ import (
 // Client talks to one node's RPC.
 type Client struct {
 	rpc     *rpchttp.HTTP
+	remote  string // the address given to Dial, for messages
 	chainID string
 	// WaitTimeout bounds how long Send waits for the tx's block.
 	WaitTimeout time.Duration
@@ -34,7 +35,7 @@ func Dial(node string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", node, err)
 	}
-	return &Client{rpc: c, WaitTimeout: 30 * time.Second}, nil
+	return &Client{rpc: c, remote: node, WaitTimeout: 30 * time.Second}, nil
 }
 
 // RPC exposes CometBFT's RPC client for what this package does not wrap.

@@ -5,6 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/cometbft/cometbft/light"
@@ -24,7 +28,11 @@ type Trust struct {
 
 // LoadGenesisTrust reads a genesis.json as a trust root.
 func LoadGenesisTrust(path string) (Trust, error) {
-	g, err := cmttypes.GenesisDocFromFile(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Trust{}, fmt.Errorf("trust root: %w", err)
+	}
+	g, err := parseGenesis(data)
 	if err != nil {
 		return Trust{}, fmt.Errorf("trust root %s: %w", path, err)
 	}
@@ -40,22 +48,191 @@ const trustingPeriod = 100 * 365 * 24 * time.Hour
 // Headers verifies block headers with the CometBFT light-client rules
 // (adjacent: 2/3 of the announced next validators; skipping: 1/3 of the
 // trusted validators), from a trust root, following validator set changes.
+// Headers come from the queried node first; a height it lacks (a node that
+// joined by state sync or prunes old blocks) is asked of the archives given
+// to NewHeaders and then of the node's peers. Every header is verified by
+// signatures, so where it came from does not matter.
 type Headers struct {
 	chainID string
 	trust   Trust
-	fetch   func(ctx context.Context, height int64) (*cmttypes.LightBlock, error)
-	root    *cmttypes.LightBlock
-	latest  *cmttypes.LightBlock
+	sources []*source
+	// discover lists more sources (the node's peers) the first time a
+	// height is missing everywhere else.
+	discover   func(ctx context.Context) []*source
+	discovered bool
+	root       *cmttypes.LightBlock
+	latest     *cmttypes.LightBlock
 }
 
-// NewHeaders verifies headers fetched from the node of c.
-func (c *Client) NewHeaders(ctx context.Context, trust Trust) (*Headers, error) {
+// source is one place light blocks come from.
+type source struct {
+	name  string
+	fetch func(ctx context.Context, height int64) (*cmttypes.LightBlock, error)
+	// span tells which heights the source's block store holds (nil: unknown).
+	span func(ctx context.Context) (earliest, latest int64, err error)
+}
+
+// ErrHeaderUnavailable is returned (wrapped, with what each source said and
+// what to pass instead) when no source has a header the verification needs.
+var ErrHeaderUnavailable = errors.New("header unavailable")
+
+// NewHeaders verifies headers fetched from the node of c, falling back to
+// archives (RPC addresses of nodes that keep every block) and then to the
+// node's peers for heights the node lacks.
+func (c *Client) NewHeaders(ctx context.Context, trust Trust, archives ...string) (*Headers, error) {
 	chainID, err := c.ChainID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var p provider.Provider = lighthttp.NewWithClient(chainID, c.rpc)
-	return &Headers{chainID: chainID, trust: trust, fetch: p.LightBlock}, nil
+	h := &Headers{chainID: chainID, trust: trust, sources: []*source{c.lightSource(chainID, c.remote)}}
+	for _, a := range archives {
+		ac, err := Dial(a)
+		if err != nil {
+			return nil, fmt.Errorf("archive %s: %w", a, err)
+		}
+		h.sources = append(h.sources, ac.lightSource(chainID, a))
+	}
+	h.discover = func(ctx context.Context) []*source { return c.peerSources(ctx, chainID) }
+	return h, nil
+}
+
+// lightSource serves light blocks from the node of c.
+func (c *Client) lightSource(chainID, name string) *source {
+	p := lighthttp.NewWithClient(chainID, c.rpc)
+	return &source{name: name, fetch: p.LightBlock, span: func(ctx context.Context) (int64, int64, error) {
+		st, err := c.rpc.Status(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		return st.SyncInfo.EarliestBlockHeight, st.SyncInfo.LatestBlockHeight, nil
+	}}
+}
+
+// peerSources lists the RPC addresses the node's peers announce. A peer
+// that listens on every interface announces 0.0.0.0: its address as the
+// node sees it stands in.
+func (c *Client) peerSources(ctx context.Context, chainID string) []*source {
+	ni, err := c.rpc.NetInfo(ctx)
+	if err != nil || ni == nil {
+		return nil
+	}
+	var out []*source
+	seen := map[string]bool{}
+	for _, p := range ni.Peers {
+		addr := peerRPC(p.NodeInfo.Other.RPCAddress, p.RemoteIP)
+		if addr == "" || seen[addr] || len(out) >= maxPeerSources {
+			continue
+		}
+		seen[addr] = true
+		pc, err := Dial(addr)
+		if err != nil {
+			continue
+		}
+		out = append(out, pc.lightSource(chainID, "peer "+addr))
+	}
+	return out
+}
+
+// maxPeerSources bounds how many peers one missing header is asked of.
+const maxPeerSources = 8
+
+// peerRPC turns a peer's announced RPC listen address into one to dial,
+// or "" when it cannot be used.
+func peerRPC(announced, remoteIP string) string {
+	u, err := url.Parse(announced)
+	if err != nil || u.Host == "" || (u.Scheme != "tcp" && u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil || port == "" {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		if net.ParseIP(remoteIP) == nil {
+			return ""
+		}
+		host = remoteIP
+	}
+	scheme := u.Scheme
+	if scheme == "tcp" {
+		scheme = "http"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// fetch returns the light block at height from the first source that has
+// it, checked for shape and height. When none has it, the error says what
+// each source said and what the user can pass instead.
+func (h *Headers) fetch(ctx context.Context, height int64) (*cmttypes.LightBlock, error) {
+	var misses []string
+	try := func(srcs []*source) *cmttypes.LightBlock {
+		for _, s := range srcs {
+			lb, err := s.fetch(ctx, height)
+			if err == nil {
+				err = checkFetched(h.chainID, height, lb)
+			}
+			if err == nil {
+				return lb
+			}
+			misses = append(misses, s.name+": "+h.explainMiss(ctx, s, height, err))
+		}
+		return nil
+	}
+	if lb := try(h.sources); lb != nil {
+		return lb, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if !h.discovered && h.discover != nil {
+		h.discovered = true
+		peers := h.discover(ctx)
+		h.sources = append(h.sources, peers...)
+		if lb := try(peers); lb != nil {
+			return lb, nil
+		}
+	}
+	why := "to verify the answer"
+	if h.root == nil {
+		why = "as the trust root"
+		if h.trust.Genesis != nil {
+			why = "to verify from the genesis trust root"
+		}
+	}
+	return nil, fmt.Errorf("%w: header %d is needed %s and no source has it:\n  %s\n"+
+		"Pass --archive URL (the RPC address of a node that keeps every block), or --trust-height H and "+
+		"--trust-hash HASH of a header the node holds, obtained from a source you trust",
+		ErrHeaderUnavailable, height, why, strings.Join(misses, "\n  "))
+}
+
+// explainMiss says in words why a source did not give a height.
+func (h *Headers) explainMiss(ctx context.Context, s *source, height int64, err error) string {
+	if s.span != nil && (errors.Is(err, provider.ErrLightBlockNotFound) || errors.Is(err, provider.ErrHeightTooHigh)) {
+		if earliest, latest, serr := s.span(ctx); serr == nil {
+			switch {
+			case height < earliest:
+				return fmt.Sprintf("lacks heights 1 to %d: its block store holds %d to %d only (it joined by state sync or prunes old blocks)", earliest-1, earliest, latest)
+			case height > latest:
+				return fmt.Sprintf("has no height %d yet: its newest block is %d", height, latest)
+			}
+		}
+	}
+	return err.Error()
+}
+
+// checkFetched refuses a light block that is nil, of another height or
+// inconsistent in itself, whatever the source.
+func checkFetched(chainID string, height int64, lb *cmttypes.LightBlock) error {
+	if lb == nil || lb.SignedHeader == nil || lb.Header == nil || lb.Commit == nil || lb.ValidatorSet == nil {
+		return verifyErr("header %d is incomplete", height)
+	}
+	if lb.Height != height {
+		return verifyErr("asked for header %d, got %d", height, lb.Height)
+	}
+	if err := lb.ValidateBasic(chainID); err != nil {
+		return verifyErr("header %d: %v", height, err)
+	}
+	return nil
 }
 
 // Root returns the verified light block the trust root names.
@@ -63,42 +240,55 @@ func (h *Headers) Root(ctx context.Context) (*cmttypes.LightBlock, error) {
 	if h.root != nil {
 		return h.root, nil
 	}
-	lb, err := rootBlock(ctx, h.chainID, h.trust, h.fetch)
+	height, err := rootHeight(h.chainID, h.trust)
 	if err != nil {
+		return nil, err
+	}
+	lb, err := h.fetch(ctx, height)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRoot(h.chainID, h.trust, lb); err != nil {
 		return nil, err
 	}
 	h.root, h.latest = lb, lb
 	return lb, nil
 }
 
-func rootBlock(ctx context.Context, chainID string, trust Trust, fetch func(context.Context, int64) (*cmttypes.LightBlock, error)) (*cmttypes.LightBlock, error) {
-	height := trust.Height
-	if trust.Genesis != nil {
-		if trust.Genesis.ChainID != chainID {
-			return nil, verifyErr("the genesis names chain %q, the node serves %q", trust.Genesis.ChainID, chainID)
+// rootHeight is the height of the header the trust root names.
+func rootHeight(chainID string, trust Trust) (int64, error) {
+	if trust.Genesis == nil {
+		if trust.Height <= 0 || len(trust.Hash) == 0 {
+			return 0, errors.New("no trust root: give a genesis file or a trusted height and hash")
 		}
-		height = trust.Genesis.InitialHeight
-		if height == 0 {
-			height = 1
-		}
+		return trust.Height, nil
 	}
-	if height <= 0 {
-		return nil, errors.New("no trust root: give a genesis file or a trusted height and hash")
+	if trust.Genesis.ChainID != chainID {
+		return 0, verifyErr("the genesis names chain %q, the node serves %q", trust.Genesis.ChainID, chainID)
 	}
-	lb, err := fetch(ctx, height)
-	if err != nil {
-		return nil, fmt.Errorf("header %d: %w", height, err)
+	if trust.Genesis.InitialHeight < 0 {
+		return 0, verifyErr("the genesis has initial height %d", trust.Genesis.InitialHeight)
 	}
-	return lb, checkRoot(chainID, trust, lb)
+	if trust.Genesis.InitialHeight == 0 {
+		return 1, nil
+	}
+	return trust.Genesis.InitialHeight, nil
 }
 
 // checkRoot checks that lb is the block the trust root names.
 func checkRoot(chainID string, trust Trust, lb *cmttypes.LightBlock) error {
-	if err := lb.ValidateBasic(chainID); err != nil {
-		return verifyErr("root header %d: %v", lb.Height, err)
+	want, err := rootHeight(chainID, trust)
+	if err != nil {
+		return err
+	}
+	if err := checkFetched(chainID, want, lb); err != nil {
+		return verifyErr("root header: %v", err)
 	}
 	if trust.Genesis != nil {
-		gs := genesisValidators(trust.Genesis)
+		gs, err := genesisValidators(trust.Genesis)
+		if err != nil {
+			return verifyErr("the genesis validators: %v", err)
+		}
 		if !bytes.Equal(gs.Hash(), lb.ValidatorsHash) {
 			return verifyErr("header %d names validators %X, the genesis has %X", lb.Height, lb.ValidatorsHash, gs.Hash())
 		}
@@ -128,6 +318,9 @@ func (h *Headers) VerifyTo(ctx context.Context, target int64) (*cmttypes.LightBl
 	if err != nil {
 		return nil, nil, err
 	}
+	if target < root.Height {
+		return nil, nil, verifyErr("header %d is below the trust root %d", target, root.Height)
+	}
 	trusted := root
 	if h.latest != nil && h.latest.Height <= target {
 		trusted = h.latest
@@ -141,7 +334,7 @@ func (h *Headers) VerifyTo(ctx context.Context, target int64) (*cmttypes.LightBl
 		for {
 			lb, err := h.fetch(ctx, try)
 			if err != nil {
-				return nil, nil, fmt.Errorf("header %d: %w", try, err)
+				return nil, nil, err
 			}
 			err = step(trusted, lb)
 			if err == nil {
@@ -179,23 +372,46 @@ func replayTrace(chainID string, trust Trust, trace []*cmttypes.LightBlock) erro
 		return err
 	}
 	for i := 1; i < len(trace); i++ {
-		if err := trace[i].ValidateBasic(chainID); err != nil {
-			return verifyErr("header %d: %v", trace[i].Height, err)
+		prev, lb := trace[i-1], trace[i]
+		if lb == nil || lb.SignedHeader == nil || lb.Header == nil {
+			return verifyErr("header %d of the trace is incomplete", i)
 		}
-		if trace[i].Height <= trace[i-1].Height {
-			return verifyErr("headers out of order at %d", trace[i].Height)
+		if lb.Height <= prev.Height {
+			return verifyErr("headers out of order at %d", lb.Height)
 		}
-		if err := step(trace[i-1], trace[i]); err != nil {
-			return verifyErr("header %d does not follow from header %d: %v", trace[i].Height, trace[i-1].Height, err)
+		if err := checkFetched(chainID, lb.Height, lb); err != nil {
+			return err
+		}
+		if err := step(prev, lb); err != nil {
+			return verifyErr("header %d does not follow from header %d: %v", lb.Height, prev.Height, err)
 		}
 	}
 	return nil
 }
 
-func genesisValidators(g *cmttypes.GenesisDoc) *cmttypes.ValidatorSet {
+// genesisValidators builds the genesis validator set, refusing what
+// CometBFT's constructor would panic on (duplicates, missing keys, bad or
+// overflowing power).
+func genesisValidators(g *cmttypes.GenesisDoc) (*cmttypes.ValidatorSet, error) {
+	if g == nil {
+		return nil, errors.New("no genesis")
+	}
 	vals := make([]*cmttypes.Validator, len(g.Validators))
 	for i, v := range g.Validators {
+		if v.PubKey == nil {
+			return nil, fmt.Errorf("validator %d has no public key", i)
+		}
+		if v.Power <= 0 {
+			return nil, fmt.Errorf("validator %d has power %d", i, v.Power)
+		}
 		vals[i] = cmttypes.NewValidator(v.PubKey, v.Power)
 	}
-	return cmttypes.NewValidatorSet(vals)
+	trial := make([]*cmttypes.Validator, len(vals))
+	for i, v := range vals {
+		trial[i] = v.Copy()
+	}
+	if err := (&cmttypes.ValidatorSet{}).UpdateWithChangeSet(trial); err != nil {
+		return nil, err
+	}
+	return cmttypes.NewValidatorSet(vals), nil
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -27,13 +28,20 @@ type Verified struct {
 
 // Validators is the number of validators and their voting power that signed header H+1.
 func (v *Verified) Validators() (int, int64) {
+	if v == nil || v.Header == nil || v.Header.ValidatorSet == nil {
+		return 0, 0
+	}
 	return len(v.Header.ValidatorSet.Validators), v.Header.ValidatorSet.TotalVotingPower()
 }
 
 // Summary is the line the CLI prints after a verified answer.
 func (v *Verified) Summary() string {
 	n, power := v.Validators()
-	return fmt.Sprintf("verified at height %d (app hash %X, %d validators, power %d, header %d signed)", v.Height, v.AppHash, n, power, v.Header.Height)
+	var signed int64
+	if v.Header != nil && v.Header.SignedHeader != nil && v.Header.Header != nil {
+		signed = v.Header.Height
+	}
+	return fmt.Sprintf("verified at height %d (app hash %X, %d validators, power %d, header %d signed)", v.Height, v.AppHash, n, power, signed)
 }
 
 // VerifiedQuery asks a node for a proven answer and verifies it. An answer
@@ -49,6 +57,9 @@ func (c *Client) VerifiedQuery(ctx context.Context, path string, headers *Header
 	res, qerr := c.Query(ctx, path, height, true)
 	if res == nil {
 		return nil, qerr
+	}
+	if res.Height <= 0 || res.Height == math.MaxInt64 {
+		return nil, verifyErr("the node's answer to %s names height %d", path, res.Height)
 	}
 	if res.ProofOps == nil {
 		if qerr == nil {

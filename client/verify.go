@@ -28,6 +28,12 @@ func verifyErr(format string, args ...any) error {
 // follow from the proven keys alone (the query is re-run over them). It
 // returns the proven keys for further checks.
 func VerifyAnswer(res *abci.ResponseQuery, path string, appHash []byte) (*state.Proven, error) {
+	if res == nil {
+		return nil, verifyErr("no answer")
+	}
+	if len(appHash) == 0 {
+		return nil, verifyErr("no app hash to verify against")
+	}
 	if res.ProofOps == nil || len(res.ProofOps.Ops) == 0 {
 		if res.Code != 0 && res.Code != types.ErrNotFound.Code {
 			return nil, verifyErr("the node refused the query (code %d: %s); a refusal carries no proof", res.Code, res.Log)

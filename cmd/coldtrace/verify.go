@@ -82,7 +82,11 @@ func checkGenesis(g *globals, path string, b *client.Bundle) error {
 	if err != nil {
 		return err
 	}
-	if have.ChainID != want.Genesis.ChainID || !bytes.Equal(have.ValidatorHash(), client.GenesisValidatorHash(want.Genesis)) {
+	wantHash, err := client.GenesisValidatorHash(want.Genesis)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if have.ChainID != want.Genesis.ChainID || !bytes.Equal(have.ValidatorHash(), wantHash) {
 		return fmt.Errorf("the bundle's trust root (chain %s) is not the genesis in %s (chain %s)", have.ChainID, path, want.Genesis.ChainID)
 	}
 	return nil
