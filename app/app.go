@@ -33,6 +33,9 @@ type App struct {
 	checkTime   time.Time    // midnight of the last block's date: CheckTx judges expiry by it
 	pendingHash []byte       // app hash returned by the last FinalizeBlock, checked at Commit
 
+	upgrades  []*types.Upgrade // rules upgrades the operators set in app.toml (rules.go)
+	nextRules types.RuleSet    // the rules of the next height, which CheckTx applies
+
 	snaps    *snapshots // state-sync snapshots (snapshots.go); nil until EnableSnapshots
 	observer Observer   // metrics; nil when off
 }
@@ -113,6 +116,7 @@ func (a *App) loadLimits() error {
 
 // resetCheckState points the mempool's view at the last saved version.
 func (a *App) resetCheckState() error {
+	a.nextRules = a.checkRules(a.tree.Version() + 1)
 	if a.tree.Version() == 0 {
 		a.check = state.NewCache(a.tree) // before the first block: genesis writes are still unsaved
 		return nil
@@ -149,7 +153,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if req.Type == abci.CheckTxType_Recheck {
 		m = modeRecheck
 	}
-	res := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime}, a.check, req.Tx, m).exec()
+	res := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime, Rules: a.nextRules}, a.check, req.Tx, m).exec()
 	if a.observer != nil && m == modeCheck {
 		a.observeTx("check", req.Tx, res.Code)
 	}
@@ -164,8 +168,9 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 	var total int64
 	next := map[string]uint64{} // each signer's next sequence within this proposal
 	st := state.New(a.tree)
+	rules := a.checkRules(req.Height)
 	for _, tx := range req.Txs {
-		dtx, _, err := a.decode(tx, modeCheck)
+		dtx, _, err := a.decode(tx, modeCheck, rules)
 		if err != nil {
 			continue
 		}
@@ -195,10 +200,12 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 }
 
 // ProcessProposal rejects a proposal only for a tx that fails the stateless
-// checks; stateful refusals are recorded per tx in FinalizeBlock.
+// checks (under the rules of the proposal's height: from v2 these include
+// canonical encoding); stateful refusals are recorded per tx in FinalizeBlock.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
+	rules := a.checkRules(req.Height)
 	for _, tx := range req.Txs {
-		if _, _, err := a.decode(tx, modeCheck); err != nil {
+		if _, _, err := a.decode(tx, modeCheck, rules); err != nil {
 			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
 		}
 	}
@@ -214,9 +221,17 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if want := a.tree.Version() + 1; req.Height != want && a.tree.Version() > 0 {
 		return nil, fmt.Errorf("app: finalize height %d, expected %d", req.Height, want)
 	}
-	blk := &Context{Height: req.Height, Time: req.Time}
+	rules, upgraded, err := a.beginRules(req.Height)
+	if err != nil {
+		return nil, err
+	}
+	blk := &Context{Height: req.Height, Time: req.Time, Rules: rules}
 	var blockEvents []abci.Event
-	if err := state.New(a.tree).SetBlockDate(req.Time.UTC().Format(time.DateOnly)); err != nil {
+	if upgraded != nil {
+		blockEvents = append(blockEvents, abci.Event{Type: "rules_upgrade", Attributes: []abci.EventAttribute{
+			Indexed("from", upgraded[0]), Indexed("to", upgraded[1]), Attr("reason", upgraded[2])}})
+	}
+	if err := state.New(a.tree).SetBlockDate(rules.Day(req.Time)); err != nil {
 		return nil, err
 	}
 	if a.limits.ChainID != "" {
@@ -224,7 +239,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		if err != nil {
 			return nil, fmt.Errorf("app: block %d: time-triggered checks: %w", req.Height, err)
 		}
-		blockEvents = ev
+		blockEvents = append(blockEvents, ev...)
 	}
 	valsBefore, err := validatorPowers(a.tree)
 	if err != nil {

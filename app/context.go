@@ -22,6 +22,7 @@ type Signer struct {
 type Context struct {
 	Height   int64
 	Time     time.Time
+	Rules    types.RuleSet // the rules version this height executes under
 	TxHash   []byte
 	MsgIndex uint32
 	Signer   Signer

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/coldtrace/coldtrace/state"
@@ -27,7 +29,7 @@ type txResult struct {
 // a block a correctly signed tx with the right sequence always consumes its
 // sequence, so it can never be replayed once conditions change.
 func (a *App) executeTx(blk *Context, kv state.KV, raw []byte, m mode) txResult {
-	dtx, hash, err := a.decode(raw, m)
+	dtx, hash, err := a.decode(raw, m, blk.Rules)
 	if err != nil {
 		return txResult{err: err}
 	}
@@ -47,7 +49,7 @@ func (a *App) executeTx(blk *Context, kv state.KV, raw []byte, m mode) txResult 
 	if err := st.SetAccount(acct); err != nil {
 		return txResult{err: err}
 	}
-	ctx := &Context{Height: blk.Height, Time: blk.Time, TxHash: hash[:]}
+	ctx := &Context{Height: blk.Height, Time: blk.Time, Rules: blk.Rules, TxHash: hash[:]}
 	err = a.runMsgs(ctx, seqBranch, acct, dtx)
 	if err != nil && m != modeDeliver {
 		return txResult{err: err} // the mempool keeps nothing of a refused tx
@@ -63,7 +65,17 @@ func (a *App) executeTx(blk *Context, kv state.KV, raw []byte, m mode) txResult 
 
 // runMsgs authorizes the signer and applies every message on a branch of
 // kv that is written only if all of them succeed.
-func (a *App) runMsgs(ctx *Context, kv state.KV, acct *types.Account, dtx *types.DecodedTx) error {
+//
+// A handler that panics on data it did not expect refuses the tx with code 1
+// (internal) instead of stopping the chain: every node panics alike, so the
+// refusal is as deterministic as any other, and the branch is dropped.
+func (a *App) runMsgs(ctx *Context, kv state.KV, acct *types.Account, dtx *types.DecodedTx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.logger.Error("handler panicked; the tx is refused with code 1", "height", ctx.Height, "tx", fmt.Sprintf("%X", ctx.TxHash), "panic", r)
+			err = types.ErrInternal.Wrapf("the node failed on this tx (%v); report it with the node's log", r)
+		}
+	}()
 	branch := state.NewCache(kv)
 	st := state.New(branch)
 	signer, err := resolveSigner(st, acct)

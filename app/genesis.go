@@ -51,6 +51,13 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := st.SetParams(g.Params); err != nil {
 		return nil, err
 	}
+	// A chain that starts under rules v1 records nothing, as chains did
+	// before rules had versions, so their genesis hashes stay the same.
+	if g.RulesVersion > types.RulesV1 {
+		if err := st.SetRules(&types.Rules{Version: g.RulesVersion, SinceHeight: req.InitialHeight}); err != nil {
+			return nil, err
+		}
+	}
 	root := g.RootRegulator
 	if err := st.SetRegulator(&types.Regulator{
 		Division:         root.Division,

@@ -33,7 +33,7 @@ func add[S any, M proto.Message](r *router, view func(*state.State) S, h func(*C
 
 func newRouter() (*router, error) {
 	r := &router{handlers: map[protoreflect.FullName]handlerFunc{}}
-	for _, family := range []func(*router) error{registerRegistry, registerTrace, registerSupervision, registerValidators} {
+	for _, family := range []func(*router) error{registerRegistry, registerTrace, registerSupervision, registerValidators, registerRules} {
 		if err := family(r); err != nil {
 			return nil, err
 		}

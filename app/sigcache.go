@@ -49,10 +49,12 @@ const sigCacheSize = 50_000
 
 // decode runs the stateless checks, verifying the signature unless these
 // exact bytes were verified before (or the mempool rechecks them).
-func (a *App) decode(raw []byte, m mode) (*types.DecodedTx, [32]byte, error) {
+func (a *App) decode(raw []byte, m mode, rules types.RuleSet) (*types.DecodedTx, [32]byte, error) {
 	h := sha256.Sum256(raw)
 	verify := m != modeRecheck && !a.sigs.has(h)
-	dtx, err := types.DecodeTx(raw, a.limits, verify)
+	lim := a.limits
+	lim.Rules = uint32(rules)
+	dtx, err := types.DecodeTx(raw, lim, verify)
 	if err == nil && verify {
 		a.sigs.add(h)
 	}

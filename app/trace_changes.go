@@ -259,8 +259,16 @@ func (c *changes) movable(r *types.CodeRecord) error {
 	if err != nil {
 		return err
 	}
-	if exp := b.Facts.Expiry(); exp != "" && c.ctx.Time.UTC().Format(time.DateOnly) > exp {
-		return types.ErrNotMovable.Wrapf("%s expired on %s", r.Code, exp)
+	if !c.ctx.Rules.StrictValues() {
+		if exp := b.Facts.Expiry(); exp != "" && c.ctx.day() > exp {
+			return types.ErrNotMovable.Wrapf("%s expired on %s", r.Code, exp)
+		}
+		return nil
+	}
+	// From v2 dates are compared as dates: v1 compared strings, so an expiry
+	// past year 9999 read as long past.
+	if exp, ok := b.Facts.ExpiryTime(); ok && c.ctx.day() > exp.Format(time.DateOnly) {
+		return types.ErrNotMovable.Wrapf("%s expired on %s", r.Code, exp.Format(time.DateOnly))
 	}
 	return nil
 }
@@ -277,8 +285,9 @@ func codeStatusName(s types.CodeStatus) string {
 	return "active"
 }
 
-// day is the block's UTC date, the key of the day counters.
-func (c *Context) day() string { return c.Time.UTC().Format(time.DateOnly) }
+// day is the block's date (China's from rules v2, UTC's before), the key of
+// the day counters and what expiry dates are compared with.
+func (c *Context) day() string { return c.Rules.Day(c.Time) }
 
 // actor is the signer's identity in events: a USCC or a division.
 func (c *Context) actor() string { return c.Signer.Account.OwnerId }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -20,11 +21,16 @@ const (
 // header time: consignments not received in time (a broken loop) and goods
 // still held by enterprises after their expiry date. It runs before the
 // block's txs and writes in key order, so every node does the same.
+//
+// A watch entry whose records do not add up (a key that does not parse, a
+// batch without a record) is an inconsistency no tx can repair: it is
+// skipped and deleted, and reported as a watch_skipped block event and a log
+// line, never as an error that would stop the chain. Only storage errors
+// are returned.
 func (a *App) runWatches(height int64, blk *Context) ([]abci.Event, error) {
 	branch := state.NewCache(a.tree)
 	st := state.New(branch)
-	ctx := &Context{Height: height, Time: blk.Time}
-	c := newChanges(ctx, st)
+	ctx := &Context{Height: height, Time: blk.Time, Rules: blk.Rules}
 
 	now := blk.Time.UnixMilli()
 	due, err := st.Due(state.ReceiptWatchPrefix(), state.ReceiptWatchKey(now+1, nil), maxReceiptChecksPerBlock)
@@ -32,26 +38,7 @@ func (a *App) runWatches(height int64, blk *Context) ([]abci.Event, error) {
 		return nil, err
 	}
 	for _, k := range due {
-		id := k[len(k)-32:]
-		con, err := st.Consignment(id)
-		if err != nil {
-			return nil, err
-		}
-		if con != nil && !con.Received {
-			var codes []string
-			for _, it := range con.Items {
-				codes = append(codes, it.Code)
-			}
-			msg := fmt.Sprintf("consignment %X from %s to %s dispatched at height %d is still not received", id, con.Sender, con.Buyer, con.DispatchedHeight)
-			buyer, err := c.enterprise(con.Buyer)
-			if err != nil {
-				return nil, err
-			}
-			if err := c.alert(types.AlertKind_ALERT_KIND_NOT_RECEIVED, buyer.Division, msg, codes, "", id); err != nil {
-				return nil, err
-			}
-		}
-		if err := st.Delete(k); err != nil {
+		if err := a.watchEntry(ctx, branch, k, checkReceipt); err != nil {
 			return nil, err
 		}
 	}
@@ -62,18 +49,102 @@ func (a *App) runWatches(height int64, blk *Context) ([]abci.Event, error) {
 		return nil, err
 	}
 	for _, k := range expired {
-		batchID := string(k[1+len(today):])
-		if err := alertExpiredHeld(c, st, batchID, string(k[1:1+len(today)])); err != nil {
+		if err := a.watchEntry(ctx, branch, k, checkExpiry); err != nil {
 			return nil, err
 		}
-		if err := st.Delete(k); err != nil {
-			return nil, err
-		}
-	}
-	if err := c.flushStats(); err != nil {
-		return nil, err
 	}
 	return ctx.events, branch.Write()
+}
+
+// watchEntry runs one entry's check on a branch of kv and deletes the entry.
+// A refusal-coded error or a panic means the entry's data is inconsistent:
+// the branch is dropped, the entry deleted, and the skip reported.
+func (a *App) watchEntry(ctx *Context, kv state.KV, key []byte, check func(*changes, *state.State, []byte) error) error {
+	branch := state.NewCache(kv)
+	st := state.New(branch)
+	mark := len(ctx.events)
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = types.ErrInternal.Wrapf("panic: %v", r)
+			}
+		}()
+		c := newChanges(ctx, st)
+		if err := check(c, st, key); err != nil {
+			return err
+		}
+		return c.flushStats()
+	}()
+	var coded *types.Error
+	switch {
+	case err == nil:
+		if err := branch.Write(); err != nil {
+			return err
+		}
+	case errors.As(err, &coded):
+		ctx.events = ctx.events[:mark]
+		a.logger.Error("time-triggered check skipped: its records are inconsistent", "height", ctx.Height, "key", fmt.Sprintf("%X", key), "err", err)
+		ctx.Emit("watch_skipped", Attr("key", fmt.Sprintf("%X", key)), Attr("reason", err.Error()))
+	default:
+		return err // storage
+	}
+	return state.New(kv).Delete(key)
+}
+
+// checkReceipt alerts the buyer's division when a consignment due for
+// receipt is still open. Key: prefix | due ms(8) | consignment id(32).
+func checkReceipt(c *changes, st *state.State, k []byte) error {
+	if len(k) != 1+8+32 {
+		return types.ErrInternal.Wrapf("receipt watch key has %d bytes, want 41", len(k))
+	}
+	id := k[1+8:]
+	con, err := st.Consignment(id)
+	if err != nil || con == nil || con.Received {
+		return err
+	}
+	var codes []string
+	for _, it := range con.Items {
+		codes = append(codes, it.Code)
+	}
+	msg := fmt.Sprintf("consignment %X from %s to %s dispatched at height %d is still not received", id, con.Sender, con.Buyer, con.DispatchedHeight)
+	buyer, err := c.enterprise(con.Buyer)
+	if err != nil {
+		return err
+	}
+	return c.alert(types.AlertKind_ALERT_KIND_NOT_RECEIVED, buyer.Division, msg, codes, "", id)
+}
+
+// checkExpiry alerts when a batch past its expiry date is still held.
+func checkExpiry(c *changes, st *state.State, k []byte) error {
+	date, batchID, err := parseExpiryWatchKey(k)
+	if err != nil {
+		return err
+	}
+	if c.ctx.Rules.StrictValues() {
+		if _, ok := types.ParseDate(date); !ok {
+			return types.ErrInternal.Wrapf("expiry watch of batch %s names %q, which is not a date in years 0001-9999", batchID, date)
+		}
+	}
+	return alertExpiredHeld(c, st, batchID, date)
+}
+
+// parseExpiryWatchKey splits prefix | date | batch id by structure: the date
+// is digits, '-', two digits, '-', two digits, whatever the year's length
+// (rules v1 let shelf-life arithmetic reach five-digit years).
+func parseExpiryWatchKey(k []byte) (date, batchID string, err error) {
+	i := 1
+	for i < len(k) && k[i] >= '0' && k[i] <= '9' {
+		i++
+	}
+	end := i + len("-01-01")
+	if i == 1 || end > len(k) || k[i] != '-' || k[i+3] != '-' {
+		return "", "", types.ErrInternal.Wrapf("expiry watch key %q has no date", k)
+	}
+	date, batchID = string(k[1:end]), string(k[end:])
+	if batchID == "" {
+		return "", "", types.ErrInternal.Wrapf("expiry watch key %q names no batch", k)
+	}
+	return date, batchID, nil
 }
 
 // alertExpiredHeld raises one alert for a batch whose goods are past expiry

@@ -38,6 +38,7 @@ import (
 //	0x20 | division(6) | day(10)          day stats         → types.DayStats
 //	0x21 | division(6) | code             holds index       → 0x01 (held codes by holder division)
 //	0x22 | ed25519 consensus key(32)      validator         → types.Validator (the validator set; a removed validator is deleted)
+//	0x23                                  rules             → types.Rules (absent: rules v1 since the initial height)
 //
 // Canonical codes and batch ids never contain 0x00 (codes are percent-encoded,
 // batch names refuse control characters), so 0x00 ends them unambiguously.
@@ -70,6 +71,7 @@ const (
 	prefixDayStats        byte = 0x20
 	prefixHold            byte = 0x21
 	prefixValidator       byte = 0x22
+	prefixRules           byte = 0x23
 )
 
 // Prefixes lists every registered prefix with its name; a test checks that
@@ -106,6 +108,7 @@ var Prefixes = []struct {
 	{prefixDayStats, "day stats"},
 	{prefixHold, "holds index"},
 	{prefixValidator, "validator"},
+	{prefixRules, "rules"},
 }
 
 func key(prefix byte, parts ...[]byte) []byte {
@@ -123,6 +126,9 @@ func key(prefix byte, parts ...[]byte) []byte {
 
 // ParamsKey is where the chain parameters live.
 func ParamsKey() []byte { return []byte{prefixParams} }
+
+// RulesKey holds the rules version in force and the upgrades scheduled.
+func RulesKey() []byte { return []byte{prefixRules} }
 
 // ChainIDKey holds the chain id that genesis named.
 func ChainIDKey() []byte { return []byte{prefixChainID} }

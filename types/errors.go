@@ -151,4 +151,8 @@ var (
 	ErrReleaseRefused = register(38, "release refused", "record the missing certificate or test first; the message names what is missing")
 	// ErrDeclarationMismatch is returned when a commission does not match the customs declaration it cites (missing, other origin or unit, or more than declared).
 	ErrDeclarationMismatch = register(39, "declaration mismatch", "cite the declaration recorded by customs; commission at most its declared quantity")
+	// ErrNotCanonical is returned (from rules v2) when the tx or its body is valid protobuf but not the deterministic encoding of what it decodes to.
+	ErrNotCanonical = register(40, "not canonical", "encode the Tx and TxBody deterministically (fields in order, once each, minimal varints), as the coldtrace client does")
+	// ErrUpgrade is returned (from rules v2) when an upgrade cannot be scheduled: a version not above the one in force or scheduled, or a height not in the future.
+	ErrUpgrade = register(41, "upgrade refused", "name a rules version above the one in force and a height after the current one")
 )

@@ -104,6 +104,8 @@ func TestErrorCodesAreStable(t *testing.T) {
 		{types.ErrReleaseRequired, 37, "release required"},
 		{types.ErrReleaseRefused, 38, "release refused"},
 		{types.ErrDeclarationMismatch, 39, "declaration mismatch"},
+		{types.ErrNotCanonical, 40, "not canonical"},
+		{types.ErrUpgrade, 41, "upgrade refused"},
 	}
 	if len(cases) != len(types.Errors()) {
 		t.Fatalf("%d pinned codes, %d registered: pin the new code here and document it in docs/ERRORS.md", len(cases), len(types.Errors()))

@@ -88,6 +88,9 @@ func (g *GenesisState) Validate() error {
 	if err := g.Params.Validate(); err != nil {
 		return err
 	}
+	if g.RulesVersion > LatestRules {
+		return ErrInvalidField.Wrapf("genesis: rules_version %d is newer than this binary knows (%d)", g.RulesVersion, LatestRules)
+	}
 	r := g.RootRegulator
 	if r == nil {
 		return ErrInvalidField.Wrapf("genesis: root_regulator is missing")

@@ -1024,6 +1024,8 @@ type GenesisState struct {
 	Params        *Params                `protobuf:"bytes,1,opt,name=params,proto3" json:"params,omitempty"`
 	RootRegulator *RootRegulator         `protobuf:"bytes,2,opt,name=root_regulator,json=rootRegulator,proto3" json:"root_regulator,omitempty"`
 	Customs       *GenesisCustoms        `protobuf:"bytes,3,opt,name=customs,proto3" json:"customs,omitempty"`
+	// The rules version the chain starts under; 0 (absent) is version 1.
+	RulesVersion  uint32 `protobuf:"varint,4,opt,name=rules_version,json=rulesVersion,proto3" json:"rules_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1077,6 +1079,13 @@ func (x *GenesisState) GetCustoms() *GenesisCustoms {
 		return x.Customs
 	}
 	return nil
+}
+
+func (x *GenesisState) GetRulesVersion() uint32 {
+	if x != nil {
+		return x.RulesVersion
+	}
+	return 0
 }
 
 // GenesisCustoms is the customs authority and its keys.
@@ -1304,11 +1313,12 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\rRootRegulator\x12\x1a\n" +
 	"\bdivision\x18\x01 \x01(\tR\bdivision\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
-	"\x04keys\x18\x03 \x03(\fR\x04keys\"\xb8\x01\n" +
+	"\x04keys\x18\x03 \x03(\fR\x04keys\"\xdd\x01\n" +
 	"\fGenesisState\x12,\n" +
 	"\x06params\x18\x01 \x01(\v2\x14.coldtrace.v1.ParamsR\x06params\x12B\n" +
 	"\x0eroot_regulator\x18\x02 \x01(\v2\x1b.coldtrace.v1.RootRegulatorR\rrootRegulator\x126\n" +
-	"\acustoms\x18\x03 \x01(\v2\x1c.coldtrace.v1.GenesisCustomsR\acustoms\"8\n" +
+	"\acustoms\x18\x03 \x01(\v2\x1c.coldtrace.v1.GenesisCustomsR\acustoms\x12#\n" +
+	"\rrules_version\x18\x04 \x01(\rR\frulesVersion\"8\n" +
 	"\x0eGenesisCustoms\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04keys\x18\x02 \x03(\fR\x04keys\"a\n" +

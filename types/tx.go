@@ -1,6 +1,7 @@
 package types
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 
@@ -33,6 +34,9 @@ type Limits struct {
 	ChainID      string
 	MaxTxBytes   int
 	MaxMsgsPerTx int
+	// Rules is the rules version the tx is checked under (types/rules.go);
+	// 0 is the latest this binary knows.
+	Rules uint32
 }
 
 // DecodedTx is a tx that passed every stateless check.
@@ -46,8 +50,12 @@ type DecodedTx struct {
 // fields. verifySig is false only for the mempool's recheck of a tx whose
 // signature was already verified.
 func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
+	rules := RulesOf(lim.Rules)
 	if len(raw) > lim.MaxTxBytes {
 		return nil, ErrTxTooLarge.Wrapf("%d bytes, limit %d", len(raw), lim.MaxTxBytes)
+	}
+	if rules.CanonicalTx() && len(raw) == 0 {
+		return nil, ErrTxDecode.Wrapf("the tx is empty")
 	}
 	var tx Tx
 	if err := unmarshalStrict(raw, &tx); err != nil {
@@ -56,6 +64,11 @@ func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
 	var body TxBody
 	if err := unmarshalStrict(tx.BodyBytes, &body); err != nil {
 		return nil, ErrTxDecode.Wrapf("body: %v", err)
+	}
+	if rules.CanonicalTx() {
+		if err := checkCanonical(raw, &tx, tx.BodyBytes, &body); err != nil {
+			return nil, err
+		}
 	}
 	if len(body.Signer) != ed25519.PublicKeySize {
 		return nil, ErrInvalidKey.Wrapf("signer has %d bytes, want %d", len(body.Signer), ed25519.PublicKeySize)
@@ -77,14 +90,27 @@ func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
 	if len(body.Memo) > MaxMemoBytes {
 		return nil, ErrInvalidField.Wrapf("memo has %d bytes, limit %d", len(body.Memo), MaxMemoBytes)
 	}
+	if rules.StrictValues() {
+		if err := CheckVisibleText("memo", body.Memo); err != nil {
+			return nil, err
+		}
+	}
 	d := &DecodedTx{Body: &body, Msgs: make([]proto.Message, len(body.Messages))}
 	for i, m := range body.Messages {
 		inner, err := m.Inner()
 		if err != nil {
 			return nil, err
 		}
+		if name := inner.ProtoReflect().Descriptor().FullName(); !rules.Knows(name) {
+			return nil, ErrTxDecode.Wrapf("message %d: %s does not exist under rules v%d", i, name, rules)
+		}
 		if err := validateMsg(inner); err != nil {
 			return nil, wrapIndex(err, i)
+		}
+		if rules.StrictValues() {
+			if err := checkValues(inner); err != nil {
+				return nil, wrapIndex(err, i)
+			}
 		}
 		d.Msgs[i] = inner
 	}
@@ -125,6 +151,22 @@ func MsgName(inner proto.Message) string {
 		}
 	}
 	return string(inner.ProtoReflect().Descriptor().Name())
+}
+
+// checkCanonical refuses a Tx or TxBody whose bytes are not the
+// deterministic encoding of what they decode to (fields out of order or
+// repeated, non-minimal varints, explicit defaults, unpacked lists): anyone
+// relaying a tx could otherwise re-encode it and have it committed under
+// another hash, breaking its sender's wait and the ids derived from the hash.
+func checkCanonical(raw []byte, tx *Tx, bodyBytes []byte, body *TxBody) error {
+	opts := proto.MarshalOptions{Deterministic: true}
+	if b, err := opts.Marshal(body); err != nil || !bytes.Equal(b, bodyBytes) {
+		return ErrNotCanonical.Wrapf("body_bytes are not the canonical encoding of the body; encode it deterministically")
+	}
+	if b, err := opts.Marshal(tx); err != nil || !bytes.Equal(b, raw) {
+		return ErrNotCanonical.Wrapf("the tx bytes are not the canonical encoding of the tx; encode it deterministically")
+	}
+	return nil
 }
 
 // unmarshalStrict refuses unknown fields: a node that silently ignored a

@@ -183,6 +183,7 @@ type Msg struct {
 	//	*Msg_Destroy
 	//	*Msg_Acknowledge
 	//	*Msg_SetValidator
+	//	*Msg_ScheduleUpgrade
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -450,6 +451,15 @@ func (x *Msg) GetSetValidator() *MsgSetValidator {
 	return nil
 }
 
+func (x *Msg) GetScheduleUpgrade() *MsgScheduleUpgrade {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_ScheduleUpgrade); ok {
+			return x.ScheduleUpgrade
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -554,6 +564,10 @@ type Msg_SetValidator struct {
 	SetValidator *MsgSetValidator `protobuf:"bytes,30,opt,name=set_validator,json=setValidator,proto3,oneof"`
 }
 
+type Msg_ScheduleUpgrade struct {
+	ScheduleUpgrade *MsgScheduleUpgrade `protobuf:"bytes,31,opt,name=schedule_upgrade,json=scheduleUpgrade,proto3,oneof"` // from rules v2
+}
+
 func (*Msg_RegisterRegulator) isMsg_Sum() {}
 
 func (*Msg_RegisterEnterprise) isMsg_Sum() {}
@@ -604,11 +618,13 @@ func (*Msg_Acknowledge) isMsg_Sum() {}
 
 func (*Msg_SetValidator) isMsg_Sum() {}
 
+func (*Msg_ScheduleUpgrade) isMsg_Sum() {}
+
 var File_coldtrace_v1_tx_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x15coldtrace/v1/tx.proto\x12\fcoldtrace.v1\x1a\x1bcoldtrace/v1/registry.proto\x1a\x18coldtrace/v1/trace.proto\x1a\x1ecoldtrace/v1/supervision.proto\x1a\x1ccoldtrace/v1/validator.proto\"A\n" +
+	"\x15coldtrace/v1/tx.proto\x12\fcoldtrace.v1\x1a\x1bcoldtrace/v1/registry.proto\x1a\x18coldtrace/v1/trace.proto\x1a\x1ecoldtrace/v1/supervision.proto\x1a\x1ccoldtrace/v1/validator.proto\x1a\x18coldtrace/v1/rules.proto\"A\n" +
 	"\x02Tx\x12\x1d\n" +
 	"\n" +
 	"body_bytes\x18\x01 \x01(\fR\tbodyBytes\x12\x1c\n" +
@@ -618,7 +634,7 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x06signer\x18\x02 \x01(\fR\x06signer\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12-\n" +
 	"\bmessages\x18\x04 \x03(\v2\x11.coldtrace.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xab\f\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xfa\f\n" +
 	"\x03Msg\x12S\n" +
 	"\x12register_regulator\x18\x01 \x01(\v2\".coldtrace.v1.MsgRegisterRegulatorH\x00R\x11registerRegulator\x12V\n" +
 	"\x13register_enterprise\x18\x02 \x01(\v2#.coldtrace.v1.MsgRegisterEnterpriseH\x00R\x12registerEnterprise\x122\n" +
@@ -649,7 +665,8 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x06recall\x18\x1a \x01(\v2\x17.coldtrace.v1.MsgRecallH\x00R\x06recall\x124\n" +
 	"\adestroy\x18\x1b \x01(\v2\x18.coldtrace.v1.MsgDestroyH\x00R\adestroy\x12@\n" +
 	"\vacknowledge\x18\x1c \x01(\v2\x1c.coldtrace.v1.MsgAcknowledgeH\x00R\vacknowledge\x12D\n" +
-	"\rset_validator\x18\x1e \x01(\v2\x1d.coldtrace.v1.MsgSetValidatorH\x00R\fsetValidatorB\x05\n" +
+	"\rset_validator\x18\x1e \x01(\v2\x1d.coldtrace.v1.MsgSetValidatorH\x00R\fsetValidator\x12M\n" +
+	"\x10schedule_upgrade\x18\x1f \x01(\v2 .coldtrace.v1.MsgScheduleUpgradeH\x00R\x0fscheduleUpgradeB\x05\n" +
 	"\x03sumB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
@@ -694,6 +711,7 @@ var file_coldtrace_v1_tx_proto_goTypes = []any{
 	(*MsgDestroy)(nil),             // 25: coldtrace.v1.MsgDestroy
 	(*MsgAcknowledge)(nil),         // 26: coldtrace.v1.MsgAcknowledge
 	(*MsgSetValidator)(nil),        // 27: coldtrace.v1.MsgSetValidator
+	(*MsgScheduleUpgrade)(nil),     // 28: coldtrace.v1.MsgScheduleUpgrade
 }
 var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
@@ -722,11 +740,12 @@ var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	25, // 23: coldtrace.v1.Msg.destroy:type_name -> coldtrace.v1.MsgDestroy
 	26, // 24: coldtrace.v1.Msg.acknowledge:type_name -> coldtrace.v1.MsgAcknowledge
 	27, // 25: coldtrace.v1.Msg.set_validator:type_name -> coldtrace.v1.MsgSetValidator
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	28, // 26: coldtrace.v1.Msg.schedule_upgrade:type_name -> coldtrace.v1.MsgScheduleUpgrade
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_tx_proto_init() }
@@ -738,6 +757,7 @@ func file_coldtrace_v1_tx_proto_init() {
 	file_coldtrace_v1_trace_proto_init()
 	file_coldtrace_v1_supervision_proto_init()
 	file_coldtrace_v1_validator_proto_init()
+	file_coldtrace_v1_rules_proto_init()
 	file_coldtrace_v1_tx_proto_msgTypes[2].OneofWrappers = []any{
 		(*Msg_RegisterRegulator)(nil),
 		(*Msg_RegisterEnterprise)(nil),
@@ -764,6 +784,7 @@ func file_coldtrace_v1_tx_proto_init() {
 		(*Msg_Destroy)(nil),
 		(*Msg_Acknowledge)(nil),
 		(*Msg_SetValidator)(nil),
+		(*Msg_ScheduleUpgrade)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

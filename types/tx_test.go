@@ -264,9 +264,9 @@ func TestDecodeTxRefuses(t *testing.T) {
 			want: types.ErrTxDecode,
 		},
 		{
-			name: "empty tx has no signer",
+			name: "empty tx is malformed",
 			raw:  func(*testing.T) []byte { return nil },
-			want: types.ErrInvalidKey,
+			want: types.ErrTxDecode,
 		},
 		{
 			name: "garbage body bytes",

@@ -1,0 +1,141 @@
+package app
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/coldtrace/coldtrace/state"
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// SetUpgrades gives the app the upgrades its operators set in app.toml: how
+// a chain halted under old rules resumes under new ones at an agreed height,
+// before any tx could schedule it. Every node of the chain, and every node
+// that later replays it from genesis, must set the same list. Call it before
+// the node starts.
+func (a *App) SetUpgrades(ups []*types.Upgrade) { a.upgrades = ups }
+
+// rulesAt returns the rules a block at height h executes under, given st
+// (the state before the block), and the upgrade that h activates, if any:
+// the highest version due at h among those scheduled on chain and those the
+// operators set.
+func (a *App) rulesAt(st *state.State, h int64) (*types.Rules, *types.Upgrade, error) {
+	cur, err := st.Rules()
+	if err != nil {
+		return nil, nil, err
+	}
+	var due *types.Upgrade
+	for _, u := range append(append([]*types.Upgrade(nil), cur.Scheduled...), a.upgrades...) {
+		if u.Height <= h && u.Version > cur.Version && (due == nil || u.Version > due.Version) {
+			due = u
+		}
+	}
+	return cur, due, nil
+}
+
+// checkRules is the rule set CheckTx and the proposal checks use for height
+// h. A version this binary does not know is judged by the latest it knows;
+// FinalizeBlock stops the node at that height instead (beginRules).
+func (a *App) checkRules(h int64) types.RuleSet {
+	cur, due, err := a.rulesAt(state.New(a.tree), h)
+	switch {
+	case err != nil:
+		return types.RulesOf(0)
+	case due != nil:
+		return types.RulesOf(min(due.Version, types.LatestRules))
+	}
+	return types.RulesOf(min(cur.Version, types.LatestRules))
+}
+
+// beginRules moves the chain to the upgrade due at height h, recording it
+// on chain, and returns the rules the block executes under. An upgrade to a
+// version this binary does not know is the one error here that is not a
+// storage failure: the chain agreed to run newer rules from h, and executing
+// h under old ones would fork this node from the network.
+func (a *App) beginRules(h int64) (types.RuleSet, []string, error) {
+	st := state.New(a.tree)
+	cur, due, err := a.rulesAt(st, h)
+	if err != nil {
+		return 0, nil, err
+	}
+	if due == nil {
+		return types.RuleSet(cur.Version), nil, nil
+	}
+	if due.Version > types.LatestRules {
+		return 0, nil, fmt.Errorf("app: the chain moves to rules v%d at height %d (%s), and this binary knows rules up to v%d: install a binary that knows v%d, then start the node again",
+			due.Version, due.Height, due.Reason, types.LatestRules, due.Version)
+	}
+	next := &types.Rules{Version: due.Version, SinceHeight: h}
+	for _, u := range cur.Scheduled {
+		if u.Version > due.Version {
+			next.Scheduled = append(next.Scheduled, u)
+		}
+	}
+	if err := st.SetRules(next); err != nil {
+		return 0, nil, err
+	}
+	a.logger.Info("rules upgraded", "height", h, "from", cur.Version, "to", due.Version, "reason", due.Reason)
+	return types.RuleSet(due.Version), []string{strconv.FormatUint(uint64(cur.Version), 10), strconv.FormatUint(uint64(due.Version), 10), due.Reason}, nil
+}
+
+// scheduleUpgrade (root regulator) adds, replaces or, with height 0,
+// cancels the upgrade to a version.
+func scheduleUpgrade(ctx *Context, st rulesStore, m *types.MsgScheduleUpgrade) error {
+	if ctx.Signer.Regulator == nil || ctx.Signer.Regulator.Parent != "" {
+		return types.ErrUnauthorized.Wrapf("only the root regulator schedules upgrades of the rules")
+	}
+	cur, err := st.Rules()
+	if err != nil {
+		return err
+	}
+	if m.Version <= cur.Version {
+		return types.ErrUpgrade.Wrapf("rules v%d are in force since height %d; schedule a later version", cur.Version, cur.SinceHeight)
+	}
+	var kept []*types.Upgrade
+	found := false
+	for _, u := range cur.Scheduled {
+		if u.Version == m.Version {
+			found = true
+			continue
+		}
+		kept = append(kept, u)
+	}
+	if m.Height == 0 {
+		if !found {
+			return types.ErrNotFound.Wrapf("no upgrade to rules v%d is scheduled", m.Version)
+		}
+	} else {
+		if m.Height <= ctx.Height {
+			return types.ErrUpgrade.Wrapf("height %d is not after this block's height %d", m.Height, ctx.Height)
+		}
+		kept = append(kept, &types.Upgrade{Version: m.Version, Height: m.Height, Reason: m.Reason})
+	}
+	sort.Slice(kept, func(i, j int) bool {
+		if kept[i].Height != kept[j].Height {
+			return kept[i].Height < kept[j].Height
+		}
+		return kept[i].Version < kept[j].Version
+	})
+	cur.Scheduled = kept
+	if err := st.SetRules(cur); err != nil {
+		return err
+	}
+	action := "scheduled"
+	if m.Height == 0 {
+		action = "cancelled"
+	}
+	ctx.Emit("upgrade_"+action, Indexed("version", strconv.FormatUint(uint64(m.Version), 10)),
+		Attr("height", strconv.FormatInt(m.Height, 10)), Attr("reason", m.Reason))
+	return nil
+}
+
+// rulesStore is what the upgrade handler reads and writes.
+type rulesStore interface {
+	Rules() (*types.Rules, error)
+	SetRules(*types.Rules) error
+}
+
+func rulesView(st *state.State) rulesStore { return st }
+
+func registerRules(r *router) error { return add(r, rulesView, scheduleUpgrade) }
