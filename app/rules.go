@@ -14,7 +14,10 @@ import (
 // before any tx could schedule it. Every node of the chain, and every node
 // that later replays it from genesis, must set the same list. Call it before
 // the node starts.
-func (a *App) SetUpgrades(ups []*types.Upgrade) { a.upgrades = ups }
+func (a *App) SetUpgrades(ups []*types.Upgrade) {
+	a.upgrades = ups
+	a.nextRules = a.checkRules(a.tree.Version() + 1)
+}
 
 // rulesAt returns the rules a block at height h executes under, given st
 // (the state before the block), and the upgrade that h activates, if any:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -11,12 +12,37 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/coldtrace/coldtrace/state"
+	"github.com/coldtrace/coldtrace/types"
 )
 
 // AppConfig is coldtrace's own part of a home: config/app.toml.
 type AppConfig struct {
 	State     StateConfig     `toml:"state"`
 	StateSync StateSyncConfig `toml:"state_sync"`
+	Rules     RulesConfig     `toml:"rules"`
+}
+
+// RulesConfig holds the rules upgrades the operators of a chain agreed on
+// outside the chain: how a chain halted under old rules resumes under new
+// ones. Upgrades scheduled on chain (schedule_upgrade) need no entry here.
+type RulesConfig struct {
+	Upgrades []UpgradeConfig `toml:"upgrade"`
+}
+
+// UpgradeConfig moves the chain to rules Version from Height on.
+type UpgradeConfig struct {
+	Version uint32 `toml:"version"`
+	Height  int64  `toml:"height"`
+	Reason  string `toml:"reason"`
+}
+
+// AppUpgrades returns the configured upgrades as the app takes them.
+func (c RulesConfig) AppUpgrades() []*types.Upgrade {
+	out := make([]*types.Upgrade, 0, len(c.Upgrades))
+	for _, u := range c.Upgrades {
+		out = append(out, &types.Upgrade{Version: u.Version, Height: u.Height, Reason: u.Reason})
+	}
+	return out
 }
 
 // StateSyncConfig sets the snapshots a node takes and serves to nodes that
@@ -70,10 +96,30 @@ func writeAppConfig(home string, c AppConfig) error {
 		"# stored while it is written (0 or many blocks).\n" +
 		fmt.Sprintf("snapshot_interval = %d\n", c.StateSync.SnapshotInterval) +
 		"# Snapshots kept on disk, newest first.\n" +
-		fmt.Sprintf("snapshot_keep_recent = %d\n", c.StateSync.SnapshotKeepRecent)); err != nil {
+		fmt.Sprintf("snapshot_keep_recent = %d\n", c.StateSync.SnapshotKeepRecent) +
+		"\n[rules]\n" +
+		"# Upgrades of the chain's rules agreed by its operators outside the chain, e.g.\n" +
+		"# to resume a chain that halted under old rules (docs/ARCHITECTURE.md, \"Rules\n" +
+		"# versions\"). Every node of the chain, and every node that later replays it\n" +
+		"# from genesis, needs the same entries; keep them for good. Upgrades the root\n" +
+		"# regulator schedules on chain need none.\n" +
+		"#\n" +
+		"# [[rules.upgrade]]\n" +
+		"# version = 2\n" +
+		"# height = 123456\n" +
+		"# reason = \"resume after the halt at 123456\"\n" +
+		upgradeEntries(c.Rules.Upgrades)); err != nil {
 		return err
 	}
 	return f.Sync()
+}
+
+func upgradeEntries(ups []UpgradeConfig) string {
+	var b strings.Builder
+	for _, u := range ups {
+		fmt.Fprintf(&b, "\n[[rules.upgrade]]\nversion = %d\nheight = %d\nreason = %q\n", u.Version, u.Height, u.Reason)
+	}
+	return b.String()
 }
 
 // LoadAppConfig reads config/app.toml; a missing file gives the defaults.
@@ -91,6 +137,12 @@ func LoadAppConfig(home string) (AppConfig, error) {
 	}
 	if c.StateSync.SnapshotInterval < 0 || c.StateSync.SnapshotKeepRecent < 1 {
 		return c, fmt.Errorf("%s: snapshot_interval must be >= 0 and snapshot_keep_recent >= 1", appConfigPath(home))
+	}
+	for i, u := range c.Rules.Upgrades {
+		if u.Version < 2 || u.Version > types.LatestRules || u.Height < 1 {
+			return c, fmt.Errorf("%s: [[rules.upgrade]] %d: version must be between 2 and %d (the latest this binary knows) and height at least 1; got version %d, height %d",
+				appConfigPath(home), i+1, types.LatestRules, u.Version, u.Height)
+		}
 	}
 	return c, nil
 }
@@ -131,7 +183,9 @@ func defaultCometConfig(home, moniker string, ports Ports) *cfg.Config {
 	c.P2P.AddrBookStrict = false
 	c.P2P.AllowDuplicateIP = true
 	c.Mempool.Type = cfg.MempoolTypeFlood
-	c.Mempool.MaxTxBytes = 65536
+	// Above the chain's max_tx_bytes (64 KiB by default), so that an
+	// oversized tx reaches the app and gets its documented code 2.
+	c.Mempool.MaxTxBytes = 1 << 20
 	c.Consensus.TimeoutCommit = 500 * time.Millisecond
 	c.ProxyApp = "coldtrace (in-process)"
 	c.Instrumentation.Prometheus = ports.Prometheus > 0

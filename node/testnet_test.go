@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -157,10 +158,11 @@ func TestAppConfigStateSync(t *testing.T) {
 		t.Fatalf("defaults: %+v %v", c, err)
 	}
 	c.StateSync.SnapshotInterval = 7
+	c.Rules.Upgrades = []UpgradeConfig{{Version: 2, Height: 40, Reason: "resume after the halt at 40"}}
 	if err := writeAppConfig(home, c); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := LoadAppConfig(home); err != nil || got != c {
+	if got, err := LoadAppConfig(home); err != nil || !reflect.DeepEqual(got, c) {
 		t.Fatalf("read back %+v %v, want %+v", got, err, c)
 	}
 	// An app.toml written before [state_sync] existed takes its defaults.
