@@ -26,6 +26,12 @@ type InitOptions struct {
 	Ports         Ports
 	// TimeoutCommit overrides the half-second pause after each block (tests use less).
 	TimeoutCommit time.Duration
+	// Backend is the keyring backend the home records (config/client.toml):
+	// client.BackendFile encrypts the keys init creates with Passphrase;
+	// empty means client.BackendTest (unencrypted), which tests use. The
+	// CLI's init asks for BackendFile unless told otherwise.
+	Backend    string
+	Passphrase client.PassphraseFunc
 }
 
 // Keyring names of the keys a new home creates: the root regulator's and customs'.
@@ -52,6 +58,12 @@ func InitHome(home string, o InitOptions) (*cmttypes.GenesisDoc, error) {
 	}
 	if o.Moniker == "" {
 		o.Moniker = "coldtrace-" + o.Division
+	}
+	if o.Backend == "" {
+		o.Backend = client.BackendTest
+	}
+	if err := client.CheckBackend(o.Backend); err != nil {
+		return nil, err
 	}
 	if o.Ports == (Ports{}) {
 		o.Ports = DefaultPorts
@@ -80,7 +92,13 @@ func InitHome(home string, o InitOptions) (*cmttypes.GenesisDoc, error) {
 	if _, err := p2p.LoadOrGenNodeKey(conf.NodeKeyFile()); err != nil {
 		return nil, err
 	}
-	kr := client.NewKeyring(home)
+	if err := client.SetHomeKeyringBackend(home, o.Backend); err != nil {
+		return nil, err
+	}
+	kr, err := client.OpenKeyring(home, client.KeyringOptions{Backend: o.Backend, Passphrase: o.Passphrase})
+	if err != nil {
+		return nil, err
+	}
 	regKey, err := kr.Add(RegulatorKeyName)
 	if err != nil {
 		return nil, err

@@ -44,6 +44,11 @@ type TestnetOptions struct {
 	TimeoutCommit    time.Duration
 	SnapshotInterval int64 // default 20 heights; negative takes none
 	Power            int64 // each validator's power, default 10
+	// Backend is the keyring backend of every home: empty means
+	// client.BackendTest, as a testnet on one machine is for tests and
+	// trials; client.BackendFile encrypts the keys with Passphrase.
+	Backend    string
+	Passphrase client.PassphraseFunc
 }
 
 // MaxTestnetValidators bounds a testnet (one city a validator, ports 10 apart).
@@ -154,6 +159,12 @@ func InitTestnet(o TestnetOptions) (tn *Testnet, err error) {
 	if o.Power <= 0 {
 		o.Power = 10
 	}
+	if o.Backend == "" {
+		o.Backend = client.BackendTest
+	}
+	if err := client.CheckBackend(o.Backend); err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(ManifestPath(o.Output)); err == nil {
 		return nil, fmt.Errorf("%s already holds a testnet (remove the folder to start over)", o.Output)
 	}
@@ -187,7 +198,10 @@ func InitTestnet(o TestnetOptions) (tn *Testnet, err error) {
 		if err != nil {
 			return nil, err
 		}
-		kr := client.NewKeyring(home)
+		kr, err := openNewKeyring(home, o.Backend, o.Passphrase)
+		if err != nil {
+			return nil, err
+		}
 		reg, err := kr.Add(RegulatorKeyName)
 		if err != nil {
 			return nil, err
@@ -347,6 +361,9 @@ type AddNodeOptions struct {
 	// block of node0 (asked over RPC, so the network must run) and verifies
 	// the snapshot with a light client against node0 and node1.
 	StateSync bool
+	// Backend is the new home's keyring backend; empty: node0's.
+	Backend    string
+	Passphrase client.PassphraseFunc
 }
 
 // AddNode creates the next home of a testnet folder: a full node (no
@@ -391,7 +408,17 @@ func AddNode(ctx context.Context, dir string, o AddNodeOptions) (*TestnetNode, e
 	if err := os.WriteFile(conf.GenesisFile(), gen, 0o644); err != nil {
 		return nil, err
 	}
-	reg, err := client.NewKeyring(home).Add(RegulatorKeyName)
+	backend := o.Backend
+	if backend == "" {
+		if backend, err = client.HomeKeyringBackend(filepath.Join(dir, tn.Nodes[0].Name)); err != nil {
+			return nil, err
+		}
+	}
+	kr, err := openNewKeyring(home, backend, o.Passphrase)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := kr.Add(RegulatorKeyName)
 	if err != nil {
 		return nil, err
 	}
@@ -457,4 +484,12 @@ func trustLatest(ctx context.Context, tn *Testnet) (*stateSyncTrust, error) {
 		return nil, err
 	}
 	return &stateSyncTrust{rpcServers: servers, height: h, hash: b.BlockID.Hash.String()}, nil
+}
+
+// openNewKeyring records a new home's keyring backend and opens its keyring.
+func openNewKeyring(home, backend string, pass client.PassphraseFunc) (*client.Keyring, error) {
+	if err := client.SetHomeKeyringBackend(home, backend); err != nil {
+		return nil, err
+	}
+	return client.OpenKeyring(home, client.KeyringOptions{Backend: backend, Passphrase: pass})
 }

@@ -51,7 +51,7 @@ store's growth per event. It sends only to the --node addresses and stops by its
 				cfg.Nodes = append(cfg.Nodes, n)
 			}
 			if !cfg.KVStore {
-				key, err := client.NewKeyring(g.home).Get(from)
+				key, err := g.signingKey(from)
 				if err != nil {
 					return err
 				}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/gateway"
 	"github.com/coldtrace/coldtrace/gateway/demo"
 	"github.com/coldtrace/coldtrace/node"
@@ -35,7 +34,10 @@ It prints the gateway URLs of a normal product, a held product and the console.`
 			if err != nil {
 				return err
 			}
-			kr := client.NewKeyring(g.home)
+			kr, err := g.keyring()
+			if err != nil {
+				return err
+			}
 			root, err := kr.Get(node.RegulatorKeyName)
 			if err != nil {
 				return fmt.Errorf("%w (demo signs with the keys 'coldtrace init' created in --home)", err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
 	"time"
@@ -21,23 +20,54 @@ func newInitCmd(g *globals) *cobra.Command {
 loopback, a validator key, a genesis whose root regulator is --division, and that
 regulator's signing key, named "regulator", and the customs authority's, named
 "customs", in the home's keyring (mode 0600).
-It refuses to overwrite an existing home.`,
+It refuses to overwrite an existing home.
+
+The keyring's backend is recorded in <home>/config/client.toml, so later commands
+need no flag: "file" (the default) encrypts the keys with a passphrase, taken from
+--passphrase-file, else $COLDTRACE_PASSPHRASE, else asked twice on the terminal;
+--keyring-backend test keeps them unencrypted, for tests and local demos only
+('make run' uses it for its demo home).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Backend = g.keys.backend
+			if o.Backend == "" {
+				o.Backend = client.BackendFile
+			}
+			if err := client.CheckBackend(o.Backend); err != nil {
+				return err
+			}
+			if o.Backend == client.BackendFile {
+				// Asked before anything is written: a missing passphrase
+				// leaves no half-made home behind.
+				pass, err := g.keyringPassphrase().get("New passphrase for the keyring of "+g.home, true)
+				if err != nil {
+					return err
+				}
+				if len(pass) < client.MinPassphraseLen {
+					return fmt.Errorf("the passphrase must have at least %d characters", client.MinPassphraseLen)
+				}
+				o.Passphrase = client.StaticPassphrase(pass)
+			} else {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: keyring backend %q: the keys of %s are stored unencrypted; use it for tests and local demos only\n", o.Backend, g.home)
+			}
 			gen, err := node.InitHome(g.home, o)
 			if err != nil {
 				return err
 			}
-			key, err := client.NewKeyring(g.home).Get(node.RegulatorKeyName)
+			kr, err := client.OpenKeyring(g.home, client.KeyringOptions{})
 			if err != nil {
 				return err
 			}
-			pub := hex.EncodeToString(key.Public().(ed25519.PublicKey))
-			if g.output == "json" {
-				return printJSON(cmd, map[string]string{"home": g.home, "chain_id": gen.ChainID, "regulator_key": pub})
+			regPub, err := kr.PublicKey(node.RegulatorKeyName)
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Initialised %s\n  chain id:        %s\n  root regulator:  %s (key %q: %s)\nStart it with: coldtrace start --home %s\n",
-				g.home, gen.ChainID, o.Division, node.RegulatorKeyName, pub, g.home)
+			pub := hex.EncodeToString(regPub)
+			if g.output == "json" {
+				return printJSON(cmd, map[string]string{"home": g.home, "chain_id": gen.ChainID, "regulator_key": pub, "keyring_backend": o.Backend})
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Initialised %s\n  chain id:        %s\n  root regulator:  %s (key %q: %s)\n  keyring:         backend %q\nStart it with: coldtrace start --home %s\n",
+				g.home, gen.ChainID, o.Division, node.RegulatorKeyName, pub, o.Backend, g.home)
 			return nil
 		},
 	}

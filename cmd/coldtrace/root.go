@@ -31,6 +31,8 @@ type globals struct {
 	trustHeight int64
 	trustHash   string
 	headers     *client.Headers // verified headers, reused within one command
+
+	keys keyringFlags
 }
 
 func defaultHome() string {
@@ -58,6 +60,7 @@ The home folder is --home, else $COLDTRACE_HOME, else ~/.coldtrace.`,
 	}
 	root.PersistentFlags().StringVar(&g.home, "home", defaultHome(), "home folder of the node and its keyring")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "text", "output format: text or json")
+	addKeyringFlags(root, g)
 	root.AddCommand(
 		newInitCmd(g), newStartCmd(g), newStatusCmd(g), newVersionCmd(g),
 		newKeysCmd(g), newTxCmd(g), newQueryCmd(g), newVerifyCmd(g), newExportCmd(g), newBenchCmd(g), newTestnetCmd(g),

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/node"
 )
 
@@ -22,6 +23,8 @@ same voting power. node0's keyring holds the province's root regulator ("regulat
 and customs ("customs"); node1.. each hold the key "regulator" of a city regulator.
 DIR/register.sh registers the city regulators and makes each the operator of its
 node's validator, once the network runs. DIR/testnet.json describes the network.
+The homes' keyrings use backend "test" (unencrypted keys, so scripts run unattended)
+unless --keyring-backend file is given.
 
 Start every node with 'coldtrace start --home DIR/nodeI' (make testnet-start does it
 all); testnet/README.md walks through it.`,
@@ -29,6 +32,14 @@ all); testnet/README.md walks through it.`,
   coldtrace testnet add-node --output ./testnet-out --state-sync`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Backend = g.keys.backend
+			if o.Backend == "" {
+				// A testnet on one machine is for tests and trials.
+				o.Backend = client.BackendTest
+			}
+			if o.Backend == client.BackendFile {
+				o.Passphrase = g.keyringPassphrase().get
+			}
 			tn, err := node.InitTestnet(o)
 			if err != nil {
 				return err
@@ -50,11 +61,11 @@ all); testnet/README.md walks through it.`,
 	cmd.Flags().StringVar(&o.Division, "division", "330000", "the province of the root regulator")
 	cmd.Flags().DurationVar(&o.TimeoutCommit, "block-time", time.Second, "pause after each block (CometBFT timeout_commit)")
 	cmd.Flags().Int64Var(&o.SnapshotInterval, "snapshot-interval", 20, "take a state-sync snapshot every this many heights (negative: none)")
-	cmd.AddCommand(newTestnetAddNodeCmd())
+	cmd.AddCommand(newTestnetAddNodeCmd(g))
 	return cmd
 }
 
-func newTestnetAddNodeCmd() *cobra.Command {
+func newTestnetAddNodeCmd(g *globals) *cobra.Command {
 	var dir string
 	var o node.AddNodeOptions
 	cmd := &cobra.Command{
@@ -70,6 +81,8 @@ height and block hash, the light client's root of trust, and writes them in the 
 home's [statesync] section. Start the node with 'coldtrace start --home DIR/node{N}'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Backend = g.keys.backend
+			o.Passphrase = g.keyringPassphrase().get
 			n, err := node.AddNode(cmd.Context(), dir, o)
 			if err != nil {
 				return err

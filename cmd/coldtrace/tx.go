@@ -20,7 +20,11 @@ func newTxCmd(g *globals) *cobra.Command {
 		Long: `Every tx command signs with --from (a key in the home's keyring), broadcasts to
 --node and waits until the tx is in a block. It prints the tx hash, the height and
 the result, and exits non-zero with the error code and message if the chain refuses it
-(codes: docs/ERRORS.md).`,
+(codes: docs/ERRORS.md).
+
+A key encrypted at rest (keyring backend "file") is opened with the passphrase from
+--passphrase-file, else $COLDTRACE_PASSPHRASE, else a terminal prompt; without a
+terminal and without either, the command fails at once instead of waiting.`,
 	}
 	cmd.AddCommand(newTxRegistryCmd(g), newTxTraceCmd(g), newTxSupervisionCmd(g), newTxValidatorCmd(g))
 	return cmd
@@ -143,7 +147,7 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 	if err := g.checkOutput(); err != nil {
 		return err
 	}
-	key, err := client.NewKeyring(g.home).Get(from)
+	key, err := g.signingKey(from)
 	if err != nil {
 		return err
 	}
