@@ -1,16 +1,20 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	rpctypes "github.com/cometbft/cometbft/rpc/jsonrpc/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/coldtrace/coldtrace/types"
@@ -153,9 +157,37 @@ func (c *Client) BroadcastAndWait(ctx context.Context, raw []byte) (*TxResult, e
 	return c.Wait(ctx, res.Hash)
 }
 
+// ErrFateUnknown is matched (errors.Is) by every error of a tx that was
+// sent but may or may not be committed: the broadcast timed out or the
+// connection dropped before the node answered, or the wait ended before
+// the tx was seen in a block. Such a tx was not refused; look it up by
+// its hash (FateUnknownError.Hash, `coldtrace query tx HASH`).
+var ErrFateUnknown = errors.New("fate unknown")
+
+// FateUnknownError is the error of a tx whose fate is unknown.
+type FateUnknownError struct {
+	Hash   []byte
+	Reason string // what happened, in words
+	Err    error  // the cause, if any
+}
+
+func (e *FateUnknownError) Error() string {
+	return fmt.Sprintf("tx %X: fate unknown (not refused; it may still be committed): %s", e.Hash, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrFateUnknown) true.
+func (e *FateUnknownError) Is(target error) bool { return target == ErrFateUnknown }
+
+func (e *FateUnknownError) Unwrap() error { return e.Err }
+
+// TxHash is the hash under which CometBFT indexes a tx.
+func TxHash(raw []byte) []byte { return cmttypes.Tx(raw).Hash() }
+
 // broadcast submits a tx to the mempool. A node still syncing refuses
-// broadcasts; that is retried for a few seconds.
+// broadcasts; that is retried for a few seconds. Only a CheckTx code is a
+// refusal; an answer that never came makes the tx's fate unknown.
 func (c *Client) broadcast(ctx context.Context, raw []byte) (*TxResult, error) {
+	hash := TxHash(raw)
 	deadline := time.Now().Add(StartupWait)
 	for {
 		res, err := c.rpc.BroadcastTxSync(ctx, raw)
@@ -164,9 +196,15 @@ func (c *Client) broadcast(ctx context.Context, raw []byte) (*TxResult, error) {
 				time.Sleep(500 * time.Millisecond)
 				continue
 			}
-			return nil, fmt.Errorf("broadcast: %w", err)
+			return &TxResult{Hash: hash}, broadcastErr(hash, err)
 		}
-		out := &TxResult{Hash: res.Hash}
+		if res == nil {
+			return &TxResult{Hash: hash}, &FateUnknownError{Hash: hash, Reason: "the node's answer to the broadcast was empty"}
+		}
+		out := &TxResult{Hash: hash}
+		if len(res.Hash) > 0 && !bytes.Equal(res.Hash, hash) {
+			return out, &FateUnknownError{Hash: hash, Reason: fmt.Sprintf("the node answered for another tx (%X)", []byte(res.Hash))}
+		}
 		if res.Code != 0 {
 			out.Code, out.Log = res.Code, res.Log
 			return out, out.Err()
@@ -175,20 +213,52 @@ func (c *Client) broadcast(ctx context.Context, raw []byte) (*TxResult, error) {
 	}
 }
 
-// Wait polls until the tx with this hash is in a block and returns its result.
+// broadcastErr sorts a failed broadcast: a connection that was never made
+// sent nothing, a node's error answer says it did not take the tx (unless
+// it already has it), and anything else leaves the tx's fate unknown.
+func broadcastErr(hash []byte, err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return fmt.Errorf("broadcast: the node is unreachable, tx %X was not sent: %w", hash, err)
+	}
+	var rpcErr *rpctypes.RPCError
+	if errors.As(err, &rpcErr) {
+		text := rpcErr.Message + " " + rpcErr.Data
+		if strings.Contains(text, "already exists in cache") || strings.Contains(text, "confirmation not received") {
+			return &FateUnknownError{Hash: hash, Reason: "the node already had it or did not confirm its check: " + strings.TrimSpace(text), Err: err}
+		}
+		return fmt.Errorf("broadcast: the node did not take tx %X: %w", hash, err)
+	}
+	if errors.Is(err, context.Canceled) {
+		return &FateUnknownError{Hash: hash, Reason: "the broadcast was cancelled before the node answered", Err: err}
+	}
+	return &FateUnknownError{Hash: hash, Reason: "the broadcast got no answer (" + err.Error() + ")", Err: err}
+}
+
+// Wait follows the tx with this hash by polling the node's /tx until it is
+// in a block and returns its result. A tx not seen within WaitTimeout is
+// reported with ErrFateUnknown, never as refused: it may be committed later.
 func (c *Client) Wait(ctx context.Context, hash []byte) (*TxResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.WaitTimeout)
 	defer cancel()
 	out := &TxResult{Hash: hash}
+	var lastErr error
 	for {
 		tx, err := c.rpc.Tx(ctx, hash, false)
-		if err == nil {
+		if err == nil && tx != nil && tx.Height > 0 {
 			out.Height, out.Code, out.Log, out.Events = tx.Height, tx.TxResult.Code, tx.TxResult.Log, tx.TxResult.Events
 			return out, out.Err()
 		}
+		if err != nil && !strings.Contains(err.Error(), "not found") {
+			lastErr = err
+		}
 		select {
 		case <-ctx.Done():
-			return out, fmt.Errorf("tx %X was accepted but not seen in a block within %s: %w", hash, c.WaitTimeout, ctx.Err())
+			reason := fmt.Sprintf("not seen in a block within %s", c.WaitTimeout)
+			if lastErr != nil {
+				reason += fmt.Sprintf(" (last error asking the node: %v)", lastErr)
+			}
+			return out, &FateUnknownError{Hash: hash, Reason: reason, Err: ctx.Err()}
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

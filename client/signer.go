@@ -23,6 +23,10 @@ type Signer struct {
 	mu     sync.Mutex
 	next   uint64
 	loaded bool
+	// uncertain: a tx of this signer has an unknown fate, so the node
+	// expecting a lower sequence means it was dropped, not that the node
+	// is still re-checking.
+	uncertain bool
 	// Memo is set on every tx this signer builds.
 	Memo string
 }
@@ -61,11 +65,17 @@ func (s *Signer) Broadcast(ctx context.Context, msgs ...proto.Message) (*TxResul
 			s.next++
 			return res, nil
 		}
+		if errors.Is(err, ErrFateUnknown) {
+			// The tx may be committed: count its sequence as used.
+			s.next++
+			s.uncertain = true
+			return res, err
+		}
 		if !errors.Is(err, types.ErrBadSequence) || attempt == maxSequenceRetries {
 			return res, err
 		}
-		if want, ok := expectedSequence(res.Log); ok && want > s.next {
-			s.next = want
+		if want, ok := expectedSequence(res.Log); ok && (want > s.next || (s.uncertain && want < s.next)) {
+			s.next, s.uncertain = want, false
 			continue
 		}
 		select {
@@ -89,11 +99,18 @@ func expectedSequence(log string) (uint64, bool) {
 	return n, err == nil
 }
 
-// Send broadcasts msgs and waits until they are in a block.
+// Send broadcasts msgs and waits until they are in a block. A tx that may
+// or may not be committed is reported with ErrFateUnknown and its hash.
 func (s *Signer) Send(ctx context.Context, msgs ...proto.Message) (*TxResult, error) {
 	res, err := s.Broadcast(ctx, msgs...)
 	if err != nil {
 		return res, err
 	}
-	return s.c.Wait(ctx, res.Hash)
+	res, err = s.c.Wait(ctx, res.Hash)
+	if errors.Is(err, ErrFateUnknown) {
+		s.mu.Lock()
+		s.uncertain = true
+		s.mu.Unlock()
+	}
+	return res, err
 }

@@ -92,8 +92,69 @@ The trust root is the home's genesis.json, another --genesis file, or a
 		},
 	}
 	addNodeFlag(validators, g)
-	cmd.AddCommand(reg, newQueryTraceCmd(g), newQuerySupervisionCmd(g), validators)
+	cmd.AddCommand(reg, newQueryTraceCmd(g), newQuerySupervisionCmd(g), validators, newQueryTxCmd(g))
 	return cmd
+}
+
+func newQueryTxCmd(g *globals) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "tx HASH",
+		Short: "Show a tx's fate by its hash: the height of its block and its result code",
+		Long: `tx looks a tx up in the node's tx index (CometBFT's /tx) and prints the height of
+its block, its result code (0 = OK, else the refusal: docs/ERRORS.md) and its events.
+Use it for a tx whose fate a tx command reported as unknown.
+
+Exit status: 0 when the tx is in a block (whatever its code), 3 when the node does
+not know it: not committed yet (the chain may be halted), dropped from the mempool,
+or not in this node's index (ask another node, or run 'coldtrace reindex' there).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := g.checkOutput(); err != nil {
+				return err
+			}
+			hash, err := hex.DecodeString(strings.TrimPrefix(strings.TrimPrefix(args[0], "0x"), "0X"))
+			if err != nil || len(hash) != 32 {
+				return fmt.Errorf("give the tx hash as 64 hex characters")
+			}
+			c, err := g.dial()
+			if err != nil {
+				return err
+			}
+			tx, err := c.RPC().Tx(cmd.Context(), hash, false)
+			if err != nil || tx == nil {
+				if err != nil && !strings.Contains(err.Error(), "not found") {
+					return fmt.Errorf("tx %X: %w (is the node running?)", hash, err)
+				}
+				return &exitError{code: exitFateUnknown, err: fmt.Errorf("tx %X is not in the node's tx index: "+
+					"not committed (yet: the chain may be halted), dropped from the mempool, or missing from this node's index", hash)}
+			}
+			res := &client.TxResult{Hash: hash, Height: tx.Height, Code: tx.TxResult.Code, Log: tx.TxResult.Log, Events: tx.TxResult.Events}
+			name := ""
+			if e := types.ErrorByCode(res.Code); e != nil {
+				name = e.Name
+			}
+			if g.output == "json" {
+				return printJSON(cmd, map[string]any{
+					"hash": strings.ToUpper(hex.EncodeToString(hash)), "height": res.Height, "fate": fate(res),
+					"code": res.Code, "error": name, "log": res.Log, "events": eventMap(res),
+				})
+			}
+			out := cmd.OutOrStdout()
+			if res.Code == 0 {
+				fmt.Fprintf(out, "tx %X committed at height %d: OK\n", hash, res.Height)
+			} else {
+				fmt.Fprintf(out, "tx %X in block %d, refused with code %d (%s): %s\n", hash, res.Height, res.Code, name, res.Log)
+			}
+			for _, e := range res.Events {
+				for _, a := range e.Attributes {
+					fmt.Fprintf(out, "  %s %s: %s\n", e.Type, a.Key, a.Value)
+				}
+			}
+			return nil
+		},
+	}
+	addNodeFlag(c, g)
+	return c
 }
 
 // queryRecord runs a query and prints the decoded answer.

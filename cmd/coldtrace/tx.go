@@ -156,8 +156,45 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 		return err
 	}
 	res, err := c.Send(cmd.Context(), key, msg)
-	if res == nil {
-		return err
+	return g.report(cmd, res, err)
+}
+
+// Exit codes of tx commands (and of `query tx`), documented in `tx --help`.
+const (
+	exitRefused     = 1 // a node refused the tx with a code, or another error
+	exitFateUnknown = 3 // sent, but not known to be in a block: look it up by hash
+)
+
+// exitError gives an error its own process exit code (main reads ExitCode).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+func (e *exitError) ExitCode() int { return e.code }
+
+// report prints a tx's outcome. A tx is called refused only when a node
+// refused it with a code; one that was sent but not seen in a block is
+// reported as of unknown fate, with the command that looks it up.
+func (g *globals) report(cmd *cobra.Command, res *client.TxResult, err error) error {
+	var unknown *client.FateUnknownError
+	if errors.As(err, &unknown) {
+		lookup := g.lookupCommand(cmd, unknown.Hash)
+		if g.output == "json" {
+			if perr := printJSON(cmd, map[string]any{
+				"hash": strings.ToUpper(hex.EncodeToString(unknown.Hash)), "fate": "unknown",
+				"reason": unknown.Reason, "lookup": lookup,
+			}); perr != nil {
+				return perr
+			}
+		}
+		return &exitError{code: exitFateUnknown, err: fmt.Errorf("%v\nLook it up with: %s", unknown, lookup)}
+	}
+	var refusal *client.Error
+	if err != nil && !errors.As(err, &refusal) || res == nil {
+		return err // not sent, or not taken by the node: nothing was refused
 	}
 	name := ""
 	if e := types.ErrorByCode(res.Code); e != nil {
@@ -165,7 +202,7 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 	}
 	if g.output == "json" {
 		if perr := printJSON(cmd, map[string]any{
-			"hash": strings.ToUpper(hex.EncodeToString(res.Hash)), "height": res.Height,
+			"hash": strings.ToUpper(hex.EncodeToString(res.Hash)), "height": res.Height, "fate": fate(res),
 			"code": res.Code, "error": name, "log": res.Log, "events": eventMap(res),
 		}); perr != nil {
 			return perr
@@ -179,13 +216,34 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 		}
 	}
 	if err != nil {
-		where := "by the mempool"
+		where := "by the mempool (CheckTx)"
 		if res.Height > 0 {
 			where = fmt.Sprintf("at height %d", res.Height)
 		}
-		return fmt.Errorf("tx %X refused %s with code %d: %s", res.Hash, where, res.Code, res.Log)
+		return &exitError{code: exitRefused, err: fmt.Errorf("tx %X refused %s with code %d: %s", res.Hash, where, res.Code, res.Log)}
 	}
 	return nil
+}
+
+// fate names a known outcome for JSON output.
+func fate(res *client.TxResult) string {
+	if res.Code == 0 && res.Height > 0 {
+		return "committed"
+	}
+	return "refused"
+}
+
+// lookupCommand is the command that shows a tx's fate later, with the
+// flags needed to reach the same node.
+func (g *globals) lookupCommand(cmd *cobra.Command, hash []byte) string {
+	out := fmt.Sprintf("coldtrace query tx %X", hash)
+	if f := cmd.Flags().Lookup("home"); f != nil && f.Changed {
+		out += " --home " + f.Value.String()
+	}
+	if g.node != "" {
+		out += " --node " + g.node
+	}
+	return out
 }
 
 // eventMap lists the tx's events as {type: [{key: value}]} for JSON output.
