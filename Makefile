@@ -18,8 +18,8 @@ help: ## show this help
 build: ## build the coldtrace binary into build/
 	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/coldtrace
 
-run: build ## build, create $(HOME_DIR) if missing, start a single-validator node and its gateway on loopback
-	@[ -f "$(HOME_DIR)/config/genesis.json" ] || $(BIN) init --home "$(HOME_DIR)"
+run: build ## build, create $(HOME_DIR) if missing (keyring backend test: unencrypted demo keys), start a single-validator node and its gateway on loopback
+	@[ -f "$(HOME_DIR)/config/genesis.json" ] || $(BIN) init --home "$(HOME_DIR)" --keyring-backend test
 	$(BIN) start --home "$(HOME_DIR)"
 
 testnet-start: build ## run 4 validators on loopback in the background, in testnet-out/ (testnet/README.md)

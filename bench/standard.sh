@@ -24,7 +24,7 @@ single() { # name, bench flags...
   local name=$1; shift
   for i in $(seq "$RUNS"); do
     rm -rf "$OUT/home"
-    "$BIN" init --home "$OUT/home" --rpc-port 27657 --p2p-port 27656 >/dev/null
+    "$BIN" init --home "$OUT/home" --rpc-port 27657 --p2p-port 27656 --keyring-backend test >/dev/null
     "$BIN" start --home "$OUT/home" >"$OUT/node.log" 2>&1 & echo $! >"$OUT/node.pid"
     sleep 4
     "$BIN" bench --home "$OUT/home" --duration "$DURATION" -o json "$@" | tee -a "$OUT/$name.jsonl"
@@ -41,7 +41,7 @@ echo "## kvstore, the same consensus and mempool settings"
 go build -o "$OUT/cometbft" github.com/cometbft/cometbft/cmd/cometbft
 for i in $(seq "$RUNS"); do
   rm -rf "$OUT/kv" "$OUT/home"
-  "$BIN" init --home "$OUT/home" --rpc-port 27657 --p2p-port 27656 >/dev/null
+  "$BIN" init --home "$OUT/home" --rpc-port 27657 --p2p-port 27656 --keyring-backend test >/dev/null
   "$OUT/cometbft" init --home "$OUT/kv" >/dev/null 2>&1
   sed "s#$OUT/home#$OUT/kv#g; s#^proxy_app = .*#proxy_app = \"kvstore\"#" "$OUT/home/config/config.toml" >"$OUT/kv/config/config.toml"
   python3 -c "import json,sys;p=sys.argv[1];d=json.load(open(p));d['consensus_params']['block']['max_bytes']=str(2<<20);json.dump(d,open(p,'w'))" "$OUT/kv/config/genesis.json"

@@ -91,7 +91,7 @@ func TestBinaryKillAndRestart(t *testing.T) {
 	bin := buildBinary(t)
 	home := filepath.Join(t.TempDir(), "home")
 	ports := freePorts(t, 2)
-	mustCLI(t, bin, home, "init", "--chain-id", "kill-test", "--block-time", "200ms",
+	mustCLI(t, bin, home, "init", "--chain-id", "kill-test", "--block-time", "200ms", "--keyring-backend", "test",
 		"--rpc-port", fmt.Sprint(ports[0]), "--p2p-port", fmt.Sprint(ports[1]))
 	node := startBinary(t, bin, home)
 	rpc := fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
