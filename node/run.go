@@ -103,10 +103,15 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		a.Close()
 		return nil, fmt.Errorf("node key: %w", err)
 	}
+	abciApp, err := wrapApp(a, conf, logger)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	dbs := &dbTracker{}
 	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 	n, err := cmtnode.NewNode(conf, pv, nodeKey,
-		proxy.NewLocalClientCreator(a),
+		proxy.NewLocalClientCreator(abciApp),
 		cmtnode.DefaultGenesisDocProviderFunc(conf),
 		dbs.provider,
 		cometMetrics(conf.Instrumentation),
