@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/proto"
@@ -26,6 +27,7 @@ A key encrypted at rest (keyring backend "file") is opened with the passphrase f
 --passphrase-file, else $COLDTRACE_PASSPHRASE, else a terminal prompt; without a
 terminal and without either, the command fails at once instead of waiting.`,
 	}
+	cmd.PersistentFlags().DurationVar(&txWait, "wait", 30*time.Second, "how long to follow the tx by its hash before reporting its fate as unknown (exit 3)")
 	cmd.AddCommand(newTxRegistryCmd(g), newTxTraceCmd(g), newTxSupervisionCmd(g), newTxValidatorCmd(g))
 	return cmd
 }
@@ -155,9 +157,15 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 	if err != nil {
 		return err
 	}
+	if txWait > 0 {
+		c.WaitTimeout = txWait
+	}
 	res, err := c.Send(cmd.Context(), key, msg)
 	return g.report(cmd, res, err)
 }
+
+// txWait is the --wait of tx commands.
+var txWait time.Duration
 
 // Exit codes of tx commands (and of `query tx`), documented in `tx --help`.
 const (
