@@ -108,6 +108,7 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		a.Close()
 		return nil, err
 	}
+	checkTxIndexAtStart(home, logger.With("module", "txindex"))
 	dbs := &dbTracker{}
 	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 	n, err := cmtnode.NewNode(conf, pv, nodeKey,
