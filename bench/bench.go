@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -55,6 +56,14 @@ type Report struct {
 	PeakRSSBytes    int64            `json:"node_peak_rss_bytes,omitempty"`
 	StoreBytesDelta int64            `json:"store_bytes_delta,omitempty"`
 	StoreBytesPerEv float64          `json:"store_bytes_per_event,omitempty"`
+	// Partial is set when the run could not be measured to its end (no
+	// node answered): the figures cover what was read before, and Error
+	// says why.
+	Partial bool   `json:"partial,omitempty"`
+	Error   string `json:"error,omitempty"`
+	// NodeErrors counts, by full text, the errors met reading blocks from
+	// the nodes (the run went on with another node or after a retry).
+	NodeErrors map[string]int64 `json:"node_errors,omitempty"`
 }
 
 // submitted is one tx in flight.
@@ -148,13 +157,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}(i, p)
 	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
-	rep := &Report{EventsPerTx: cfg.EventsPerTx}
-	done := make(chan error, 1)
-	go func() { done <- watch(watchCtx, clients[0], startHeight, tr, rep) }()
+	rep := &Report{EventsPerTx: cfg.EventsPerTx, NodeErrors: map[string]int64{}}
+	w := &watcher{clients: clients, tr: tr, rep: rep}
+	done := make(chan struct{})
+	go func() { w.run(watchCtx, startHeight); close(done) }()
 	wg.Wait()
 	// Drain: wait until nothing is in flight or the drain time is over.
 	deadline := time.Now().Add(cfg.Drain)
-	for time.Now().Before(deadline) {
+	for time.Now().Before(deadline) && ctx.Err() == nil {
 		tr.mu.Lock()
 		n := len(tr.inflight)
 		tr.mu.Unlock()
@@ -165,15 +175,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	stopWatch()
-	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-		return nil, err
-	}
+	<-done
+	return finish(rep, tr, w.failing())
+}
+
+// finish fills in the totals and percentiles from what was measured. When
+// the nodes stopped answering (lastErr), the report is marked partial and
+// returned with the error, so a run that dies still says what it measured.
+func finish(rep *Report, tr *tracker, lastErr error) (*Report, error) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	rep.Sent = tr.sent.Load()
 	rep.Refused = tr.refused
 	if n := len(tr.inflight); n > 0 {
-		rep.Refused["not committed before the drain ended"] += int64(n)
+		why := "not committed before the drain ended"
+		if lastErr != nil {
+			why = "fate unknown: no node answered to say whether they were committed"
+		}
+		rep.Refused[why] += int64(n)
 	}
 	rep.Events = tr.events
 	if rep.Seconds > 0 {
@@ -188,67 +207,116 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return tr.lat[(len(tr.lat)-1)*p/100].Milliseconds()
 	}
 	rep.LatencyP50Ms, rep.LatencyP90Ms, rep.LatencyP99Ms = pct(50), pct(90), pct(99)
+	if len(rep.NodeErrors) == 0 {
+		rep.NodeErrors = nil
+	}
+	if lastErr != nil {
+		rep.Partial, rep.Error = true, lastErr.Error()
+		return rep, fmt.Errorf("bench: the nodes stopped answering; the report covers what was measured before: %w", lastErr)
+	}
 	return rep, nil
 }
 
-// watch reads every committed block after start and matches its txs to
-// what was sent: committed throughput is measured from blocks, not sends.
-func watch(ctx context.Context, c *client.Client, start int64, tr *tracker, rep *Report) error {
+// watcher reads committed blocks from the first node that answers, so a
+// node that dies mid-run (a fault test) does not end the measurement while
+// another one still serves the chain.
+type watcher struct {
+	clients []*client.Client
+	tr      *tracker
+	rep     *Report
+	cur     int // index of the client in use
+
+	first, last time.Time // times of the first and last block with our txs
+
+	mu      sync.Mutex
+	lastErr error // the error of the last attempt; nil once a read succeeds
+}
+
+func (w *watcher) failing() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lastErr
+}
+
+// run reads every committed block after start until ctx ends; errors are
+// counted, the next node tried, and the read retried.
+func (w *watcher) run(ctx context.Context, start int64) {
 	next := start + 1
-	var first, last time.Time
 	for {
-		st, err := c.RPC().Status(ctx)
+		n, err := w.read(ctx, next)
+		next = n
+		if ctx.Err() != nil {
+			return
+		}
+		w.mu.Lock()
+		w.lastErr = err
+		w.mu.Unlock()
 		if err != nil {
-			return err
-		}
-		for ; next <= st.SyncInfo.LatestBlockHeight-1; next++ { // results of the newest block may not be saved yet
-			h := next
-			blk, err := c.RPC().Block(ctx, &h)
-			if err != nil {
-				return err
-			}
-			res, err := c.RPC().BlockResults(ctx, &h)
-			if err != nil {
-				return err
-			}
-			seen := time.Now()
-			mine := 0
-			tr.mu.Lock()
-			for i, tx := range blk.Block.Data.Txs {
-				s, ok := tr.inflight[string(tx.Hash())]
-				if !ok {
-					continue
-				}
-				delete(tr.inflight, string(tx.Hash()))
-				mine++
-				if code := res.TxsResults[i].Code; code != 0 {
-					tr.refused[codeName(code)]++
-					continue
-				}
-				rep.Committed++
-				tr.events += int64(s.events)
-				tr.lat = append(tr.lat, seen.Sub(s.at))
-			}
-			tr.mu.Unlock()
-			if mine > 0 {
-				if first.IsZero() {
-					first = blk.Block.Time
-					rep.FirstHeight = h
-				}
-				last, rep.LastHeight = blk.Block.Time, h
-				rep.Blocks++
-			}
-		}
-		if !first.IsZero() {
-			// The window runs from the block before the first of ours.
-			rep.Seconds = last.Sub(first).Seconds() + blockGap(rep)
+			w.tr.mu.Lock()
+			w.rep.NodeErrors[err.Error()]++
+			w.tr.mu.Unlock()
+			w.cur = (w.cur + 1) % len(w.clients)
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// read matches the txs of blocks next.. to what was sent and returns the
+// next height to read: committed throughput is measured from blocks, not
+// sends.
+func (w *watcher) read(ctx context.Context, next int64) (int64, error) {
+	c, tr, rep := w.clients[w.cur], w.tr, w.rep
+	st, err := c.RPC().Status(ctx)
+	if err != nil {
+		return next, err
+	}
+	for ; next <= st.SyncInfo.LatestBlockHeight-1; next++ { // results of the newest block may not be saved yet
+		h := next
+		blk, err := c.RPC().Block(ctx, &h)
+		if err != nil {
+			return next, err
+		}
+		res, err := c.RPC().BlockResults(ctx, &h)
+		if err != nil {
+			return next, err
+		}
+		seen := time.Now()
+		mine := 0
+		tr.mu.Lock()
+		for i, tx := range blk.Block.Data.Txs {
+			s, ok := tr.inflight[string(tx.Hash())]
+			if !ok {
+				continue
+			}
+			delete(tr.inflight, string(tx.Hash()))
+			mine++
+			if code := res.TxsResults[i].Code; code != 0 {
+				tr.refused[codeName(code)]++
+				continue
+			}
+			rep.Committed++
+			tr.events += int64(s.events)
+			tr.lat = append(tr.lat, seen.Sub(s.at))
+		}
+		if mine > 0 {
+			if w.first.IsZero() {
+				w.first = blk.Block.Time
+				rep.FirstHeight = h
+			}
+			w.last, rep.LastHeight = blk.Block.Time, h
+			rep.Blocks++
+		}
+		if !w.first.IsZero() {
+			// The window runs from the block before the first of ours.
+			rep.Seconds = w.last.Sub(w.first).Seconds() + blockGap(rep)
+		}
+		tr.mu.Unlock()
+	}
+	return next, nil
 }
 
 // blockGap adds one block interval so a run of n blocks counts n intervals.
@@ -338,23 +406,45 @@ func (p *pair) sendRaw(ctx context.Context, s *client.Signer, lim *rate.Limiter,
 		var ce *client.Error
 		if errors.As(err, &ce) {
 			tr.refuse(codeName(ce.Code) + " (mempool)")
-		} else {
-			tr.refuse("broadcast: " + firstLine(err.Error()))
+			return nil, false
 		}
+		if res != nil && len(res.Hash) > 0 {
+			// Sent but unanswered: the tx may still commit, and is
+			// counted if it does (or left in flight, its fate unknown).
+			tr.sentTx(res.Hash, events)
+		} else {
+			tr.refuse(transportReason(err))
+		}
+		pause(ctx) // the node is unreachable: do not spin on it
 		return nil, false
 	}
 	tr.sentTx(res.Hash, events)
 	return res.Hash, true
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// oneLine keeps an error's whole text, on one line, so identical reasons
+// are counted together and none is cut short.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// txHash is a tx hash in an error's text; reasons that differ only in the
+// hash are one reason.
+var txHash = regexp.MustCompile(`\b[0-9A-Fa-f]{64}\b`)
+
+// transportReason names a send that failed before any node answered.
+func transportReason(err error) string {
+	why := txHash.ReplaceAllString(oneLine(err.Error()), "…")
+	if !strings.HasPrefix(why, "broadcast") {
+		why = "broadcast: " + why
 	}
-	if len(s) > 80 {
-		return s[:80]
+	return why
+}
+
+// pause waits a little after a transport error, or until ctx ends.
+func pause(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(100 * time.Millisecond):
 	}
-	return s
 }
 
 func benchFacts() *types.ProductFacts {
@@ -377,7 +467,8 @@ func (p *pair) driveKV(ctx context.Context, c *client.Client, lim *rate.Limiter,
 		case err != nil && ctx.Err() != nil:
 			return
 		case err != nil:
-			tr.refuse("broadcast: " + firstLine(err.Error()))
+			tr.refuse(transportReason(err))
+			pause(ctx)
 		case res.Code != 0:
 			tr.refuse(fmt.Sprintf("%d (mempool)", res.Code))
 		default:

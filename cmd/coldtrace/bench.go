@@ -31,7 +31,10 @@ func newBenchCmd(g *globals) *cobra.Command {
 enterprises in parallel, at --rate txs per second (0: as fast as the node takes them).
 It measures from committed blocks: tx/s and events/s, refusals by code, submit-to-commit
 latency p50/p90/p99, and, for a node of this home on this machine, its peak RSS and the
-store's growth per event. It sends only to the --node addresses and stops by itself.`,
+store's growth per event. It sends only to the --node addresses and stops by itself.
+Blocks are read from the first --node that answers; if every node stops answering,
+bench prints what it measured until then, marked PARTIAL with the error, and exits 1.
+Refusals and errors are shown in full, identical ones counted together.`,
 		Example: `  coldtrace bench --duration 30s --events-per-tx 100 --pairs 4`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -71,7 +74,7 @@ store's growth per event. It sends only to the --node addresses and stops by its
 			dataDir := filepath.Join(g.home, "data")
 			before := dirBytes(dataDir)
 			rep, err := bench.Run(cmd.Context(), cfg)
-			if err != nil {
+			if rep == nil {
 				return err
 			}
 			if pid == 0 {
@@ -84,11 +87,16 @@ store's growth per event. It sends only to the --node addresses and stops by its
 				rep.StoreBytesDelta = dirBytes(dataDir) - before
 				rep.StoreBytesPerEv = float64(rep.StoreBytesDelta) / float64(rep.Events)
 			}
+			// A run the nodes died under still prints what it measured,
+			// marked partial, and then fails with the error.
 			if g.output == "json" {
-				return printJSON(cmd, rep)
+				if perr := printJSON(cmd, rep); perr != nil {
+					return perr
+				}
+				return err
 			}
 			printReport(cmd, rep)
-			return nil
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&nodes, "node", "", "RPC addresses, comma-separated (default: the home's)")
@@ -106,6 +114,10 @@ store's growth per event. It sends only to the --node addresses and stops by its
 
 func printReport(cmd *cobra.Command, r *bench.Report) {
 	w := cmd.OutOrStdout()
+	if r.Partial {
+		fmt.Fprintf(w, "PARTIAL     the run failed before it could be measured to its end: %s\n", r.Error)
+		fmt.Fprintf(w, "            the figures below cover only the blocks read before the failure\n")
+	}
 	fmt.Fprintf(w, "committed   %d txs, %d events in %.1f s (%d blocks, heights %d-%d)\n", r.Committed, r.Events, r.Seconds, r.Blocks, r.FirstHeight, r.LastHeight)
 	fmt.Fprintf(w, "throughput  %.0f tx/s, %.0f events/s (%d events per tx)\n", r.TxPerSec, r.EventsPerSec, r.EventsPerTx)
 	fmt.Fprintf(w, "latency     p50 %d ms, p90 %d ms, p99 %d ms (submit to commit)\n", r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms)
@@ -118,6 +130,16 @@ func printReport(cmd *cobra.Command, r *bench.Report) {
 		sort.Strings(ks)
 		for _, k := range ks {
 			fmt.Fprintf(w, "refused     %d: %s\n", r.Refused[k], k)
+		}
+	}
+	if len(r.NodeErrors) > 0 {
+		var ks []string
+		for k := range r.NodeErrors {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		for _, k := range ks {
+			fmt.Fprintf(w, "node error  %d: %s\n", r.NodeErrors[k], k)
 		}
 	}
 	if r.PeakRSSBytes > 0 {
