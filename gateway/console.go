@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
@@ -21,20 +19,13 @@ import (
 	"github.com/coldtrace/coldtrace/types"
 )
 
-// consoleCookie carries a signed-in browser's session: an HMAC of a fixed
-// label under the token, so the cookie never holds the token itself and
-// changing the token signs everyone out.
+// consoleCookie carries a signed-in browser's session id (console_session.go):
+// random, kept on the server, ended by logout or expiry; never the token.
 const consoleCookie = "coldtrace_console"
 
-func (s *Server) sessionValue() string {
-	m := hmac.New(sha256.New, []byte(s.token))
-	m.Write([]byte("coldtrace console session v1"))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// authorized reports whether a request carries the token (Bearer) or a
-// session cookie.
-func (s *Server) authorized(r *http.Request) bool {
+// authorized reports whether a request carries the token (Bearer) or the
+// cookie of a live session.
+func (s *Server) authorized(r *http.Request, sessions *sessionStore) bool {
 	if s.token == "" {
 		return false
 	}
@@ -45,7 +36,7 @@ func (s *Server) authorized(r *http.Request) bool {
 		return false
 	}
 	if c, err := r.Cookie(consoleCookie); err == nil {
-		return subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.sessionValue())) == 1
+		return sessions.valid(c.Value)
 	}
 	return false
 }
@@ -69,9 +60,10 @@ func isLoopbackRemote(remote string) bool {
 // the static files needs the token.
 func (s *Server) consoleHandler() http.Handler {
 	mux := http.NewServeMux()
+	sessions := newSessionStore(s.cfg.Now)
 	auth := func(h http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			if !s.authorized(r) {
+			if !s.authorized(r, sessions) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="coldtrace console"`)
 				if strings.HasPrefix(r.URL.Path, "/api/") {
 					writeAPIError(w, &failure{Status: http.StatusUnauthorized, Kind: "unauthorized", Detail: "give the console token as Authorization: Bearer TOKEN"})
@@ -85,8 +77,8 @@ func (s *Server) consoleHandler() http.Handler {
 	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/console", http.StatusSeeOther) })
 	mux.HandleFunc("GET /console/login", func(w http.ResponseWriter, r *http.Request) { s.loginPage(w, r, http.StatusOK, false) })
-	mux.HandleFunc("POST /console/login", s.handleLogin)
-	mux.HandleFunc("POST /console/logout", s.handleLogout)
+	mux.HandleFunc("POST /console/login", s.handleLogin(sessions))
+	mux.HandleFunc("POST /console/logout", s.handleLogout(sessions))
 	mux.HandleFunc("GET /console", auth(s.consoleHome))
 	mux.HandleFunc("GET /console/{$}", auth(s.consoleHome))
 	mux.HandleFunc("GET /console/search", auth(s.consoleSearch))
@@ -125,24 +117,43 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, b
 	s.render(w, r, status, "console_login", &page{L: l, Title: l.T("con.login"), Console: true, Body: loginView{Bad: bad}})
 }
 
-func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	if ok, wait := s.loginL.allow(s.clientIP(r)); !ok {
-		s.tooMany(w, r, wait)
-		return
+func (s *Server) handleLogin(sessions *sessionStore) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := s.loginL.allow(s.clientIP(r)); !ok {
+			s.tooMany(w, r, wait)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+		if err := r.ParseForm(); err != nil || subtle.ConstantTimeCompare([]byte(r.PostForm.Get("token")), []byte(s.token)) != 1 {
+			s.loginPage(w, r, http.StatusUnauthorized, true)
+			return
+		}
+		// A session the browser already had is replaced, not kept beside.
+		if c, err := r.Cookie(consoleCookie); err == nil {
+			sessions.end(c.Value)
+		}
+		id, err := sessions.create()
+		if err != nil {
+			s.consoleError(w, r, &failure{Status: http.StatusInternalServerError, Kind: "internal"})
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: id, Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, MaxAge: int(sessionAbsolute / time.Second), Secure: r.TLS != nil})
+		http.Redirect(w, r, "/console", http.StatusSeeOther)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil || subtle.ConstantTimeCompare([]byte(r.PostForm.Get("token")), []byte(s.token)) != 1 {
-		s.loginPage(w, r, http.StatusUnauthorized, true)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: s.sessionValue(), Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: 12 * 3600, Secure: r.TLS != nil})
-	http.Redirect(w, r, "/console", http.StatusSeeOther)
 }
 
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})
-	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+// handleLogout ends the session on the server, so its cookie is refused
+// even if a copy of it survives in the browser or elsewhere.
+func (s *Server) handleLogout(sessions *sessionStore) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(consoleCookie); err == nil {
+			sessions.end(c.Value)
+		}
+		http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: "", Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, MaxAge: -1, Secure: r.TLS != nil})
+		http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+	}
 }
 
 // consolePage renders a console page.
