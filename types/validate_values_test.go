@@ -1,0 +1,75 @@
+package types_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// TestStrictValues: from rules v2, every string of every message is free of
+// invisible and control characters, every date field is a calendar date in
+// years 0001-9999, and product facts give an expiry on or after production
+// within a bounded shelf life. Under v1 the same txs pass, as they did.
+func TestStrictValues(t *testing.T) {
+	facts := func(mod func(*types.ProductFacts)) *types.MsgCommission {
+		f := &types.ProductFacts{Name: "Frozen shrimp", Category: "frozen shrimp", OriginCountry: "CN", ProductionDate: "2026-01-01", ShelfLifeDays: 365}
+		mod(f)
+		return &types.MsgCommission{Batch: "B1", Facts: f, Codes: []*types.NewCode{{Quantity: 1, Unit: types.QuantityUnit_QUANTITY_UNIT_PIECES}}}
+	}
+	ent := func(name string) *types.MsgRegisterEnterprise {
+		m := validRegisterEnterprise()
+		m.Name = name
+		return m
+	}
+	table := []struct {
+		name string
+		msg  *types.Msg
+		ok   bool
+		want string
+	}{
+		{"plain Chinese name", types.WrapMsg(ent("杭州冷链示范仓储有限公司")), true, ""},
+		{"right-to-left override", types.WrapMsg(ent("Cold \u202EeroTS")), false, "U+202E"},
+		{"left-to-right isolate", types.WrapMsg(ent("Cold \u2066Store")), false, "U+2066"},
+		{"zero-width joiner", types.WrapMsg(ent("Cold\u200DStore")), false, "U+200D"},
+		{"byte-order mark", types.WrapMsg(ent("\uFEFFCold Store")), false, "U+FEFF"},
+		{"line separator", types.WrapMsg(ent("Cold\u2028Store")), false, "U+2028"},
+		{"noncharacter", types.WrapMsg(ent("Cold\uFFFEStore")), false, "U+FFFE"},
+		{"ten-year shelf life", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ShelfLifeDays = types.MaxShelfLifeDays })), true, ""},
+		{"shelf life of 3,000,000 days", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ShelfLifeDays = 3000000 })), false, "shelf_life_days"},
+		{"production after expiry", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ShelfLifeDays, f.ExpiryDate = 0, "2025-12-31" })), false, "after the expiry"},
+		{"production on the expiry date", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ShelfLifeDays, f.ExpiryDate = 0, "2026-01-01" })), true, ""},
+		{"year 0000", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ProductionDate = "0000-06-01" })), false, "calendar date"},
+		{"9999-12-31 expiry", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ShelfLifeDays, f.ExpiryDate = 0, "9999-12-31" })), true, ""},
+		{"shelf life past 9999", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ProductionDate = "9999-06-01" })), false, "after 9999-12-31"},
+		{"invisible character in a nested lab name", types.WrapMsg(facts(func(f *types.ProductFacts) {
+			f.NucleicAcidTest = &types.LabTest{Result: types.TestResult_TEST_RESULT_NEGATIVE, Lab: "Lab\u200B1", Date: "2026-01-02", DocumentHash: make([]byte, 32)}
+		})), false, "nucleic_acid_test.lab"},
+	}
+	v1 := testLimits
+	v1.Rules = types.RulesV1
+	for _, tc := range table {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := signedRaw(t, marshal(t, body(tc.msg)))
+			_, err := types.DecodeTx(raw, testLimits, true)
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			wantCode(t, err, types.ErrInvalidField)
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not name %q", err, tc.want)
+			}
+			if _, err := types.DecodeTx(raw, v1, true); err != nil {
+				t.Fatalf("rules v1 accepted it and must still: %v", err)
+			}
+		})
+	}
+	// The memo is text too.
+	b := body()
+	b.Memo = "dock \u202E3"
+	_, err := types.DecodeTx(signedRaw(t, marshal(t, b)), testLimits, true)
+	wantCode(t, err, types.ErrInvalidField)
+}
