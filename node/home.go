@@ -65,6 +65,10 @@ func InitHome(home string, o InitOptions) (*cmttypes.GenesisDoc, error) {
 	if err := client.CheckBackend(o.Backend); err != nil {
 		return nil, err
 	}
+	if o.Backend == client.BackendFile && o.Passphrase == nil {
+		// Refused before anything is written, not after half a home.
+		return nil, fmt.Errorf("backend %q encrypts the keys: %w was given", client.BackendFile, client.ErrNoPassphrase)
+	}
 	if o.Ports == (Ports{}) {
 		o.Ports = DefaultPorts
 	}
