@@ -1,11 +1,13 @@
 package client_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
 	"net/url"
+	"os"
 
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/types"
@@ -35,7 +37,19 @@ func ExampleSigner() {
 	if err != nil {
 		panic(err)
 	}
-	key, err := client.NewKeyring("/home/erp/.coldtrace").Get("scanner1")
+	// The home's keyring is encrypted (backend "file"): a service reads the
+	// passphrase from a file only it can read.
+	pass, err := os.ReadFile("/etc/erp/coldtrace.pass")
+	if err != nil {
+		panic(err)
+	}
+	kr, err := client.OpenKeyring("/home/erp/.coldtrace", client.KeyringOptions{
+		Passphrase: client.StaticPassphrase(bytes.TrimSpace(pass)),
+	})
+	if err != nil {
+		panic(err)
+	}
+	key, err := kr.Get("scanner1")
 	if err != nil {
 		panic(err)
 	}
