@@ -39,6 +39,7 @@ func Start(t testing.TB, chainID string) *Node {
 	ports := FreePorts(t, 2)
 	if _, err := node.InitHome(home, node.InitOptions{
 		ChainID: chainID, Ports: node.Ports{RPC: ports[0], P2P: ports[1]}, TimeoutCommit: 100 * time.Millisecond,
+		Backend: client.BackendTest, // plain keys: tests sign without a passphrase
 	}); err != nil {
 		t.Fatal(err)
 	}
