@@ -3,7 +3,9 @@ package client_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"net/url"
+	"os"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -14,6 +16,12 @@ import (
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/types"
 )
+
+// updateFixtures rewrites testdata/valid-bundle.json, the real bundle the
+// fuzz targets start from: go test ./client -run TestVerifiedAnswers -update
+var updateFixtures = flag.Bool("update", false, "rewrite the fuzz targets' real bundle in testdata")
+
+const validBundleFile = "testdata/valid-bundle.json"
 
 // TestVerifiedAnswers: present and absent records, a whole history and a
 // trace verify end to end; a history bundle verifies offline and every kind
@@ -58,6 +66,11 @@ func TestVerifiedAnswers(t *testing.T) {
 	data, err := b.Marshal()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if *updateFixtures {
+		if err := os.WriteFile(validBundleFile, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ok, err := client.ParseBundle(data)
 	if err != nil {
