@@ -14,8 +14,8 @@ import (
 // quantities are conserved for every code, and a refused tx changes
 // nothing but its signer's sequence.
 func TestBlockExecutionProperty(t *testing.T) {
-	const blocks = 40
-	seeds := [][2]uint64{{1, 1}, {2, 3}, {0xC01D, 0xB10C}, {20231114, 7}, {42, 4242}, {9999, 1231}}
+	const blocks = 60
+	seeds := [][2]uint64{{1, 1}, {2, 3}, {0xC01D, 0xB10C}, {20231114, 7}, {42, 4242}, {9999, 1231}, {7, 0xE0F}, {0x51, 0x1F3}}
 	for _, s := range seeds {
 		t.Run(fmt.Sprintf("seed-%d-%d", s[0], s[1]), func(t *testing.T) {
 			r := newBXRun(t, bxRand{rand.New(rand.NewPCG(s[0], s[1]))})

@@ -454,9 +454,15 @@ func (r *bxRun) spell(canon string) string {
 	}
 	if c.Kind == types.CodeNative {
 		native := strings.TrimPrefix(canon, "/c/")
-		return bxPick(r, []string{canon, native, native, "https://id.example.com/c/" + native, "HTTP://x.example/prefix" + canon + "?q=1", strings.ToLower(native), native + "0"})
+		if r.src.intn(20) == 0 {
+			return bxPick(r, []string{strings.ToLower(native), native + "0", " " + native})
+		}
+		return bxPick(r, []string{canon, native, native, "https://id.example.com/c/" + native, "HTTP://x.example/prefix" + canon + "?q=1"})
 	}
-	switch r.src.intn(10) {
+	if r.src.intn(20) == 0 {
+		return " " + canon // must be refused
+	}
+	switch r.src.intn(9) {
 	case 0, 1, 2:
 		return canon
 	case 3:
@@ -485,7 +491,7 @@ func (r *bxRun) spell(canon string) string {
 		}
 		return c.ElementString()
 	}
-	return " " + canon // must be refused
+	return canon
 }
 
 // missingCode is a code that names nothing in state, valid or not.
@@ -576,7 +582,10 @@ func (r *bxRun) uscc(ctx *bxCtx) string {
 	case 0:
 		return mkUSCC(fmt.Sprintf("91330106MA3%06d", r.src.intn(1000)))
 	case 1:
-		return bxPick(r, []string{unregisteredUSCC, suspendedUSCC, otherCityUSCC, strings.ToLower(importerUSCC), importerUSCC[:17], importerUSCC + "0", importerUSCC[:17] + "X"})
+		if r.src.intn(3) == 0 {
+			return bxPick(r, []string{strings.ToLower(importerUSCC), importerUSCC[:17], importerUSCC + "0", importerUSCC[:17] + "X"})
+		}
+		return bxPick(r, []string{unregisteredUSCC, suspendedUSCC, otherCityUSCC})
 	case 2:
 		if len(ctx.hints) > 0 {
 			return bxPick(r, ctx.hints)
@@ -661,12 +670,18 @@ func (r *bxRun) str(ctx *bxCtx, fd protoreflect.FieldDescriptor) string {
 		}
 		return r.batchID(ctx)
 	case "date", "production_date":
-		return bxPick(r, []string{"2023-10-01", "2023-10-20", "2023-10-25", r.now.Format(time.DateOnly), r.now.AddDate(0, 0, -3).Format(time.DateOnly), "0001-01-01", "9999-12-31", "2024-02-29"})
+		if r.src.intn(8) == 0 {
+			return bxPick(r, []string{"2023-10-01", "0001-01-01", "9999-12-31", "2024-02-29", "9999-12-30"})
+		}
+		return r.now.AddDate(0, 0, -r.src.intn(30)).Format(time.DateOnly)
 	case "expiry_date":
 		if r.src.intn(2) == 0 {
 			return ""
 		}
-		return bxPick(r, []string{"2025-10-01", r.now.AddDate(0, 0, 1).Format(time.DateOnly), r.now.Format(time.DateOnly), "2023-10-02", "9999-12-31", "0001-01-01"})
+		if r.src.intn(8) == 0 {
+			return bxPick(r, []string{r.now.AddDate(0, 0, 1).Format(time.DateOnly), r.now.Format(time.DateOnly), "2023-10-02", "9999-12-31", "0001-01-01"})
+		}
+		return r.now.AddDate(1+r.src.intn(3), 0, 0).Format(time.DateOnly)
 	case "gtin":
 		ctx.gtin = bxPick(r, []string{gtin, gtin, gtin, "", gtin[1:], gtinWith("9521234543220")})
 		return ctx.gtin
@@ -755,7 +770,10 @@ func (r *bxRun) intVal(ctx *bxCtx, fd protoreflect.FieldDescriptor) uint64 {
 		}
 		return bxPick(r, []uint64{1, 100, 1000, 5000, 100_000, 3})
 	case "shelf_life_days":
-		return bxPick(r, []uint64{730, 540, 1, 3_000_000, 2_914_000, 36500, 0, 2_920_000, 2_930_000, math.MaxUint32})
+		if r.src.intn(3) == 0 {
+			return bxPick(r, []uint64{1, 3_000_000, 2_914_000, 36500, 0, 2_920_000, 2_930_000, math.MaxUint32})
+		}
+		return bxPick(r, []uint64{730, 540, 365})
 	case "temp_min_centi", "min_centi":
 		ctx.minCenti = bxPick(r, []int64{-3000, -2500, -2000, 0, -27315})
 		return bxS(ctx.minCenti)
@@ -819,7 +837,7 @@ func (r *bxRun) fill(ctx *bxCtx, m protoreflect.Message, depth int) {
 			continue
 		case fd.IsList():
 			n := 1 + r.src.intn(2)
-			if r.src.intn(10) == 0 {
+			if r.src.intn(20) == 0 {
 				n = 0
 			}
 			if ctx.con != nil && fd.Message() != nil {
@@ -882,7 +900,7 @@ func (r *bxRun) eitherOr(ctx *bxCtx, m protoreflect.Message) {
 // signerFor picks who signs: mostly one who may act on what the message
 // names, or one of the kind of party that sends such messages.
 func (r *bxRun) signerFor(ctx *bxCtx) *bxParty {
-	if len(ctx.hints) > 0 && r.src.intn(10) < 6 {
+	if len(ctx.hints) > 0 && r.src.intn(20) < 17 {
 		if p := r.byUSCC[bxPick(r, ctx.hints)]; p != nil {
 			return p
 		}
@@ -926,7 +944,7 @@ func (r *bxRun) genTx(seqs map[string]uint64) bxTx {
 	if r.src.intn(10) == 0 {
 		n = 2 + r.src.intn(3)
 	}
-	level := bxPick(r, []int{0, 0, 0, 0, 0, 1, 1, 1, 2, 2})
+	level := bxPick(r, []int{0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2})
 	var msgs []*types.Msg
 	var names []string
 	var hints []string
