@@ -165,6 +165,7 @@ func peerRPC(announced, remoteIP string) string {
 // each source said and what the user can pass instead.
 func (h *Headers) fetch(ctx context.Context, height int64) (*cmttypes.LightBlock, error) {
 	var misses []string
+	var earliest int64 // the lowest height a source said it holds
 	try := func(srcs []*source) *cmttypes.LightBlock {
 		for _, s := range srcs {
 			lb, err := s.fetch(ctx, height)
@@ -174,7 +175,11 @@ func (h *Headers) fetch(ctx context.Context, height int64) (*cmttypes.LightBlock
 			if err == nil {
 				return lb
 			}
-			misses = append(misses, s.name+": "+h.explainMiss(ctx, s, height, err))
+			why, e := h.explainMiss(ctx, s, height, err)
+			misses = append(misses, s.name+": "+why)
+			if e > 0 && (earliest == 0 || e < earliest) {
+				earliest = e
+			}
 		}
 		return nil
 	}
@@ -199,25 +204,30 @@ func (h *Headers) fetch(ctx context.Context, height int64) (*cmttypes.LightBlock
 			why = "to verify from the genesis trust root"
 		}
 	}
+	held := "a header the node holds"
+	if earliest > 0 {
+		held = fmt.Sprintf("a header at height %d or later", earliest)
+	}
 	return nil, fmt.Errorf("%w: header %d is needed %s and no source has it:\n  %s\n"+
 		"Pass --archive URL (the RPC address of a node that keeps every block), or --trust-height H and "+
-		"--trust-hash HASH of a header the node holds, obtained from a source you trust",
-		ErrHeaderUnavailable, height, why, strings.Join(misses, "\n  "))
+		"--trust-hash HASH of %s, obtained from a source you trust",
+		ErrHeaderUnavailable, height, why, strings.Join(misses, "\n  "), held)
 }
 
-// explainMiss says in words why a source did not give a height.
-func (h *Headers) explainMiss(ctx context.Context, s *source, height int64, err error) string {
+// explainMiss says in words why a source did not give a height, and the
+// lowest height it holds when it lacks early ones.
+func (h *Headers) explainMiss(ctx context.Context, s *source, height int64, err error) (string, int64) {
 	if s.span != nil && (errors.Is(err, provider.ErrLightBlockNotFound) || errors.Is(err, provider.ErrHeightTooHigh)) {
 		if earliest, latest, serr := s.span(ctx); serr == nil {
 			switch {
 			case height < earliest:
-				return fmt.Sprintf("lacks heights 1 to %d: its block store holds %d to %d only (it joined by state sync or prunes old blocks)", earliest-1, earliest, latest)
+				return fmt.Sprintf("lacks heights 1 to %d: its block store holds %d to %d only (it joined by state sync or prunes old blocks)", earliest-1, earliest, latest), earliest
 			case height > latest:
-				return fmt.Sprintf("has no height %d yet: its newest block is %d", height, latest)
+				return fmt.Sprintf("has no height %d yet: its newest block is %d", height, latest), 0
 			}
 		}
 	}
-	return err.Error()
+	return err.Error(), 0
 }
 
 // checkFetched refuses a light block that is nil, of another height or

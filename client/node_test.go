@@ -14,13 +14,14 @@ import (
 // testNode is a real single-validator node in a temp home.
 type testNode struct {
 	home string
+	rpc  string
 	c    *client.Client
 	root ed25519.PrivateKey
 }
 
 func startNode(t *testing.T) *testNode {
 	n := testnode.Start(t, "verify-test")
-	return &testNode{home: n.Home, c: n.Client, root: n.Root}
+	return &testNode{home: n.Home, rpc: n.RPC, c: n.Client, root: n.Root}
 }
 
 func key(name string) ed25519.PrivateKey {

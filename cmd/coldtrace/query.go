@@ -25,12 +25,21 @@ that carries that app hash is verified from a trust root with the light-client r
 and the answer is recomputed from the proven records; the command prints
 "verified at height H (app hash ..., validators ...)" or exits non-zero.
 The trust root is the home's genesis.json, another --genesis file, or a
---trust-height and --trust-hash obtained from a source you trust.`,
+--trust-height and --trust-hash obtained from a source you trust.
+
+Verifying from the genesis needs the headers from height 1. A node that joined by
+state sync (or prunes old blocks) lacks them: the headers it lacks are fetched from
+each --archive (the RPC address of a node that keeps every block), then from the
+RPC addresses its peers announce. Every header is checked by the validators'
+signatures, so these sources need not be trusted. If none has them, the command
+says which heights are missing and exits non-zero: pass --archive, or a
+--trust-height/--trust-hash of a header the node holds.`,
 	}
 	cmd.PersistentFlags().BoolVar(&g.verify, "verify", false, "verify the answer end to end (proofs, header, validators)")
 	cmd.PersistentFlags().StringVar(&g.genesis, "genesis", "", "genesis.json whose validators are the trust root (default: the home's)")
 	cmd.PersistentFlags().Int64Var(&g.trustHeight, "trust-height", 0, "a trusted height, instead of the genesis")
 	cmd.PersistentFlags().StringVar(&g.trustHash, "trust-hash", "", "the hash of the header at --trust-height (hex)")
+	cmd.PersistentFlags().StringSliceVar(&queryArchives, "archive", nil, "with --verify: RPC address of a node keeping every block, asked for headers the queried node lacks (repeatable)")
 	reg := &cobra.Command{Use: "registry", Short: "Regulators, enterprises and accounts"}
 	one := func(use, short string, path func(arg string) (string, error), m func() proto.Message) *cobra.Command {
 		c := &cobra.Command{
@@ -157,6 +166,9 @@ or not in this node's index (ask another node, or run 'coldtrace reindex' there)
 	return c
 }
 
+// queryArchives is --archive of query commands.
+var queryArchives []string
+
 // queryRecord runs a query and prints the decoded answer.
 func (g *globals) queryRecord(cmd *cobra.Command, path string, m proto.Message) error {
 	if err := g.checkOutput(); err != nil {
@@ -192,7 +204,7 @@ func (g *globals) fetch(cmd *cobra.Command, c *client.Client, path string, m pro
 		if err != nil {
 			return nil, err
 		}
-		if g.headers, err = c.NewHeaders(cmd.Context(), trust); err != nil {
+		if g.headers, err = c.NewHeaders(cmd.Context(), trust, queryArchives...); err != nil {
 			return nil, err
 		}
 	}
