@@ -9,8 +9,10 @@ LDFLAGS := -X github.com/coldtrace/coldtrace/app.Version=$(VERSION)
 
 TESTNET_DIR ?= ./testnet-out
 TESTNET_VALIDATORS ?= 4
+FUZZTIME ?= 30s
+FUZZ ?= .
 
-.PHONY: help build run test test-race fmt lint proto bench clean testnet-start testnet-stop
+.PHONY: help build run test test-race fuzz fmt lint proto bench clean testnet-start testnet-stop
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -35,6 +37,9 @@ test: ## run every test (unit, handler, ABCI cycle, real nodes and binary, 4-val
 
 test-race: ## run every test with the race detector
 	go test -count=1 -race -timeout 20m ./...
+
+fuzz: ## run every Go fuzz target, one at a time, for FUZZTIME each (default 30s); fails on a finding (.ci/fuzz.sh)
+	FUZZTIME='$(FUZZTIME)' FUZZ='$(FUZZ)' .ci/fuzz.sh
 
 fmt: ## format the Go sources
 	gofmt -w $$(git ls-files '*.go')
