@@ -37,6 +37,9 @@ type Bundle struct {
 
 // NewBundle packs a verified answer for offline checking.
 func NewBundle(v *Verified) (*Bundle, error) {
+	if v == nil || v.Response == nil || v.Header == nil || v.Header.SignedHeader == nil || v.Header.Header == nil {
+		return nil, errors.New("no verified answer to pack")
+	}
 	resp, err := v.Response.Marshal()
 	if err != nil {
 		return nil, err
