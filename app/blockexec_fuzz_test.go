@@ -44,7 +44,7 @@ func FuzzBlockExecution(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src := &bxBytes{data: data}
 		r := newBXRun(t, src)
-		for i := 0; i < 32 && !src.exhausted(); i++ {
+		for i := 0; i < 64 && !src.exhausted(); i++ {
 			r.block()
 		}
 	})
