@@ -133,7 +133,7 @@ func InitHome(home string, o InitOptions) (*cmttypes.GenesisDoc, error) {
 // root regulator and the customs authority (nil: none).
 func NewGenesis(chainID string, root *types.RootRegulator, customs *types.GenesisCustoms) (*cmttypes.GenesisDoc, error) {
 	appState, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&types.GenesisState{
-		Params: types.DefaultParams(), RootRegulator: root, Customs: customs,
+		Params: types.DefaultParams(), RootRegulator: root, Customs: customs, RulesVersion: types.LatestRules,
 	})
 	if err != nil {
 		return nil, err

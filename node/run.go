@@ -89,6 +89,7 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		tree.Close()
 		return nil, err
 	}
+	a.SetUpgrades(ac.Rules.AppUpgrades())
 	if err := a.EnableSnapshots(app.SnapshotOptions{
 		Dir: SnapshotDir(home), Interval: ac.StateSync.SnapshotInterval, KeepRecent: ac.StateSync.SnapshotKeepRecent,
 	}); err != nil {
