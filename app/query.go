@@ -136,6 +136,12 @@ func Answer(kv state.KV, height int64, path string) (*abci.ResponseQuery, error)
 		return queryValidators(kv, height, parts)
 	case len(parts) == 1 && parts[0] == "params":
 		return recordAt(kv, height, state.ParamsKey(), "params")
+	case len(parts) == 1 && parts[0] == "rules":
+		r, err := st.Rules()
+		if err != nil {
+			return nil, err
+		}
+		return encode(height, r)
 	}
 	return nil, types.ErrUnknownQuery.Wrapf("no query path %q", path)
 }

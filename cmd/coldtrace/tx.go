@@ -28,7 +28,7 @@ A key encrypted at rest (keyring backend "file") is opened with the passphrase f
 terminal and without either, the command fails at once instead of waiting.`,
 	}
 	cmd.PersistentFlags().DurationVar(&txWait, "wait", 30*time.Second, "how long to follow the tx by its hash before reporting its fate as unknown (exit 3)")
-	cmd.AddCommand(newTxRegistryCmd(g), newTxTraceCmd(g), newTxSupervisionCmd(g), newTxValidatorCmd(g))
+	cmd.AddCommand(newTxRegistryCmd(g), newTxTraceCmd(g), newTxSupervisionCmd(g), newTxValidatorCmd(g), newTxRulesCmd(g))
 	return cmd
 }
 
