@@ -62,6 +62,9 @@ func (s passphraseSource) get(prompt string, confirm bool) ([]byte, error) {
 		if len(b) > maxPassphraseFile {
 			return nil, fmt.Errorf("%s %s: a passphrase file holds one line, not %d bytes", s.fileFlag, s.file, len(b))
 		}
+		if fi, err := os.Stat(s.file); err == nil && fi.Mode().Perm()&0o077 != 0 && s.out != nil {
+			fmt.Fprintf(s.out, "warning: %s %s can be read by other users (mode %04o); chmod 600 it\n", s.fileFlag, s.file, fi.Mode().Perm())
+		}
 		line, _, _ := bytes.Cut(b, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		if len(line) == 0 {

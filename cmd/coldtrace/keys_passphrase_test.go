@@ -70,3 +70,21 @@ func TestPassphraseSource(t *testing.T) {
 		})
 	}
 }
+
+// TestPassphraseFileReadableByOthers: the passphrase is used, with a warning
+// that names the file and the fix.
+func TestPassphraseFileReadableByOthers(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(p, []byte("open sesame\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	src := passphraseSource{file: p, fileFlag: "--passphrase-file", env: "COLDTRACE_TEST_UNSET", what: "the keyring", out: &out}
+	got, err := src.get("Passphrase", false)
+	if err != nil || string(got) != "open sesame" {
+		t.Fatalf("got %q %v", got, err)
+	}
+	if !strings.Contains(out.String(), "chmod 600") || !strings.Contains(out.String(), p) {
+		t.Fatalf("no warning: %q", out.String())
+	}
+}
