@@ -141,7 +141,7 @@ func pathSeeds() []string {
 	codes := []string{fx.recalled, fx.native, fx.expired, fx.sscc, fx.palletItem}
 	seeds := []string{
 		"/", "/lookup?code=" + url.QueryEscape(fx.recalled), "/lookup?code=0109521234543213102026%1D210001",
-		"/healthz", "/api/v1/openapi.yaml", "/api/v1/nothing", "/static/style.css", "/nothing",
+		"/healthz", "/api/v1/openapi.yaml", "/api/v1/nothing", "/static/style.css", "/static/", "/nothing",
 		"/01/09521234543213", "/01/9521234543213/10/B/21/1", "/01/09521234543213/22/A/10/B/21/%2F%25",
 		"/00/106971234000000012", "/c/CT-91330106MA2CFX8Q1D-1-2", "/c/%00", "/01/%ZZ", "/qr/01/0.png?size=64",
 	}
