@@ -221,7 +221,6 @@ type bxCtx struct {
 	hints    []string // USCCs that plausibly sign
 	minCenti int64    // the lower end of a temperature range just chosen
 	seen     map[string]bool
-	current  protoreflect.Message
 }
 
 func newBXRun(t *testing.T, src bxSource) *bxRun {
@@ -730,7 +729,7 @@ func (r *bxRun) bytesVal(ctx *bxCtx, fd protoreflect.FieldDescriptor) []byte {
 		if len(r.cons) > 0 && r.src.intn(6) > 0 {
 			c := bxPick(r, r.cons)
 			ctx.con = c
-			ctx.hints = append(ctx.hints, c.Buyer, c.Sender)
+			ctx.hints = append(ctx.hints, c.Buyer, c.Buyer, c.Buyer, c.Sender) // mostly the one who receives
 			if c.Carrier != "" {
 				ctx.hints = append(ctx.hints, c.Carrier)
 			}
