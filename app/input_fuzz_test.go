@@ -111,3 +111,31 @@ func FuzzSnapshotChunks(f *testing.F) {
 type bytesBuffer struct{ b []byte }
 
 func (w *bytesBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
+
+// FuzzQueryPath: a query path comes from anyone who reaches the RPC, and a
+// client re-runs the same code over proven keys. Any path gets an answer or
+// a coded refusal, never a panic, with and without proofs.
+func FuzzQueryPath(f *testing.F) {
+	c := newTestChain(f)
+	c.mustBlock(c.tx(testKey("root"), regRegulator("330100", "Hangzhou", testKey("hz"))))
+	for _, p := range []string{
+		"/registry/regulator/330100", "/registry/enterprises/33?limit=5&after=x", "/registry/keys/regulator/330000",
+		"/registry/account/00", "/trace/code/CT-91330100716105852F-1-N", "/trace/history/%2F01%2F09521234543213?limit=3",
+		"/trace/forward/x?depth=99", "/supervision/alerts/33?limit=0", "/supervision/stats/3301?from=2026-01-01&to=9999-12-31",
+		"/supervision/flows/33", "/validators", "/validators/00", "/params", "/rules", "", "/", "%", "/trace//", "/supervision/holds/",
+	} {
+		f.Add(p, false)
+	}
+	f.Fuzz(func(t *testing.T, path string, prove bool) {
+		res, err := c.app.Query(context.Background(), &abci.RequestQuery{Path: path, Prove: prove})
+		if err != nil || res == nil {
+			t.Fatalf("Query returned %v %v", res, err)
+		}
+		if res.Code == types.ErrInternal.Code {
+			t.Fatalf("path %q: internal error: %s", path, res.Log)
+		}
+		if res.Code != 0 && types.ErrorByCode(res.Code) == nil {
+			t.Fatalf("path %q: undocumented code %d", path, res.Code)
+		}
+	})
+}

@@ -32,7 +32,15 @@ const maxPageLimit = 100
 // the app hash of that height: membership for what exists, non-membership
 // for what does not. Re-running Answer over the proven keys alone must give
 // the same answer, which is how a client checks it (client.VerifyAnswer).
-func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+func (a *App) Query(_ context.Context, req *abci.RequestQuery) (res *abci.ResponseQuery, _ error) {
+	// A query path comes from anyone who reaches the RPC: whatever it makes
+	// the code do, it gets an answer, never a crashed node.
+	defer func() {
+		if r := recover(); r != nil {
+			a.logger.Error("query panicked", "path", req.Path, "height", req.Height, "panic", r)
+			res = refusal(&abci.ResponseQuery{}, types.ErrInternal.Wrapf("the node failed on this query; report it with the node's log"))
+		}
+	}()
 	snap, height, err := a.snapshotAt(req.Height)
 	if err != nil {
 		return refusal(&abci.ResponseQuery{}, err), nil
@@ -43,7 +51,7 @@ func (a *App) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQu
 		rec = state.NewRecorder(snap)
 		kv = rec
 	}
-	res, err := Answer(kv, height, req.Path)
+	res, err = Answer(kv, height, req.Path)
 	if res == nil {
 		res = &abci.ResponseQuery{}
 	}
