@@ -2,113 +2,72 @@ package state
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	"github.com/coldtrace/coldtrace/types"
 )
 
-// Key layout. Every key starts with one prefix byte registered below; the
-// rest of the key is fixed-width or ends the key, so no two prefixes or
-// records can collide. Values are protobuf (types package) unless noted.
-//
-//	0x01                                  params            → types.Params
-//	0x02 | division(6)                    regulator         → types.Regulator
-//	0x03 | uscc(18)                       enterprise        → types.Enterprise
-//	0x04 | ed25519 key(32)                account           → types.Account
-//	0x05 | division(6) | uscc(18)         enterprise index  → 0x01 (enterprises by division)
-//	0x06 | owner kind(1) | owner id | key(32)  key index → 0x01 (keys by owner; ids are fixed-width per kind)
-//	0x07                                  chain id          → raw UTF-8 bytes
-//	0x08                                  customs           → types.Customs
-//	0x09                                  block date        → YYYY-MM-DD (UTC date of the last block, written when it changes)
-//	0x10 | batch id                       batch             → types.Batch (id = commissioner USCC "/" batch)
-//	0x11 | code                           code              → types.CodeRecord (code in canonical form)
-//	0x12 | event hash(32)                 event             → types.Event
-//	0x13 | code | 0x00 | index(8, BE)     history           → event hash(32)
-//	0x14 | consignment id(32)             consignment       → types.Consignment
-//	0x15 | holder uscc(18) | code         holdings index    → 0x01 (codes an enterprise holds)
-//	0x16 | batch id | 0x00 | code         batch index       → 0x01 (codes of a batch)
-//	0x17 | buyer uscc(18) | id(32)        inbound index     → 0x01 (open consignments to a buyer)
-//	0x18 | issuer uscc(18)                native counter    → uint64 BE (last native code number issued)
-//	0x19 | declaration number             declaration       → types.Declaration
-//	0x1A | recall id(8, BE)               recall            → types.Recall
-//	0x1B | name                           sequence          → uint64 BE (last id issued: "alert", "recall")
-//	0x1C | due ms(8, BE) | id(32)         receipt watch     → 0x01 (consignments to check for receipt)
-//	0x1D | expiry date(10) | batch id     expiry watch      → 0x01 (batches to check at expiry)
-//	0x1E | alert id(8, BE)                alert             → types.Alert
-//	0x1F | division(6) | alert id(8, BE)  open alerts       → 0x01 (open alerts by division)
-//	0x20 | division(6) | day(10)          day stats         → types.DayStats
-//	0x21 | division(6) | code             holds index       → 0x01 (held codes by holder division)
-//	0x22 | ed25519 consensus key(32)      validator         → types.Validator (the validator set; a removed validator is deleted)
-//	0x23                                  rules             → types.Rules (absent: rules v1 since the initial height)
+// Key layout. Every key starts with one prefix byte, registered below with
+// its name, the rest of its key and its value; register refuses a byte used
+// twice, so no two records can collide, and docs/ARCHITECTURE.md's key table
+// is checked against this registry (keys_test.go). The rest of a key is
+// fixed-width or ends the key. Values are protobuf (types package) unless noted.
 //
 // Canonical codes and batch ids never contain 0x00 (codes are percent-encoded,
 // batch names refuse control characters), so 0x00 ends them unambiguously.
-const (
-	prefixParams          byte = 0x01
-	prefixRegulator       byte = 0x02
-	prefixEnterprise      byte = 0x03
-	prefixAccount         byte = 0x04
-	prefixEnterpriseByDiv byte = 0x05
-	prefixKeyByOwner      byte = 0x06
-	prefixChainID         byte = 0x07
-	prefixBatch           byte = 0x10
-	prefixCode            byte = 0x11
-	prefixEvent           byte = 0x12
-	prefixHistory         byte = 0x13
-	prefixConsignment     byte = 0x14
-	prefixHolding         byte = 0x15
-	prefixBatchCode       byte = 0x16
-	prefixInbound         byte = 0x17
-	prefixNativeCounter   byte = 0x18
-	prefixCustoms         byte = 0x08
-	prefixBlockDate       byte = 0x09
-	prefixDeclaration     byte = 0x19
-	prefixRecall          byte = 0x1A
-	prefixSequence        byte = 0x1B
-	prefixReceiptWatch    byte = 0x1C
-	prefixExpiryWatch     byte = 0x1D
-	prefixAlert           byte = 0x1E
-	prefixOpenAlert       byte = 0x1F
-	prefixDayStats        byte = 0x20
-	prefixHold            byte = 0x21
-	prefixValidator       byte = 0x22
-	prefixRules           byte = 0x23
+var (
+	prefixParams          = register(0x01, "params", "", "`Params`")
+	prefixRegulator       = register(0x02, "regulator", "division(6)", "`Regulator`")
+	prefixEnterprise      = register(0x03, "enterprise", "uscc(18)", "`Enterprise`")
+	prefixAccount         = register(0x04, "account", "ed25519 key(32)", "`Account` (owner, next sequence, revoked)")
+	prefixEnterpriseByDiv = register(0x05, "enterprise by division", "division(6) ‖ uscc(18)", "0x01: enterprises by division")
+	prefixKeyByOwner      = register(0x06, "key by owner", "owner kind(1) ‖ owner id ‖ key(32)", "0x01: keys by owner (ids are fixed-width per kind)")
+	prefixChainID         = register(0x07, "chain id", "", "raw UTF-8")
+	prefixCustoms         = register(0x08, "customs", "", "`Customs`")
+	prefixBlockDate       = register(0x09, "block date", "", "YYYY-MM-DD: the date of the last block (China's from rules v2, UTC's before), written when it changes")
+	prefixBatch           = register(0x10, "batch", "batch id", "`Batch` (id = commissioner USCC \"/\" batch)")
+	prefixCode            = register(0x11, "code", "code", "`CodeRecord` (code in canonical form)")
+	prefixEvent           = register(0x12, "event", "event hash(32)", "`Event`")
+	prefixHistory         = register(0x13, "history", "code ‖ 0x00 ‖ index(8, BE)", "event hash(32)")
+	prefixConsignment     = register(0x14, "consignment", "consignment id(32)", "`Consignment`")
+	prefixHolding         = register(0x15, "holdings index", "holder uscc(18) ‖ code", "0x01: codes an enterprise holds")
+	prefixBatchCode       = register(0x16, "batch index", "batch id ‖ 0x00 ‖ code", "0x01: codes of a batch")
+	prefixInbound         = register(0x17, "inbound index", "buyer uscc(18) ‖ id(32)", "0x01: open consignments to a buyer")
+	prefixNativeCounter   = register(0x18, "native counter", "issuer uscc(18)", "uint64 BE: last native code number issued")
+	prefixDeclaration     = register(0x19, "declaration", "declaration number", "`Declaration`")
+	prefixRecall          = register(0x1A, "recall", "recall id(8, BE)", "`Recall`")
+	prefixSequence        = register(0x1B, "sequence", "name", "uint64 BE: last id issued (\"alert\", \"recall\")")
+	prefixReceiptWatch    = register(0x1C, "receipt watch", "due ms(8, BE) ‖ consignment id(32)", "0x01: consignments to check for receipt")
+	prefixExpiryWatch     = register(0x1D, "expiry watch", "expiry date YYYY-MM-DD ‖ batch id", "0x01: batches to check at expiry (parsed by structure: v1 could write longer years)")
+	prefixAlert           = register(0x1E, "alert", "alert id(8, BE)", "`Alert`")
+	prefixOpenAlert       = register(0x1F, "open alerts", "division(6) ‖ alert id(8, BE)", "0x01: open alerts by division")
+	prefixDayStats        = register(0x20, "day stats", "division(6) ‖ day(10)", "`DayStats`")
+	prefixHold            = register(0x21, "holds index", "division(6) ‖ code", "0x01: held codes by holder division")
+	prefixValidator       = register(0x22, "validator", "ed25519 consensus key(32)", "`Validator` (the validator set; a removed validator is deleted)")
+	prefixRules           = register(0x23, "rules", "", "`Rules` (the version in force since a height, upgrades scheduled; absent: v1)")
 )
 
-// Prefixes lists every registered prefix with its name; a test checks that
-// none repeats.
-var Prefixes = []struct {
-	Byte byte
-	Name string
-}{
-	{prefixParams, "params"},
-	{prefixRegulator, "regulator"},
-	{prefixEnterprise, "enterprise"},
-	{prefixAccount, "account"},
-	{prefixEnterpriseByDiv, "enterprise by division"},
-	{prefixKeyByOwner, "key by owner"},
-	{prefixChainID, "chain id"},
-	{prefixBatch, "batch"},
-	{prefixCode, "code"},
-	{prefixEvent, "event"},
-	{prefixHistory, "history"},
-	{prefixConsignment, "consignment"},
-	{prefixHolding, "holdings index"},
-	{prefixBatchCode, "batch index"},
-	{prefixInbound, "inbound index"},
-	{prefixNativeCounter, "native counter"},
-	{prefixCustoms, "customs"},
-	{prefixBlockDate, "block date"},
-	{prefixDeclaration, "declaration"},
-	{prefixRecall, "recall"},
-	{prefixSequence, "sequence"},
-	{prefixReceiptWatch, "receipt watch"},
-	{prefixExpiryWatch, "expiry watch"},
-	{prefixAlert, "alert"},
-	{prefixOpenAlert, "open alerts"},
-	{prefixDayStats, "day stats"},
-	{prefixHold, "holds index"},
-	{prefixValidator, "validator"},
-	{prefixRules, "rules"},
+// Prefix is one registered key prefix: its byte, name, what follows it in
+// the key ("" when the prefix is the whole key) and what the value holds.
+type Prefix struct {
+	Byte              byte
+	Name, Rest, Value string
+}
+
+// Prefixes lists every registered prefix in byte order.
+var Prefixes []Prefix
+
+// register adds a prefix to the registry; a byte registered twice, out of
+// order, or 0x00 is a programming error caught when the package loads.
+func register(b byte, name, rest, value string) byte {
+	if b == 0 || name == "" {
+		panic(fmt.Sprintf("state: prefix %#02x %q: prefixes are non-zero and named", b, name))
+	}
+	if n := len(Prefixes); n > 0 && Prefixes[n-1].Byte >= b {
+		panic(fmt.Sprintf("state: prefix %#02x %q registered after %#02x %q: register each byte once, in order", b, name, Prefixes[n-1].Byte, Prefixes[n-1].Name))
+	}
+	Prefixes = append(Prefixes, Prefix{Byte: b, Name: name, Rest: rest, Value: value})
+	return b
 }
 
 func key(prefix byte, parts ...[]byte) []byte {

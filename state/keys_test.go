@@ -2,34 +2,69 @@ package state
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/coldtrace/coldtrace/types"
 )
 
-func TestPrefixesUniqueAndNonZero(t *testing.T) {
-	if len(Prefixes) == 0 {
-		t.Fatal("Prefixes is empty")
+// TestPrefixRegistry: register refuses 0x00, a byte used twice and bytes
+// out of order; no prefix byte in state is defined except by register.
+func TestPrefixRegistry(t *testing.T) {
+	saved := Prefixes
+	defer func() { Prefixes = saved }()
+	for _, b := range []byte{0x00, 0x01, Prefixes[len(Prefixes)-1].Byte} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("register(%#02x) did not panic", b)
+				}
+			}()
+			register(b, "again", "", "")
+		}()
 	}
-	seen := map[byte]string{}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	literal := regexp.MustCompile(`(?m)^\s*prefix\w*\s+(byte\s*)?=\s*0x`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if loc := literal.Find(b); loc != nil {
+			t.Errorf("%s defines a prefix without register: %q", f, loc)
+		}
+	}
+}
+
+// keyTable is docs/ARCHITECTURE.md's key table as the registry gives it.
+func keyTable() string {
+	var b strings.Builder
+	b.WriteString("| prefix | name | key | value |\n| --- | --- | --- | --- |\n")
 	for _, p := range Prefixes {
-		if p.Byte == 0 {
-			t.Errorf("prefix %q is 0x00", p.Name)
+		k := fmt.Sprintf("`0x%02X`", p.Byte)
+		if p.Rest != "" {
+			k = fmt.Sprintf("`0x%02X ‖ %s`", p.Byte, p.Rest)
 		}
-		if p.Name == "" {
-			t.Errorf("prefix %#02x has no name", p.Byte)
-		}
-		if prev, ok := seen[p.Byte]; ok {
-			t.Errorf("prefix %#02x used by both %q and %q", p.Byte, prev, p.Name)
-		}
-		seen[p.Byte] = p.Name
+		fmt.Fprintf(&b, "| `0x%02X` | %s | %s | %s |\n", p.Byte, p.Name, k, p.Value)
 	}
-	// Every prefix a constructor uses must be registered.
-	for _, b := range []byte{prefixParams, prefixRegulator, prefixEnterprise, prefixAccount,
-		prefixEnterpriseByDiv, prefixKeyByOwner, prefixChainID} {
-		if _, ok := seen[b]; !ok {
-			t.Errorf("prefix %#02x is used by a key constructor but missing from Prefixes", b)
-		}
+	return b.String()
+}
+
+// TestKeyTableDocumented: docs/ARCHITECTURE.md lists every registered prefix, as registered.
+func TestKeyTableDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../docs/ARCHITECTURE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := keyTable(); !strings.Contains(string(doc), want) {
+		t.Fatalf("docs/ARCHITECTURE.md's key table differs from the registry (state/keys.go); it should read:\n\n%s", want)
 	}
 }
 
