@@ -9,7 +9,6 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmttypes "github.com/cometbft/cometbft/types"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/coldtrace/coldtrace/state"
 	"github.com/coldtrace/coldtrace/types"
@@ -31,58 +30,10 @@ type validatorStore interface {
 	Validators() ([]*types.Validator, error)
 }
 
-// validatorState gives typed access to the validator records over any KV.
-type validatorState struct{ *state.State }
-
-func validatorView(s *state.State) validatorStore { return validatorState{s} }
+func validatorView(s *state.State) validatorStore { return s }
 
 func registerValidators(r *router) error {
 	return add(r, validatorView, setValidator)
-}
-
-// Validator returns the validator of a consensus key, or nil.
-func (s validatorState) Validator(pub []byte) (*types.Validator, error) {
-	b, err := s.Get(state.ValidatorKey(pub))
-	if err != nil || b == nil {
-		return nil, err
-	}
-	v := &types.Validator{}
-	if err := proto.Unmarshal(b, v); err != nil {
-		return nil, fmt.Errorf("state: decode validator %X: %w", pub, err)
-	}
-	return v, nil
-}
-
-// SetValidator writes a validator record.
-func (s validatorState) SetValidator(v *types.Validator) error {
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return s.Set(state.ValidatorKey(v.PubKey), b)
-}
-
-// DeleteValidator removes a validator record.
-func (s validatorState) DeleteValidator(pub []byte) error { return s.Delete(state.ValidatorKey(pub)) }
-
-// Validators returns the whole set, ordered by consensus key.
-func (s validatorState) Validators() ([]*types.Validator, error) {
-	var out []*types.Validator
-	var derr error
-	p := state.ValidatorPrefix()
-	err := s.Iterate(p, state.PrefixEnd(p), func(k, b []byte) bool {
-		v := &types.Validator{}
-		if derr = proto.Unmarshal(b, v); derr != nil {
-			derr = fmt.Errorf("state: decode validator at %X: %w", k, derr)
-			return false
-		}
-		out = append(out, v)
-		return true
-	})
-	if err == nil {
-		err = derr
-	}
-	return out, err
 }
 
 // setValidator: the root regulator (the one without a parent) adds a
@@ -148,7 +99,7 @@ func setValidator(ctx *Context, st validatorStore, m *types.MsgSetValidator) err
 
 // validatorPowers reads the set's powers, ordered by key.
 func validatorPowers(kv state.KV) ([]*types.Validator, error) {
-	return validatorState{state.New(kv)}.Validators()
+	return state.New(kv).Validators()
 }
 
 // validatorUpdates is the difference between two sets, both ordered by key:
@@ -179,7 +130,7 @@ func validatorUpdates(before, after []*types.Validator) []abci.ValidatorUpdate {
 // initValidators records the genesis validators, operated by the root
 // regulator until it assigns them (MsgSetValidator with the same power).
 func initValidators(kv state.KV, vals []abci.ValidatorUpdate, root string, height int64) error {
-	st := validatorState{state.New(kv)}
+	st := state.New(kv)
 	for i, v := range vals {
 		pub := v.PubKey.GetEd25519()
 		if len(pub) != 32 {
@@ -202,7 +153,7 @@ func initValidators(kv state.KV, vals []abci.ValidatorUpdate, root string, heigh
 func queryValidators(kv state.KV, height int64, parts []string) (*abci.ResponseQuery, error) {
 	switch len(parts) {
 	case 1:
-		set, err := validatorState{state.New(kv)}.Validators()
+		set, err := state.New(kv).Validators()
 		if err != nil {
 			return nil, err
 		}
