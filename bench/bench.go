@@ -149,10 +149,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		wg.Add(1)
 		go func(i int, p *pair) {
 			defer wg.Done()
+			c := clients[i%len(clients)]
 			if cfg.KVStore {
-				p.driveKV(sendCtx, clients[i%len(clients)], limiter, tr)
+				p.driveKV(sendCtx, c, limiter, tr)
 			} else {
-				p.drive(sendCtx, clients[i%len(clients)], limiter, tr, cfg)
+				p.a, p.b = c.Signer(p.ka), c.Signer(p.kb)
+				p.drive(sendCtx, c, limiter, tr, cfg)
 			}
 		}(i, p)
 	}
@@ -338,7 +340,8 @@ func codeName(code uint32) string {
 // dispatches to B, B receives and sells. One goroutine drives both, so every
 // tx follows the one it depends on in the mempool's order.
 type pair struct {
-	a, b      *client.Signer
+	ka, kb    ed25519.PrivateKey
+	a, b      *client.Signer // the keys' signers on the node this pair sends to
 	ua, ub    string
 	batch     string
 	next      int

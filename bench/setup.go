@@ -31,9 +31,9 @@ func setup(ctx context.Context, c *client.Client, cfg Config) ([]*pair, error) {
 			msgs = append(msgs, &types.MsgRegisterEnterprise{Uscc: uscc, Name: "Bench market " + role + fmt.Sprint(i),
 				Kind: types.EnterpriseKind_ENTERPRISE_KIND_WHOLESALE_MARKET, Division: cfg.Division, Keys: [][]byte{key.Public().(ed25519.PublicKey)}})
 			if role == "a" {
-				p.a, p.ua = c.Signer(key), uscc
+				p.ka, p.ua = key, uscc
 			} else {
-				p.b, p.ub = c.Signer(key), uscc
+				p.kb, p.ub = key, uscc
 			}
 		}
 		pairs = append(pairs, p)
