@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -130,4 +131,83 @@ func TestRealHeadersVerify(t *testing.T) {
 	if err := replayTrace(chainID, trust, []*cmttypes.LightBlock{trace[1], trace[0]}); !errors.Is(err, ErrVerification) {
 		t.Fatalf("reversed trace: %v", err)
 	}
+}
+
+// FuzzEditedHeaders edits one field of the real answer header, then makes
+// the edit self-consistent (the commit names the edited header, the header
+// names the edited validator set) so that it passes the shape checks and
+// reaches the signature and light-client rules. Nothing panics, and no
+// edited header verifies.
+func FuzzEditedHeaders(f *testing.F) {
+	trust, chainID, headers := realHeaders(f)
+	for edit := uint8(0); edit < 12; edit++ {
+		f.Add(edit, int64(0), []byte{}, true)
+		f.Add(edit, int64(1<<63-1), []byte{1, 2, 3}, false)
+		f.Add(edit, int64(-1), make([]byte, 64), true)
+	}
+	root, err := decodeLightBlock(headers[0])
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, edit uint8, n int64, data []byte, fixHashes bool) {
+		lb, err := decodeLightBlock(headers[len(headers)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		realHash := lb.Hash()
+		sigs, vals := lb.Commit.Signatures, lb.ValidatorSet.Validators
+		switch edit % 12 {
+		case 0:
+			lb.Header.Height, lb.Commit.Height = n, n
+		case 1:
+			lb.Header.Time = time.Unix(n, 0)
+		case 2:
+			lb.Commit.Signatures = sigs[:0]
+		case 3:
+			if len(vals) > 0 {
+				vals[0].VotingPower = n
+			}
+		case 4:
+			if len(sigs) > 0 {
+				sigs[0].Signature = data
+			}
+		case 5:
+			lb.Commit.Round = int32(n)
+		case 6:
+			lb.ValidatorSet.Validators = append(vals, vals...)
+		case 7:
+			lb.Header.NextValidatorsHash = data
+		case 8:
+			lb.Header.AppHash = data
+		case 9:
+			if len(sigs) > 0 {
+				sigs[0].ValidatorAddress = data
+				sigs[0].BlockIDFlag = cmttypes.BlockIDFlag(n)
+			}
+		case 10:
+			lb.Commit.Signatures = append(sigs, sigs...)
+		case 11:
+			lb.ValidatorSet.Validators = nil
+			lb.ValidatorSet.Proposer = nil
+		}
+		if fixHashes {
+			if lb.ValidatorSet != nil && len(lb.ValidatorSet.Validators) > 0 {
+				lb.Header.ValidatorsHash = lb.ValidatorSet.Hash()
+			}
+			lb.Commit.BlockID.Hash = lb.Header.Hash()
+		}
+		edited := !bytes.Equal(lb.Hash(), realHash)
+		if err := replayTrace(chainID, trust, []*cmttypes.LightBlock{root, lb}); err == nil && edited {
+			t.Fatalf("edit %d verified", edit%12)
+		}
+		h := &Headers{chainID: chainID, trust: trust, sources: []*source{{name: "fuzz", fetch: func(_ context.Context, height int64) (*cmttypes.LightBlock, error) {
+			if height == root.Height {
+				return root, nil
+			}
+			return lb, nil
+		}}}}
+		if got, _, err := h.VerifyTo(context.Background(), lb.Height); err == nil && !bytes.Equal(got.Hash(), realHash) && got.Height != root.Height {
+			t.Fatalf("edit %d verified from a node", edit%12)
+		}
+	})
 }
