@@ -13,7 +13,10 @@ FUZZ=${FUZZ:-.}
 FUZZFLAGS=${FUZZFLAGS:-}
 
 # `go test -list` prints a package's matching names, then its "ok" line.
-list=$(go test -count=1 -list '^Fuzz' ./... 2>&1) || { echo "$list"; echo "fuzz: listing the targets failed"; exit 1; }
+# A package that does not build is reported and fails the run at the end;
+# the targets of the others still run.
+list=$(go test -count=1 -list '^Fuzz' ./... 2>&1)
+listed=$?
 targets=()
 names=()
 while IFS= read -r line; do
@@ -60,6 +63,11 @@ done
 echo
 echo "fuzz summary ($FUZZTIME per target):"
 printf '  %s\n' "${summary[@]}"
+if [ "$listed" -ne 0 ]; then
+	echo "fuzz: some packages could not be listed (their targets did not run):"
+	grep -E '^(FAIL|#|[^ ]+\.go:)' <<<"$list" | sed 's/^/  /'
+	exit 1
+fi
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "fuzz: ${#failed[@]} target(s) found a failing input (see above; the input is in the package's testdata/fuzz/):"
 	printf '  %s\n' "${failed[@]}"
