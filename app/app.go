@@ -56,17 +56,6 @@ type Observer interface {
 // SetObserver turns metrics on; call it before the node starts.
 func (a *App) SetObserver(o Observer) { a.observer = o }
 
-// observeTx decodes a tx's message names for the observer.
-func (a *App) observeTx(stage string, raw []byte, code uint32) {
-	var names []string
-	if dtx, err := types.DecodeTx(raw, a.limits, false); err == nil {
-		for _, m := range dtx.Msgs {
-			names = append(names, types.MsgName(m))
-		}
-	}
-	a.observer.Tx(stage, names, code)
-}
-
 // New builds the app over an opened tree.
 func New(tree *state.Tree, logger log.Logger) (*App, error) {
 	r, err := newRouter()
@@ -153,9 +142,10 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if req.Type == abci.CheckTxType_Recheck {
 		m = modeRecheck
 	}
-	res := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime, Rules: a.nextRules}, a.check, req.Tx, m).exec()
+	out := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime, Rules: a.nextRules}, a.check, req.Tx, m)
+	res := out.exec()
 	if a.observer != nil && m == modeCheck {
-		a.observeTx("check", req.Tx, res.Code)
+		a.observer.Tx("check", out.msgs, res.Code)
 	}
 	return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace}, nil
 }
@@ -234,22 +224,21 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err := state.New(a.tree).SetBlockDate(rules.Day(req.Time)); err != nil {
 		return nil, err
 	}
-	if a.limits.ChainID != "" {
-		ev, err := a.runWatches(req.Height, blk)
-		if err != nil {
-			return nil, fmt.Errorf("app: block %d: time-triggered checks: %w", req.Height, err)
-		}
-		blockEvents = append(blockEvents, ev...)
+	ev, err := a.runWatches(req.Height, blk)
+	if err != nil {
+		return nil, fmt.Errorf("app: block %d: time-triggered checks: %w", req.Height, err)
 	}
+	blockEvents = append(blockEvents, ev...)
 	valsBefore, err := validatorPowers(a.tree)
 	if err != nil {
 		return nil, fmt.Errorf("app: block %d: read validators: %w", req.Height, err)
 	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, tx := range req.Txs {
-		results[i] = a.executeTx(blk, a.tree, tx, modeDeliver).exec()
+		out := a.executeTx(blk, a.tree, tx, modeDeliver)
+		results[i] = out.exec()
 		if a.observer != nil {
-			a.observeTx("block", tx, results[i].Code)
+			a.observer.Tx("block", out.msgs, results[i].Code)
 		}
 	}
 	valsAfter, err := validatorPowers(a.tree)

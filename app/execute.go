@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/sha256"
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -18,10 +19,11 @@ const (
 	modeDeliver             // a tx in a decided block
 )
 
-// txResult is the outcome of one tx, converted to ABCI in one place (toExec, toCheck).
+// txResult is the outcome of one tx, converted to ABCI in one place (exec).
 type txResult struct {
 	err    error
 	events []abci.Event
+	msgs   []string // the names of its messages, for metrics; none when it did not decode
 }
 
 // executeTx runs every check and the handlers of one tx against kv. Writes
@@ -33,6 +35,17 @@ func (a *App) executeTx(blk *Context, kv state.KV, raw []byte, m mode) txResult 
 	if err != nil {
 		return txResult{err: err}
 	}
+	res := a.executeDecoded(blk, kv, dtx, hash, m)
+	if a.observer != nil {
+		for _, msg := range dtx.Msgs {
+			res.msgs = append(res.msgs, types.MsgName(msg))
+		}
+	}
+	return res
+}
+
+// executeDecoded runs the stateful part of executeTx on a decoded tx.
+func (a *App) executeDecoded(blk *Context, kv state.KV, dtx *types.DecodedTx, hash [32]byte, m mode) txResult {
 	seqBranch := state.NewCache(kv)
 	st := state.New(seqBranch)
 	acct, err := st.Account(dtx.Body.Signer)
@@ -157,4 +170,18 @@ func (r txResult) exec() *abci.ExecTxResult {
 		res.Codespace = types.Codespace
 	}
 	return res
+}
+
+// decode runs the stateless checks, verifying the signature unless these
+// exact bytes were verified before (or the mempool rechecks them).
+func (a *App) decode(raw []byte, m mode, rules types.RuleSet) (*types.DecodedTx, [32]byte, error) {
+	h := sha256.Sum256(raw)
+	verify := m != modeRecheck && !a.sigs.has(h)
+	lim := a.limits
+	lim.Rules = uint32(rules)
+	dtx, err := types.DecodeTx(raw, lim, verify)
+	if err == nil && verify {
+		a.sigs.add(h)
+	}
+	return dtx, h, err
 }

@@ -32,11 +32,25 @@ func add[S any, M proto.Message](r *router, view func(*state.State) S, h func(*C
 }
 
 func newRouter() (*router, error) {
+	return newRouterOf(registerRegistry, registerTrace, registerSupervision, registerValidators, registerRules)
+}
+
+func newRouterOf(families ...func(*router) error) (*router, error) {
 	r := &router{handlers: map[protoreflect.FullName]handlerFunc{}}
-	for _, family := range []func(*router) error{registerRegistry, registerTrace, registerSupervision, registerValidators, registerRules} {
+	for _, family := range families {
 		if err := family(r); err != nil {
 			return nil, err
 		}
+	}
+	// Every case of the Msg oneof has its handler, and nothing else has one.
+	cases := (&types.Msg{}).ProtoReflect().Descriptor().Oneofs().ByName("sum").Fields()
+	for i := 0; i < cases.Len(); i++ {
+		if _, ok := r.handlers[cases.Get(i).Message().FullName()]; !ok {
+			return nil, fmt.Errorf("app: Msg case %s (%s) has no handler", cases.Get(i).Name(), cases.Get(i).Message().FullName())
+		}
+	}
+	if len(r.handlers) != cases.Len() {
+		return nil, fmt.Errorf("app: %d handlers for %d Msg cases: a handler is registered for a type that is no Msg case", len(r.handlers), cases.Len())
 	}
 	return r, nil
 }

@@ -1,11 +1,6 @@
 package app
 
-import (
-	"crypto/sha256"
-	"sync"
-
-	"github.com/coldtrace/coldtrace/types"
-)
+import "sync"
 
 // sigCache remembers the hashes of txs whose signature this node has
 // verified (in CheckTx, PrepareProposal or ProcessProposal), so a tx is
@@ -46,17 +41,3 @@ func (c *sigCache) add(h [32]byte) {
 
 // sigCacheSize covers a full mempool and a few blocks of txs.
 const sigCacheSize = 50_000
-
-// decode runs the stateless checks, verifying the signature unless these
-// exact bytes were verified before (or the mempool rechecks them).
-func (a *App) decode(raw []byte, m mode, rules types.RuleSet) (*types.DecodedTx, [32]byte, error) {
-	h := sha256.Sum256(raw)
-	verify := m != modeRecheck && !a.sigs.has(h)
-	lim := a.limits
-	lim.Rules = uint32(rules)
-	dtx, err := types.DecodeTx(raw, lim, verify)
-	if err == nil && verify {
-		a.sigs.add(h)
-	}
-	return dtx, h, err
-}
