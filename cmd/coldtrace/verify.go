@@ -25,6 +25,9 @@ proven records and, for a history, its hash chain. With --genesis (default: the 
 genesis.json, when it exists) the bundle's trust root must be that genesis.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if st, err := os.Stat(file); err == nil && st.Size() > client.MaxBundleBytes {
+				return fmt.Errorf("%s has %d bytes; a bundle has at most %d", file, st.Size(), client.MaxBundleBytes)
+			}
 			data, err := os.ReadFile(file)
 			if err != nil {
 				return err
