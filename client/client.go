@@ -30,12 +30,22 @@ type Client struct {
 }
 
 // Dial connects to a node's RPC address (tcp://host:port or http://host:port).
-func Dial(node string) (*Client, error) {
+func Dial(node string) (*Client, error) { return dial(node, 0) }
+
+// dial connects with a bound on each request (in seconds; 0: none), for
+// nodes only asked on the side (archives, peers) that must not hang a query.
+func dial(node string, timeout uint) (*Client, error) {
 	addr := node
 	if strings.HasPrefix(addr, "tcp://") {
 		addr = "http://" + strings.TrimPrefix(addr, "tcp://")
 	}
-	c, err := rpchttp.New(addr, "/websocket")
+	var c *rpchttp.HTTP
+	var err error
+	if timeout > 0 {
+		c, err = rpchttp.NewWithTimeout(addr, "/websocket", timeout)
+	} else {
+		c, err = rpchttp.New(addr, "/websocket")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %w", node, err)
 	}

@@ -86,7 +86,7 @@ func (c *Client) NewHeaders(ctx context.Context, trust Trust, archives ...string
 	}
 	h := &Headers{chainID: chainID, trust: trust, sources: []*source{c.lightSource(chainID, c.remote)}}
 	for _, a := range archives {
-		ac, err := Dial(a)
+		ac, err := dial(a, sideTimeout)
 		if err != nil {
 			return nil, fmt.Errorf("archive %s: %w", a, err)
 		}
@@ -124,7 +124,7 @@ func (c *Client) peerSources(ctx context.Context, chainID string) []*source {
 			continue
 		}
 		seen[addr] = true
-		pc, err := Dial(addr)
+		pc, err := dial(addr, sideTimeout)
 		if err != nil {
 			continue
 		}
@@ -132,6 +132,9 @@ func (c *Client) peerSources(ctx context.Context, chainID string) []*source {
 	}
 	return out
 }
+
+// sideTimeout bounds each request to an archive or a peer, in seconds.
+const sideTimeout = 10
 
 // maxPeerSources bounds how many peers one missing header is asked of.
 const maxPeerSources = 8
