@@ -42,23 +42,6 @@ func baseChain(t testing.TB) *testChain {
 	return c
 }
 
-// dump returns every key and value of the last saved version.
-func dump(t *testing.T, a *App) map[string][]byte {
-	t.Helper()
-	snap, err := a.tree.Immutable(a.tree.Version())
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	if err := snap.Iterate(nil, nil, func(k, v []byte) bool {
-		out[string(k)] = append([]byte{}, v...)
-		return true
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func changedKeys(before, after map[string][]byte) []string {
 	var ks []string
 	for k, v := range after {
@@ -200,7 +183,7 @@ func TestRegistryRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := baseChain(t)
-			before, hashBefore := dump(t, c.app), c.appHash()
+			before, hashBefore := dumpAt(t, c.app, c.app.tree.Version()), c.appHash()
 			raw := tc.tx(c)
 
 			chk, err := c.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New})
@@ -217,7 +200,7 @@ func TestRegistryRefusals(t *testing.T) {
 			if len(res[0].Events) != 0 {
 				t.Fatalf("a refused tx emitted events: %v", res[0].Events)
 			}
-			changed := changedKeys(before, dump(t, c.app))
+			changed := changedKeys(before, dumpAt(t, c.app, c.app.tree.Version()))
 			if tc.consumes == nil {
 				if len(changed) != 0 || !bytes.Equal(hashBefore, c.appHash()) {
 					t.Fatalf("state changed: keys %q", changed)
@@ -230,7 +213,7 @@ func TestRegistryRefusals(t *testing.T) {
 			}
 			var old, now types.Account
 			_ = proto.Unmarshal(before[acctKey], &old)
-			_ = proto.Unmarshal(dump(t, c.app)[acctKey], &now)
+			_ = proto.Unmarshal(dumpAt(t, c.app, c.app.tree.Version())[acctKey], &now)
 			old.Sequence++
 			if !proto.Equal(&old, &now) {
 				t.Fatalf("account %v, want %v (only the sequence consumed)", &now, &old)

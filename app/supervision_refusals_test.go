@@ -316,7 +316,7 @@ func TestSupervisionRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c, f := svRefusalChain(t, tc.params)
-			before, hashBefore := dump(t, c.app), c.appHash()
+			before, hashBefore := dumpAt(t, c.app, c.app.tree.Version()), c.appHash()
 			raw := c.tx(tc.key, tc.msgs(f)...)
 
 			chk, err := c.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New})
@@ -343,7 +343,7 @@ func TestSupervisionRefusals(t *testing.T) {
 					t.Errorf("log %q names %q, which is not missing", res[0].Log, s)
 				}
 			}
-			if diff := svOnlySequence(before, dump(t, c.app), pub(tc.key)); diff != "" {
+			if diff := svOnlySequence(before, dumpAt(t, c.app, c.app.tree.Version()), pub(tc.key)); diff != "" {
 				t.Fatalf("state: %s", diff)
 			}
 			if bytes.Equal(hashBefore, c.appHash()) {

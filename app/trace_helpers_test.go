@@ -132,7 +132,8 @@ func accountSeq(t testing.TB, a *App, k ed25519.PrivateKey) uint64 {
 	return acct.Sequence
 }
 
-// dumpAt returns every key and value of a saved version.
+// dumpAt returns every key and value of a saved version: the one state dump
+// of the tests.
 func dumpAt(t testing.TB, a *App, version int64) map[string][]byte {
 	t.Helper()
 	snap, err := a.tree.Immutable(version)

@@ -369,7 +369,7 @@ func TestTraceRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c, f := refusalChain(t)
-			before, hashBefore := dump(t, c.app), c.appHash()
+			before, hashBefore := dumpAt(t, c.app, c.app.tree.Version()), c.appHash()
 			raw := tc.tx(c, f)
 
 			chk := checkTx(t, c.app, raw)
@@ -391,7 +391,7 @@ func TestTraceRefusals(t *testing.T) {
 			if len(res[0].Events) != 0 {
 				t.Fatalf("a refused tx emitted events: %v", res[0].Events)
 			}
-			after := dump(t, c.app)
+			after := dumpAt(t, c.app, c.app.tree.Version())
 			if tc.consumes == nil {
 				if changed := changedKeys(before, after); len(changed) != 0 || !bytes.Equal(hashBefore, c.appHash()) {
 					t.Fatalf("a stateless refusal changed state: keys %q", changed)

@@ -142,7 +142,7 @@ func TestValidatorRefusals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := validatorChain(t)
-			before, hashBefore := dump(t, c.app), c.appHash()
+			before, hashBefore := dumpAt(t, c.app, c.app.tree.Version()), c.appHash()
 			raw := tc.tx(c)
 
 			chk, err := c.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New})
@@ -168,7 +168,7 @@ func TestValidatorRefusals(t *testing.T) {
 			if len(res.ValidatorUpdates) != 0 {
 				t.Fatalf("a refused tx changed the validator set: %v", res.ValidatorUpdates)
 			}
-			changed := changedKeys(before, dump(t, c.app))
+			changed := changedKeys(before, dumpAt(t, c.app, c.app.tree.Version()))
 			if tc.consumes == nil {
 				if len(changed) != 0 || !bytes.Equal(hashBefore, c.appHash()) {
 					t.Fatalf("state changed: keys %q", changed)
@@ -181,7 +181,7 @@ func TestValidatorRefusals(t *testing.T) {
 			}
 			var old, now types.Account
 			_ = proto.Unmarshal(before[acctKey], &old)
-			_ = proto.Unmarshal(dump(t, c.app)[acctKey], &now)
+			_ = proto.Unmarshal(dumpAt(t, c.app, c.app.tree.Version())[acctKey], &now)
 			old.Sequence++
 			if !proto.Equal(&old, &now) {
 				t.Fatalf("account %v, want %v (only the sequence consumed)", &now, &old)
