@@ -293,4 +293,3 @@ func TestSnapshotRestoreRefusals(t *testing.T) {
 		}
 	})
 }
-
