@@ -126,6 +126,10 @@ func (m *mangler) PrepareProposal(ctx context.Context, req *abci.RequestPrepareP
 			break
 		}
 	}
+	from := "own"
+	if replace >= 0 {
+		from = "mempool"
+	}
 	var bad []byte
 	switch mode {
 	case "badsig":
@@ -133,10 +137,10 @@ func (m *mangler) PrepareProposal(ctx context.Context, req *abci.RequestPrepareP
 	case "nc-swap", "nc-repeat", "nc-varint":
 		bad, err = reencode(base, mode)
 	case "nc-body":
-		bad, replace = m.ownTx(reverseBody), -1
+		bad, replace, from = m.ownTx(reverseBody), -1, "own"
 	case "oversize":
 		bad, err = m.oversize(lim)
-		replace = -1
+		replace, from = -1, "own"
 	}
 	if err != nil {
 		return nil, err
@@ -157,8 +161,8 @@ func (m *mangler) PrepareProposal(ctx context.Context, req *abci.RequestPrepareP
 	}
 	h := sha256.Sum256(bad)
 	m.mine[h] = true
-	m.logger.Info("byzantine proposal", "height", req.Height, "mode", mode, "tx", fmt.Sprintf("%X", h[:]),
-		"raw", hex.EncodeToString(bad))
+	m.logger.Info("byzantine proposal", "height", req.Height, "mode", mode, "from", from,
+		"tx", fmt.Sprintf("%X", h[:]), "raw", hex.EncodeToString(bad))
 	return &abci.ResponsePrepareProposal{Txs: txs}, nil
 }
 
