@@ -119,8 +119,14 @@ func (a *App) resetCheckState() error {
 	if err != nil || date == "" {
 		return err
 	}
-	a.checkTime, err = time.Parse(time.DateOnly, date)
-	return err
+	// The date was written from a block time, so it parses, though block
+	// times past year 9999 give longer years.
+	t, ok := types.ParseDay(date)
+	if !ok {
+		return fmt.Errorf("app: block date %q in state does not parse", date)
+	}
+	a.checkTime = t
+	return nil
 }
 
 // Info tells CometBFT the last saved height and hash, so its handshake

@@ -5,8 +5,10 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -41,7 +43,7 @@ func TestPropertyConservation(t *testing.T) {
 			p.compareGrouped()
 			ok, refused := 0, 0
 			var summary []string
-			for _, op := range sortedKeys(p.stats) {
+			for _, op := range slices.Sorted(maps.Keys(p.stats)) {
 				st := p.stats[op]
 				ok, refused = ok+st[0], refused+st[1]
 				summary = append(summary, fmt.Sprintf("%s %d/%d", op, st[0], st[0]+st[1]))

@@ -2,7 +2,9 @@ package app
 
 import (
 	"encoding/hex"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -417,5 +419,5 @@ func (t *tracer) result() *types.Trace {
 			set[s.To] = true
 		}
 	}
-	return &types.Trace{Steps: t.steps, Enterprises: sortedKeys(set)}
+	return &types.Trace{Steps: t.steps, Enterprises: slices.Sorted(maps.Keys(set))}
 }

@@ -19,6 +19,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
 
+	"github.com/coldtrace/coldtrace/internal/fsutil"
 	"github.com/coldtrace/coldtrace/state"
 )
 
@@ -273,7 +274,7 @@ func (s *snapshots) write(exp *state.Exporter) (*abci.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(filepath.Join(tmp, snapshotMetaFile), b); err != nil {
+	if err := fsutil.WriteFileAtomic(filepath.Join(tmp, snapshotMetaFile), b, 0o600); err != nil {
 		return nil, err
 	}
 	if err := os.Rename(tmp, s.dir(height)); err != nil {
@@ -281,22 +282,6 @@ func (s *snapshots) write(exp *state.Exporter) (*abci.Snapshot, error) {
 	}
 	ok = true
 	return meta.abci()
-}
-
-func writeFileSync(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // chunkWriter cuts a stream into files of size bytes, hashing each.
@@ -328,7 +313,7 @@ func (w *chunkWriter) Write(p []byte) (int, error) {
 }
 
 func (w *chunkWriter) flush() error {
-	if err := writeFileSync(chunkFile(w.dir, uint32(len(w.hashes))), w.buf); err != nil {
+	if err := fsutil.WriteFileAtomic(chunkFile(w.dir, uint32(len(w.hashes))), w.buf, 0o600); err != nil {
 		return err
 	}
 	w.hashes = append(w.hashes, sha256Of(w.buf))

@@ -3,6 +3,8 @@ package app
 import (
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -218,7 +220,7 @@ func recordTest(ctx *Context, st supervisionStore, m *types.MsgRecordTest) error
 			return err
 		}
 	} else if wh != nil {
-		for _, code := range sortedKeys(c.recs) {
+		for _, code := range slices.Sorted(maps.Keys(c.recs)) {
 			if c.recs[code].HeldBy(wh.Uscc) == 0 {
 				return types.ErrUnauthorized.Wrapf("warehouse %s holds none of %s", wh.Uscc, code)
 			}
@@ -226,7 +228,7 @@ func recordTest(ctx *Context, st supervisionStore, m *types.MsgRecordTest) error
 	}
 	positive := m.Result == types.TestResult_TEST_RESULT_POSITIVE
 	reason := fmt.Sprintf("positive %s (lab %s, sample %s)", m.TestName, m.Lab, m.SampleId)
-	for _, id := range sortedKeys(batchIDs) {
+	for _, id := range slices.Sorted(maps.Keys(batchIDs)) {
 		b, err := c.batch(id)
 		if err != nil {
 			return err
@@ -562,7 +564,7 @@ func recall(ctx *Context, st supervisionStore, m *types.MsgRecall) error {
 	for _, s := range rec.Scope {
 		ents[s.Enterprise], divs[s.Division] = true, true
 	}
-	rec.Enterprises, rec.Divisions = sortedKeys(ents), sortedKeys(divs)
+	rec.Enterprises, rec.Divisions = slices.Sorted(maps.Keys(ents)), slices.Sorted(maps.Keys(divs))
 	if err := st.SetRecall(rec); err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package app
 import (
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -87,7 +89,7 @@ func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
 	if err := citeDeclaration(st, params, b, m.Codes); err != nil {
 		return err
 	}
-	for _, code := range sortedKeys(c.recs) {
+	for _, code := range slices.Sorted(maps.Keys(c.recs)) {
 		if err := c.placed(c.recs[code], ent.Division, params.CloneWindowSeconds); err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package app
 
 import (
 	"crypto/sha256"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,7 +124,7 @@ func (c *changes) hold(r *types.CodeRecord, status types.CodeStatus, source, rea
 			}
 			divs[e.Division] = true
 		}
-		r.HoldDivisions = sortedKeys(divs)
+		r.HoldDivisions = slices.Sorted(maps.Keys(divs))
 		for _, d := range r.HoldDivisions {
 			if err := c.st.SetHeldIn(d, r.Code, true); err != nil {
 				return err
@@ -267,7 +269,7 @@ func (c *changes) movable(r *types.CodeRecord) error {
 	}
 	// From v2 dates are compared as dates: v1 compared strings, so an expiry
 	// past year 9999 read as long past.
-	if exp, ok := b.Facts.ExpiryTime(); ok && c.ctx.day() > exp.Format(time.DateOnly) {
+	if exp, ok := b.Facts.ExpiryTime(); ok && exp.Before(c.ctx.Rules.Date(c.ctx.Time)) {
 		return types.ErrNotMovable.Wrapf("%s expired on %s", r.Code, exp.Format(time.DateOnly))
 	}
 	return nil
@@ -338,21 +340,12 @@ func (c *changes) commit(bizStep string, msg proto.Message, extra func(*types.Ev
 			return nil, err
 		}
 	}
-	for _, id := range sortedKeys(c.batches) {
+	for _, id := range slices.Sorted(maps.Keys(c.batches)) {
 		if err := c.st.SetBatch(c.batches[id]); err != nil {
 			return nil, err
 		}
 	}
 	return h, c.flushStats()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // consignmentID derives a consignment's id from the dispatch that creates it.
@@ -396,7 +389,7 @@ func counterparty(st traceStore, self, uscc, role string) (*types.Enterprise, er
 
 // flushStats writes the day counters this message changed.
 func (c *changes) flushStats() error {
-	for _, div := range sortedKeys(c.stats) {
+	for _, div := range slices.Sorted(maps.Keys(c.stats)) {
 		if err := c.st.SetDayStats(c.stats[div]); err != nil {
 			return err
 		}

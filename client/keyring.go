@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/coldtrace/coldtrace/internal/fsutil"
 )
 
 // Keyring keeps named ed25519 keys as files under <home>/keyring (0600 in a
@@ -176,7 +178,7 @@ func (k *Keyring) Import(name string, priv ed25519.PrivateKey) error {
 	if err := os.MkdirAll(k.dir, 0o700); err != nil {
 		return err
 	}
-	if err := writeFileExclusive(p, append(b, '\n'), 0o600); err != nil {
+	if err := fsutil.WriteFileExclusive(p, append(b, '\n'), 0o600); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("a key named %q already exists in %s", name, k.dir)
 		}
@@ -422,7 +424,7 @@ func (k *Keyring) Migrate() (MigrateResult, error) {
 		if err != nil {
 			return res, err
 		}
-		if err := writeFileAtomic(p, append(b, '\n'), 0o600); err != nil {
+		if err := fsutil.WriteFileAtomic(p, append(b, '\n'), 0o600); err != nil {
 			return res, fmt.Errorf("key %q: %w (the plain file is unchanged)", n, err)
 		}
 		res.Encrypted = append(res.Encrypted, n)
@@ -492,71 +494,6 @@ func (k *Keyring) ImportExported(name string, blob []byte, exportPass Passphrase
 		return fmt.Errorf("exported key: %w", err)
 	}
 	return k.Import(name, priv)
-}
-
-// writeFileExclusive writes a new file whole or not at all: a temp file,
-// fsynced, then linked to path (which fails if path exists), then the
-// folder fsynced.
-func writeFileExclusive(path string, data []byte, perm os.FileMode) error {
-	tmp, err := writeTemp(path, data, perm)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-// writeFileAtomic replaces path whole or not at all: temp file, fsync,
-// rename, folder fsync.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := writeTemp(path, data, perm)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func writeTemp(path string, data []byte, perm os.FileMode) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return "", err
-	}
-	name := f.Name()
-	fail := func(err error) (string, error) {
-		f.Close()
-		os.Remove(name)
-		return "", err
-	}
-	if err := f.Chmod(perm); err != nil {
-		return fail(err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(name)
-		return "", err
-	}
-	return name, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // ParsePublicKey accepts a public key as 64 hex characters.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/coldtrace/coldtrace/internal/fsutil"
 )
 
 // Keyring backends.
@@ -68,5 +70,5 @@ func SetHomeKeyringBackend(home, backend string) error {
 		"# keyring-backend: %q encrypts private keys with a passphrase; %q keeps them\n"+
 		"# unencrypted (tests and local demos only). --keyring-backend overrides it.\n"+
 		"keyring-backend = %q\n", BackendFile, BackendTest, backend)
-	return writeFileAtomic(clientConfigFile(home), []byte(body), 0o600)
+	return fsutil.WriteFileAtomic(clientConfigFile(home), []byte(body), 0o600)
 }

@@ -3,6 +3,8 @@ package export
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -281,7 +283,7 @@ func newFixture(t testing.TB) *fixture {
 // histories is one History per code, as a client would assemble them.
 func (f *fixture) histories() []History {
 	var hs []History
-	for _, code := range sortedKeys(f.records) {
+	for _, code := range slices.Sorted(maps.Keys(f.records)) {
 		r := f.records[code]
 		h := History{Code: r, Batch: f.batches[r.BatchId], Enterprises: f.enterprises, Consignments: map[string]*types.Consignment{}}
 		for i, ev := range f.events {

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -192,7 +194,7 @@ func (x *index) involved(e *entry) ([]movement, error) {
 		return nil, nil
 	}
 	out := make([]movement, 0, len(got))
-	for _, c := range sortedKeys(got) {
+	for _, c := range slices.Sorted(maps.Keys(got)) {
 		out = append(out, *got[c])
 	}
 	return out, nil

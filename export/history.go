@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -118,10 +120,10 @@ func newIndex(hs []History, o Options) (*index, error) {
 		if h.Batch != nil {
 			x.batches[h.Batch.Id] = h.Batch
 		}
-		for _, u := range sortedKeys(h.Enterprises) {
+		for _, u := range slices.Sorted(maps.Keys(h.Enterprises)) {
 			x.enterprises[u] = h.Enterprises[u]
 		}
-		for _, id := range sortedKeys(h.Consignments) {
+		for _, id := range slices.Sorted(maps.Keys(h.Consignments)) {
 			x.consignments[strings.ToLower(id)] = h.Consignments[id]
 		}
 		for j, ev := range h.Events {
@@ -167,7 +169,7 @@ func (x *index) resolve() error {
 			e.units = map[string][]codeQuantity{}
 		}
 		var cs []codeQuantity
-		for _, c := range sortedKeys(contents[unit]) {
+		for _, c := range slices.Sorted(maps.Keys(contents[unit])) {
 			cs = append(cs, codeQuantity{c, contents[unit][c]})
 		}
 		e.units[unit] = cs
@@ -366,15 +368,6 @@ func eventID(h []byte) string {
 // timestamp formats a block time in milliseconds as an RFC 3339 UTC time.
 func timestamp(ms int64) string {
 	return timeOf(ms).Format("2006-01-02T15:04:05.000Z")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // timeOf is a block time in milliseconds as a UTC time.

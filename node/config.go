@@ -11,6 +11,7 @@ import (
 	cfg "github.com/cometbft/cometbft/config"
 	"github.com/spf13/viper"
 
+	"github.com/coldtrace/coldtrace/internal/fsutil"
 	"github.com/coldtrace/coldtrace/state"
 	"github.com/coldtrace/coldtrace/types"
 )
@@ -79,12 +80,7 @@ const appConfigHeader = `# coldtrace application settings. CometBFT's own settin
 func appConfigPath(home string) string { return filepath.Join(home, "config", "app.toml") }
 
 func writeAppConfig(home string, c AppConfig) error {
-	f, err := os.OpenFile(appConfigPath(home), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if _, err := f.WriteString(appConfigHeader + "[state]\n" +
+	return fsutil.WriteFileAtomic(appConfigPath(home), []byte(appConfigHeader+ "[state]\n" +
 		"# Versions of the state tree kept queryable (with proofs); 0 keeps all.\n" +
 		fmt.Sprintf("keep_recent = %d\n", c.State.KeepRecent) +
 		"# Blocks between two prunings of old versions.\n" +
@@ -108,10 +104,7 @@ func writeAppConfig(home string, c AppConfig) error {
 		"# version = 2\n" +
 		"# height = 123456\n" +
 		"# reason = \"resume after the halt at 123456\"\n" +
-		upgradeEntries(c.Rules.Upgrades)); err != nil {
-		return err
-	}
-	return f.Sync()
+		upgradeEntries(c.Rules.Upgrades)), 0o644)
 }
 
 func upgradeEntries(ups []UpgradeConfig) string {

@@ -49,13 +49,19 @@ func (r RuleSet) LocalDays() bool { return r >= RuleSet(RulesV2) }
 // daylight saving time, so a fixed zone needs no tz database.
 var China = time.FixedZone("CST", 8*60*60)
 
-// Day is the date of t (YYYY-MM-DD) under r: China's date from v2 on, UTC's before.
-func (r RuleSet) Day(t time.Time) string {
+// Date is the calendar date of t under r (China's from v2 on, UTC's
+// before), as midnight UTC of that date, to compare with other dates.
+func (r RuleSet) Date(t time.Time) time.Time {
+	t = t.UTC()
 	if r.LocalDays() {
-		return t.In(China).Format(time.DateOnly)
+		t = t.In(China)
 	}
-	return t.UTC().Format(time.DateOnly)
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// Day is the date of t (YYYY-MM-DD) under r.
+func (r RuleSet) Day(t time.Time) string { return r.Date(t).Format(time.DateOnly) }
 
 // msgSince names the messages added after v1 with the version that added
 // them; under older rules they are refused as the binaries of the time

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -27,6 +28,26 @@ func ParseDate(s string) (time.Time, bool) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil || t.Year() < 1 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// ParseDay reads a date as Day wrote it, whatever the year's length (a block
+// time past year 9999 gives a five-digit year): digits, '-', MM, '-', DD.
+func ParseDay(s string) (time.Time, bool) {
+	i := strings.IndexByte(s, '-')
+	if i < 1 || len(s) != i+6 || s[i+3] != '-' {
+		return time.Time{}, false
+	}
+	y, err1 := strconv.Atoi(s[:i])
+	m, err2 := strconv.Atoi(s[i+1 : i+3])
+	d, err3 := strconv.Atoi(s[i+4:])
+	if err1 != nil || err2 != nil || err3 != nil || m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d {
 		return time.Time{}, false
 	}
 	return t, true
