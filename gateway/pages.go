@@ -66,13 +66,15 @@ func staticHandler() http.Handler {
 }
 
 // filesOnly serves the files of an fs.FS and no folder: http.FileServer
-// would list a folder's files as a page.
+// would list a folder's files as a page. Any failure to open is "not
+// found": http.FileServer answers 500 to others, such as fs.ErrInvalid for
+// a name that is not valid UTF-8 (/static/%AB).
 type filesOnly struct{ fs.FS }
 
 func (f filesOnly) Open(name string) (fs.File, error) {
 	file, err := f.FS.Open(name)
 	if err != nil {
-		return nil, err
+		return nil, fs.ErrNotExist
 	}
 	if st, err := file.Stat(); err != nil || st.IsDir() {
 		file.Close()
