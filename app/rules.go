@@ -13,10 +13,25 @@ import (
 // a chain halted under old rules resumes under new ones at an agreed height,
 // before any tx could schedule it. Every node of the chain, and every node
 // that later replays it from genesis, must set the same list. Call it before
-// the node starts.
-func (a *App) SetUpgrades(ups []*types.Upgrade) {
+// the node starts. An upgrade at a height this node has already executed
+// under older rules is refused: applied late, at the next height, it would
+// make this node differ from every node that applies it at its height.
+func (a *App) SetUpgrades(ups []*types.Upgrade) error {
+	cur, err := state.New(a.tree).Rules()
+	if err != nil {
+		return err
+	}
+	last := a.tree.Version()
+	for _, u := range ups {
+		if u.Version > cur.Version && u.Height <= last {
+			return fmt.Errorf("app.toml upgrades to rules v%d at height %d, but this node has executed every height up to %d under rules v%d: "+
+				"an upgrade takes effect at a height not yet executed (a halted chain resumes at the height after its last committed one, %d)",
+				u.Version, u.Height, last, cur.Version, last+1)
+		}
+	}
 	a.upgrades = ups
-	a.nextRules = a.checkRules(a.tree.Version() + 1)
+	a.nextRules = a.checkRules(last + 1)
+	return nil
 }
 
 // rulesAt returns the rules a block at height h executes under, given st
@@ -94,6 +109,17 @@ func scheduleUpgrade(ctx *Context, st rulesStore, m *types.MsgScheduleUpgrade) e
 	}
 	if m.Version <= cur.Version {
 		return types.ErrUpgrade.Wrapf("rules v%d are in force since height %d; schedule a later version", cur.Version, cur.SinceHeight)
+	}
+	// Versions come one after another: a mistyped v30 for v3 would stop
+	// every validator at its height until a binary knowing v30 existed.
+	next := cur.Version + 1
+	for _, u := range cur.Scheduled {
+		if u.Version >= next {
+			next = u.Version + 1
+		}
+	}
+	if m.Version > next {
+		return types.ErrUpgrade.Wrapf("rules v%d would skip versions: the next one is v%d", m.Version, next)
 	}
 	var kept []*types.Upgrade
 	found := false

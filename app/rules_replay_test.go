@@ -56,7 +56,9 @@ func loadGolden(t *testing.T) *goldenChain {
 func replayGolden(t *testing.T, g *goldenChain, ups []*types.Upgrade) *App {
 	t.Helper()
 	a := NewInMemory()
-	a.SetUpgrades(ups)
+	if err := a.SetUpgrades(ups); err != nil {
+		t.Fatal(err)
+	}
 	ic, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: g.ChainID, InitialHeight: 1, AppStateBytes: g.Genesis})
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +172,7 @@ func TestUpgradeAtHaltedHeight(t *testing.T) {
 		{"zero-width space in a name", signStateless("imp", commission("C5", &types.ProductFacts{Name: "Frozen\u200Bsquid"})), types.ErrInvalidField.Code},
 		{"non-canonical encoding", nonCanonical(signStateless("mkt", &types.MsgAcknowledge{})), types.ErrNotCanonical.Code},
 		{"a good commission", sign("imp", commission("C6", nil)), 0},
+		{"production next month", sign("imp", commission("C7", &types.ProductFacts{ProductionDate: "2026-12-15"})), types.ErrInvalidField.Code},
 		{"an upgrade scheduled by an enterprise", sign("imp", &types.MsgScheduleUpgrade{Version: 3, Height: 100, Reason: "x"}), types.ErrUnauthorized.Code},
 		{"an upgrade to the version in force", sign("root", &types.MsgScheduleUpgrade{Version: 2, Height: 100, Reason: "x"}), types.ErrUpgrade.Code},
 		{"an upgrade at a past height", sign("root", &types.MsgScheduleUpgrade{Version: 3, Height: 3, Reason: "x"}), types.ErrUpgrade.Code},
@@ -233,17 +236,26 @@ func TestUpgradeTakesEffectAtItsHeight(t *testing.T) {
 	if v := ruleVersion(t, c.app); v != 1 {
 		t.Fatalf("v1 chain: MsgScheduleUpgrade must not exist before v2, rules are v%d", v)
 	}
-	c.app.SetUpgrades([]*types.Upgrade{{Version: types.RulesV2, Height: 3, Reason: "operators"}})
+	if err := c.app.SetUpgrades([]*types.Upgrade{{Version: types.RulesV2, Height: 1, Reason: "late"}}); err == nil || !strings.Contains(err.Error(), "resumes at the height after") {
+		t.Fatalf("an upgrade at a height already executed: %v", err)
+	}
+	if err := c.app.SetUpgrades([]*types.Upgrade{{Version: types.RulesV2, Height: 3, Reason: "operators"}}); err != nil {
+		t.Fatal(err)
+	}
 	c.mustBlock() // height 2, still v1
 	if v := ruleVersion(t, c.app); v != 1 {
 		t.Fatalf("height 2: rules v%d", v)
 	}
-	c.mustBlock(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 9, Height: 6, Reason: "to cancel"}),
-		c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 3, Height: 5, Reason: "v3"})) // height 3: v2 from here
+	res := c.block(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 30, Height: 5, Reason: "typo for v3"}),
+		c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 3, Height: 5, Reason: "v3"}),
+		c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 4, Height: 6, Reason: "to cancel"})) // height 3: v2 from here
+	if res[0].Code != types.ErrUpgrade.Code || res[1].Code != 0 || res[2].Code != 0 {
+		t.Fatalf("v30, v3, v4: %v %v %v (%s)", res[0].Code, res[1].Code, res[2].Code, res[0].Log)
+	}
 	if v := ruleVersion(t, c.app); v != 2 {
 		t.Fatalf("height 3: rules v%d", v)
 	}
-	c.mustBlock(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 9, Height: 0, Reason: "cancelled"})) // height 4
+	c.mustBlock(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 4, Height: 0, Reason: "cancelled"})) // height 4
 	c.height++
 	_, err := c.app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: c.height, Time: time.Unix(1_700_000_000+c.height, 0)})
 	if err == nil || !strings.Contains(err.Error(), "rules v3 at height 5") || !strings.Contains(err.Error(), "install a binary") {
@@ -269,9 +281,10 @@ func TestDaysAreChinasFromV2(t *testing.T) {
 		want string
 	}{{types.RulesV1, "2026-11-01"}, {types.RulesV2, "2026-11-02"}} {
 		a := NewInMemory()
-		a.SetUpgrades([]*types.Upgrade{{Version: types.RulesV2, Height: 1, Reason: "t"}})
-		if tc.v == types.RulesV1 {
-			a.SetUpgrades(nil)
+		if tc.v == types.RulesV2 {
+			if err := a.SetUpgrades([]*types.Upgrade{{Version: types.RulesV2, Height: 1, Reason: "t"}}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		initChain(t, a)
 		if _, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: 1, Time: at}); err != nil {

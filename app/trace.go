@@ -35,6 +35,23 @@ func registerTrace(r *router) error {
 	return nil
 }
 
+// notInFuture (rules v2) refuses facts that date production or a test after
+// the block's day (one day of slack for clocks and time zones): goods are
+// commissioned after they were made and tested.
+func notInFuture(ctx *Context, f *types.ProductFacts) error {
+	limit := ctx.Rules.Date(ctx.Time).AddDate(0, 0, 1)
+	dates := [][2]string{{"facts.production_date", f.ProductionDate}}
+	if f.NucleicAcidTest != nil {
+		dates = append(dates, [2]string{"facts.nucleic_acid_test.date", f.NucleicAcidTest.Date})
+	}
+	for _, d := range dates {
+		if t, ok := types.ParseDate(d[1]); ok && t.After(limit) {
+			return types.ErrInvalidField.Wrapf("%s %s is after today (%s)", d[0], d[1], ctx.day())
+		}
+	}
+	return nil
+}
+
 // commission (赋码, CBV commissioning): an importer or wholesale market
 // records codes of one batch. The facts are stored once per batch; native
 // codes are issued by the chain under the enterprise's USCC.
@@ -59,6 +76,11 @@ func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
 	switch {
 	case b == nil && m.Facts == nil:
 		return types.ErrInvalidField.Wrapf("facts are required for the new batch %q", m.Batch)
+	case b == nil && ctx.Rules.StrictValues():
+		if err := notInFuture(ctx, m.Facts); err != nil {
+			return err
+		}
+		fallthrough
 	case b == nil:
 		b = &types.Batch{Id: batchID, Batch: m.Batch, Commissioner: ent.Uscc, Facts: m.Facts, Height: ctx.Height, TimeMs: ctx.Time.UnixMilli(),
 			Supervised: !params.Exempt(m.Facts.OriginCountry)}

@@ -89,7 +89,10 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		tree.Close()
 		return nil, err
 	}
-	a.SetUpgrades(ac.Rules.AppUpgrades())
+	if err := a.SetUpgrades(ac.Rules.AppUpgrades()); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("%s: %w", appConfigPath(home), err)
+	}
 	if err := a.EnableSnapshots(app.SnapshotOptions{
 		Dir: SnapshotDir(home), Interval: ac.StateSync.SnapshotInterval, KeepRecent: ac.StateSync.SnapshotKeepRecent,
 	}); err != nil {

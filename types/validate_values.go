@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
@@ -14,6 +13,15 @@ import (
 // MaxShelfLifeDays bounds a batch's shelf life (rules v2): ten years covers
 // canned and frozen goods, and keeps every derived expiry a calendar date.
 const MaxShelfLifeDays = 3650
+
+// MaxCenti bounds every temperature in centi-degrees (rules v2): ±100 °C.
+const MaxCenti = 10000
+
+// minUnix and maxUnix are MinDate 00:00:00 and MaxDate 23:59:59 UTC.
+const (
+	minUnix = -62135596800
+	maxUnix = 253402300799
+)
 
 // MinDate and MaxDate bound every date the chain records (rules v2).
 const (
@@ -91,6 +99,15 @@ func checkValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, name stri
 	switch fd.Kind() {
 	case protoreflect.MessageKind, protoreflect.GroupKind:
 		return walkValues(v.Message(), name+".")
+	case protoreflect.Int64Kind, protoreflect.Sint64Kind, protoreflect.Sfixed64Kind:
+		n, fname := v.Int(), string(fd.Name())
+		if strings.HasSuffix(fname, "_unix") && (n < minUnix || n > maxUnix) {
+			return ErrInvalidField.Wrapf("%s %d is not a time between %s and %s (Unix seconds)", name, n, MinDate, MaxDate)
+		}
+	case protoreflect.Int32Kind, protoreflect.Sint32Kind, protoreflect.Sfixed32Kind:
+		if n := v.Int(); strings.HasSuffix(string(fd.Name()), "_centi") && (n < -MaxCenti || n > MaxCenti) {
+			return ErrInvalidField.Wrapf("%s %d is not a temperature between -100.00 and 100.00 °C (centi-degrees)", name, n)
+		}
 	case protoreflect.StringKind:
 		s := v.String()
 		if err := CheckVisibleText(name, s); err != nil {
@@ -105,28 +122,81 @@ func checkValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, name stri
 	return nil
 }
 
-// CheckVisibleText refuses control characters, invisible format characters
-// (bidirectional overrides and isolates, zero-width spaces and joiners, the
-// byte-order mark, soft hyphens), line and paragraph separators and
-// noncharacters: what a person reading the text could not see or would see
-// reordered.
+// CheckVisibleText refuses text a person could not read as stored: control
+// characters; invisible and format characters — bidirectional overrides,
+// isolates and marks, zero-width spaces and joiners, the byte-order mark,
+// soft hyphen, word joiner and invisible operators, variation selectors, tag
+// characters, Hangul fillers, the braille blank, interlinear annotations —
+// line and paragraph separators; private-use characters and noncharacters;
+// and text that is nothing but spaces. The list is explicit, not Unicode's
+// categories, so that a newer Unicode in a newer toolchain never changes
+// what the chain accepts.
 func CheckVisibleText(field, s string) error {
 	if !utf8.ValidString(s) {
 		return ErrInvalidField.Wrapf("%s is not valid UTF-8", field)
 	}
+	blank := true
 	for i, r := range s {
 		switch {
-		case unicode.IsControl(r):
+		case r < 0x20 || (r >= 0x7F && r <= 0x9F):
 			return ErrInvalidField.Wrapf("%s contains the control character U+%04X at byte %d", field, r, i)
-		case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Zl, r), unicode.Is(unicode.Zp, r), isNonchar(r):
+		case invisible(r):
 			return ErrInvalidField.Wrapf("%s contains the invisible character U+%04X at byte %d", field, r, i)
+		case !isSpace(r):
+			blank = false
 		}
+	}
+	if blank && s != "" {
+		return ErrInvalidField.Wrapf("%s is only spaces", field)
 	}
 	return nil
 }
 
-func isNonchar(r rune) bool {
-	return (r >= 0xFDD0 && r <= 0xFDEF) || r&0xFFFE == 0xFFFE
+// invisibleRanges are the code points CheckVisibleText refuses besides controls.
+var invisibleRanges = [][2]rune{
+	{0x00AD, 0x00AD},    // soft hyphen
+	{0x034F, 0x034F},    // combining grapheme joiner
+	{0x061C, 0x061C},    // Arabic letter mark
+	{0x115F, 0x1160},    // Hangul choseong and jungseong fillers
+	{0x17B4, 0x17B5},    // Khmer inherent vowels
+	{0x180B, 0x180F},    // Mongolian variation selectors, vowel separator
+	{0x200B, 0x200F},    // zero-width space, (non-)joiner, LRM, RLM
+	{0x2028, 0x202E},    // line and paragraph separators, bidi embeddings and overrides
+	{0x2060, 0x206F},    // word joiner, invisible operators, bidi isolates, deprecated formats
+	{0x2800, 0x2800},    // braille pattern blank
+	{0x3164, 0x3164},    // Hangul filler
+	{0xE000, 0xF8FF},    // private use
+	{0xFDD0, 0xFDEF},    // noncharacters
+	{0xFE00, 0xFE0F},    // variation selectors
+	{0xFEFF, 0xFEFF},    // byte-order mark, zero-width no-break space
+	{0xFFA0, 0xFFA0},    // halfwidth Hangul filler
+	{0xFFF0, 0xFFFB},    // unassigned specials, interlinear annotation
+	{0x1BCA0, 0x1BCA3},  // shorthand format controls
+	{0x1D173, 0x1D17A},  // musical symbol formats
+	{0xE0000, 0xE007F},  // tags
+	{0xE0100, 0xE01EF},  // variation selectors supplement
+	{0xF0000, 0x10FFFF}, // supplementary private use
+}
+
+func invisible(r rune) bool {
+	if r&0xFFFE == 0xFFFE { // U+xxFFFE and U+xxFFFF are noncharacters in every plane
+		return true
+	}
+	for _, rg := range invisibleRanges {
+		if r >= rg[0] && r <= rg[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// isSpace: the spaces a name of nothing but would show as blank.
+func isSpace(r rune) bool {
+	switch r {
+	case ' ', 0x00A0, 0x1680, 0x202F, 0x205F, 0x3000:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200A
 }
 
 // checkFactDates: production on or before expiry, a bounded shelf life, and
@@ -148,6 +218,9 @@ func checkFactDates(f *ProductFacts, path string) error {
 	}
 	if exp.Before(prod) {
 		return ErrInvalidField.Wrapf("%sproduction_date %s is after the expiry date %s", path, f.ProductionDate, exp.Format(time.DateOnly))
+	}
+	if exp.After(prod.AddDate(0, 0, MaxShelfLifeDays)) {
+		return ErrInvalidField.Wrapf("%sexpiry_date %s is more than %d days (ten years) after production_date %s", path, exp.Format(time.DateOnly), MaxShelfLifeDays, f.ProductionDate)
 	}
 	return nil
 }

@@ -40,7 +40,24 @@ func TestStrictValues(t *testing.T) {
 		{"production after expiry", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ShelfLifeDays, f.ExpiryDate = 0, "2025-12-31" })), false, "after the expiry"},
 		{"production on the expiry date", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ShelfLifeDays, f.ExpiryDate = 0, "2026-01-01" })), true, ""},
 		{"year 0000", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ProductionDate = "0000-06-01" })), false, "calendar date"},
-		{"9999-12-31 expiry", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ShelfLifeDays, f.ExpiryDate = 0, "9999-12-31" })), true, ""},
+		{"9999-12-31 expiry", types.WrapMsg(facts(func(f *types.ProductFacts) {
+			f.ProductionDate, f.ShelfLifeDays, f.ExpiryDate = "9999-06-01", 0, "9999-12-31"
+		})), true, ""},
+		{"expiry date 8,000 years after production", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ShelfLifeDays, f.ExpiryDate = 0, "9999-12-31" })), false, "ten years"},
+		{"Hangul filler", types.WrapMsg(ent("\u3164")), false, "U+3164"},
+		{"braille blank", types.WrapMsg(ent("Cold\u2800Store")), false, "U+2800"},
+		{"combining grapheme joiner", types.WrapMsg(ent("Cold\u034FStore")), false, "U+034F"},
+		{"variation selector", types.WrapMsg(ent("Cold\uFE0FStore")), false, "U+FE0F"},
+		{"private use", types.WrapMsg(ent("Cold\uE000Store")), false, "U+E000"},
+		{"tag character", types.WrapMsg(ent("Cold\U000E0041Store")), false, "U+E0041"},
+		{"only spaces", types.WrapMsg(ent("  ")), false, "only spaces"},
+		{"only ideographic and no-break spaces", types.WrapMsg(ent("\u3000\u00A0")), false, "only spaces"},
+		{"a space inside a name", types.WrapMsg(ent("Cold Store\u3000冷库")), true, ""},
+		{"storage at -2147483648 centi-degrees", types.WrapMsg(facts(func(f *types.ProductFacts) { f.TempMinCenti, f.TempMaxCenti = -2147483648, -1800 })), false, "temp_min_centi"},
+		{"storage at -80 °C", types.WrapMsg(facts(func(f *types.ProductFacts) { f.TempMinCenti, f.TempMaxCenti = -8000, -6000 })), true, ""},
+		{"a sensor window ending in year 10000", types.WrapMsg(&types.MsgSensorReport{Codes: []string{"CT-91330100716105852F-1-N"}, MinCenti: -1900, MaxCenti: -1800, StartUnix: 1_790_000_000, EndUnix: 253402300800, DeviceId: "logger-1"}), false, "end_unix"},
+		{"a sensor reading of 21474836 °C", types.WrapMsg(&types.MsgSensorReport{Codes: []string{"CT-91330100716105852F-1-N"}, MinCenti: -1900, MaxCenti: 2147483647, StartUnix: 1_790_000_000, EndUnix: 1_790_000_600, DeviceId: "logger-1"}), false, "max_centi"},
+		{"a good sensor report", types.WrapMsg(&types.MsgSensorReport{Codes: []string{"CT-91330100716105852F-1-N"}, MinCenti: -1900, MaxCenti: -1800, StartUnix: 1_790_000_000, EndUnix: 1_790_000_600, DeviceId: "logger-1"}), true, ""},
 		{"shelf life past 9999", types.WrapMsg(facts(func(f *types.ProductFacts) { f.ProductionDate = "9999-06-01" })), false, "after 9999-12-31"},
 		{"invisible character in a nested lab name", types.WrapMsg(facts(func(f *types.ProductFacts) {
 			f.NucleicAcidTest = &types.LabTest{Result: types.TestResult_TEST_RESULT_NEGATIVE, Lab: "Lab\u200B1", Date: "2026-01-02", DocumentHash: make([]byte, 32)}
