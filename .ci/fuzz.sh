@@ -50,7 +50,8 @@ for t in "${selected[@]}"; do
 	# shellcheck disable=SC2086 # FUZZFLAGS is split on purpose
 	go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" $FUZZFLAGS "$pkg" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
-	last=$(grep -E '^fuzz: elapsed: .*execs: ' "$out" | tail -1 | sed -E 's/.*(execs: [0-9]+ \([0-9]+\/sec\)).*/\1/')
+	# The last progress line's total; its rate is the last 3 s only.
+	last=$(grep -E '^fuzz: elapsed: .*execs: ' "$out" | tail -1 | sed -E 's/^fuzz: elapsed: ([^,]+), execs: ([0-9]+).*/\2 execs in \1/')
 	rm -f "$out"
 	if [ "$rc" -ne 0 ]; then
 		failed+=("$pkg $name")
