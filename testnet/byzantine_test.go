@@ -216,8 +216,8 @@ func checkDefect(t *testing.T, a byzAttempt, lim types.Limits) {
 // committing, no committed block holds a mangled tx or was proposed by
 // node3, and all four report the same block and app hash at every height.
 // Then node3 restarts proposing more tx bytes than a block may hold: its own
-// CometBFT refuses to build the block (its consensus stops) and the three
-// others go on.
+// CometBFT refuses to build the block (its consensus or its process stops)
+// and the three others go on.
 func TestByzantineProposer(t *testing.T) {
 	t0 := time.Now()
 	product := sharedBinary(t)
