@@ -223,7 +223,10 @@ type bxCtx struct {
 	seen     map[string]bool
 }
 
-func newBXRun(t *testing.T, src bxSource) *bxRun {
+// newBXRun starts the three apps from a genesis under the given rules
+// version (0: the version a genesis without one starts under) and
+// registers the parties.
+func newBXRun(t *testing.T, src bxSource, rules uint32) *bxRun {
 	t.Helper()
 	r := &bxRun{
 		t: t, src: src, a: NewInMemory(), b: NewInMemory(), c: NewInMemory(), now: bxStart,
@@ -234,6 +237,7 @@ func newBXRun(t *testing.T, src bxSource) *bxRun {
 		Params:        types.DefaultParams(),
 		RootRegulator: &types.RootRegulator{Division: "330000", Name: "Zhejiang Market Supervision", Keys: [][]byte{pub(kRoot)}},
 		Customs:       &types.GenesisCustoms{Name: "Customs", Keys: [][]byte{pub(kSVCustoms)}},
+		RulesVersion:  rules,
 	}
 	appState, err := protojson.Marshal(g)
 	if err != nil {
