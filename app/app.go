@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -18,10 +19,17 @@ const AppVersion uint64 = 1
 
 var _ abci.Application = (*App)(nil)
 
-// App is the coldtrace state machine. CometBFT's local client serializes
-// every call, so App needs no locks of its own.
+// App is the coldtrace state machine. CometBFT calls it on four connections,
+// each serialized on its own (node/run.go): consensus (InitChain, proposals,
+// FinalizeBlock, Commit), mempool (CheckTx), query (Info, Query) and
+// snapshots. Consensus and mempool never overlap a Commit (CometBFT locks the
+// mempool around it); queries read immutable saved versions, and saved
+// guards what they read of the tree against Commit and a snapshot restore,
+// so a slow query never holds up a block.
 type App struct {
 	abci.BaseApplication
+
+	saved sync.RWMutex // held for writing while the saved version changes (Commit, restore)
 
 	tree   *state.Tree
 	sigs   *sigCache
@@ -132,6 +140,8 @@ func (a *App) resetCheckState() error {
 // Info tells CometBFT the last saved height and hash, so its handshake
 // replays whatever blocks the app is missing.
 func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	a.saved.RLock()
+	defer a.saved.RUnlock()
 	return &abci.ResponseInfo{
 		Data:             "coldtrace",
 		Version:          Version,
@@ -261,20 +271,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 // Commit saves the working tree as version = height, then starts a
 // state-sync snapshot of it when one is due (snapshots.go), in the background.
 func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
-	hash, version, err := a.tree.SaveVersion()
+	a.saved.Lock()
+	version, err := a.commit()
+	a.saved.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("app: save version: %w", err)
-	}
-	if a.pendingHash != nil && !bytes.Equal(hash, a.pendingHash) {
-		return nil, fmt.Errorf("app: saved hash %X differs from the finalized %X at height %d", hash, a.pendingHash, version)
-	}
-	a.pendingHash = nil
-	if a.limits.ChainID == "" {
-		if err := a.loadLimits(); err != nil {
-			return nil, err
-		}
-	}
-	if err := a.resetCheckState(); err != nil {
 		return nil, err
 	}
 	if a.observer != nil {
@@ -282,4 +282,21 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.afterCommit(version)
 	return &abci.ResponseCommit{}, nil
+}
+
+func (a *App) commit() (int64, error) {
+	hash, version, err := a.tree.SaveVersion()
+	if err != nil {
+		return 0, fmt.Errorf("app: save version: %w", err)
+	}
+	if a.pendingHash != nil && !bytes.Equal(hash, a.pendingHash) {
+		return 0, fmt.Errorf("app: saved hash %X differs from the finalized %X at height %d", hash, a.pendingHash, version)
+	}
+	a.pendingHash = nil
+	if a.limits.ChainID == "" {
+		if err := a.loadLimits(); err != nil {
+			return 0, err
+		}
+	}
+	return version, a.resetCheckState()
 }

@@ -77,6 +77,8 @@ func refusal(res *abci.ResponseQuery, err error) *abci.ResponseQuery {
 
 // snapshotAt opens a saved version (0: the latest).
 func (a *App) snapshotAt(h int64) (*state.Snapshot, int64, error) {
+	a.saved.RLock()
+	defer a.saved.RUnlock()
 	latest := a.tree.Version()
 	height := h
 	if height == 0 {

@@ -462,6 +462,8 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.RequestApplySnapsh
 	if _, err := r.file.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
+	a.saved.Lock()
+	defer a.saved.Unlock()
 	if err := a.tree.Restore(int64(r.snap.Height), r.file, r.appHash); err != nil {
 		a.logger.Error("snapshot restore failed; the state is empty again", "height", r.snap.Height, "err", err)
 		return reply(abci.ResponseApplySnapshotChunk_REJECT_SNAPSHOT)

@@ -116,7 +116,7 @@ func Start(home string, logger log.Logger) (*Node, error) {
 	dbs := &dbTracker{}
 	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
 	n, err := cmtnode.NewNode(conf, pv, nodeKey,
-		proxy.NewLocalClientCreator(abciApp),
+		proxy.NewConnSyncLocalClientCreator(abciApp),
 		cmtnode.DefaultGenesisDocProviderFunc(conf),
 		dbs.provider,
 		cometMetrics(conf.Instrumentation),

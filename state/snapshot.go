@@ -306,6 +306,7 @@ func (t *Tree) wipe() error {
 		return err
 	}
 	t.tree = iavl.NewMutableTree(iavldb.NewWrapper(t.db), t.opts.CacheSize, false, iavl.NewNopLogger(), iavl.AsyncPruningOption(true))
+	t.reader = newReader(t.db, t.opts.CacheSize) // its cache holds nodes of the wiped tree
 	_, err = t.tree.Load()
 	return err
 }

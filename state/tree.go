@@ -33,7 +33,18 @@ func DefaultOptions() Options {
 type Tree struct {
 	db   dbm.DB
 	tree *iavl.MutableTree
-	opts Options
+	// reader serves the saved versions (Immutable) from nodes of its own:
+	// IAVL's working tree rewrites the child links of the nodes it shares
+	// with its saved versions as it changes, so queries, the mempool's view
+	// and exports, which read while a block is executed, must not share them.
+	reader *iavl.MutableTree
+	opts   Options
+}
+
+// newReader opens a tree over db that only reads saved versions. It never
+// uses fast storage, which holds the latest version only.
+func newReader(db dbm.DB, cacheSize int) *iavl.MutableTree {
+	return iavl.NewMutableTree(iavldb.NewWrapper(db), cacheSize, true, iavl.NewNopLogger())
 }
 
 // Open opens (or creates) the tree in dir with goleveldb and loads the latest
@@ -75,7 +86,7 @@ func newTree(db dbm.DB, opts Options) (*Tree, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("state: load latest version: %w", err)
 	}
-	return &Tree{db: db, tree: t, opts: opts}, nil
+	return &Tree{db: db, tree: t, reader: newReader(db, opts.CacheSize), opts: opts}, nil
 }
 
 // Version is the last saved version (0 before the first block).
@@ -115,7 +126,7 @@ func (t *Tree) Rollback() { t.tree.Rollback() }
 // Immutable returns a read-only view of a saved version; queries use it so
 // they never see, nor stall, a block in progress.
 func (t *Tree) Immutable(version int64) (*Snapshot, error) {
-	it, err := t.tree.GetImmutable(version)
+	it, err := t.reader.GetImmutable(version)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +139,9 @@ func (t *Tree) VersionExists(v int64) bool { return t.tree.VersionExists(v) }
 // Close closes the tree, then its database.
 func (t *Tree) Close() error {
 	err := t.tree.Close()
+	if rerr := t.reader.Close(); err == nil {
+		err = rerr
+	}
 	if cerr := t.db.Close(); err == nil {
 		err = cerr
 	}
