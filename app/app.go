@@ -163,7 +163,11 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if a.observer != nil && m == modeCheck {
 		a.observer.Tx("check", out.msgs, res.Code)
 	}
-	return &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace}, nil
+	resp := &abci.ResponseCheckTx{Code: res.Code, Log: res.Log, Codespace: res.Codespace}
+	if out.expected != nil {
+		resp.Data = types.EncodeExpectedSequence(*out.expected)
+	}
+	return resp, nil
 }
 
 // PrepareProposal drops txs that fail the stateless checks or whose

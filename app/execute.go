@@ -24,6 +24,9 @@ type txResult struct {
 	err    error
 	events []abci.Event
 	msgs   []string // the names of its messages, for metrics; none when it did not decode
+	// expected is the signer's next sequence when the tx had another one;
+	// CheckTx returns it as data (types.ExpectedSequence) for clients.
+	expected *uint64
 }
 
 // executeTx runs every check and the handlers of one tx against kv. Writes
@@ -56,7 +59,8 @@ func (a *App) executeDecoded(blk *Context, kv state.KV, dtx *types.DecodedTx, ha
 		return txResult{err: types.ErrUnknownSigner.Wrapf("key %X is not registered", dtx.Body.Signer)}
 	}
 	if dtx.Body.Sequence != acct.Sequence {
-		return txResult{err: types.ErrBadSequence.Wrapf("tx has sequence %d, the key's next sequence is %d", dtx.Body.Sequence, acct.Sequence)}
+		next := acct.Sequence
+		return txResult{err: types.ErrBadSequence.Wrapf("tx has sequence %d, the key's next sequence is %d", dtx.Body.Sequence, acct.Sequence), expected: &next}
 	}
 	acct.Sequence++
 	if err := st.SetAccount(acct); err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -24,7 +25,8 @@ import (
 type Client struct {
 	rpc     *rpchttp.HTTP
 	remote  string // the address given to Dial, for messages
-	chainID string
+	mu      sync.Mutex
+	chainID string // guarded by mu
 	// WaitTimeout bounds how long Send waits for the tx's block.
 	WaitTimeout time.Duration
 }
@@ -55,17 +57,23 @@ func dial(node string, timeout uint) (*Client, error) {
 // RPC exposes CometBFT's RPC client for what this package does not wrap.
 func (c *Client) RPC() *rpchttp.HTTP { return c.rpc }
 
-// ChainID asks the node once for its chain id.
+// ChainID asks the node once for its chain id. Several Signers may share a
+// Client, so the remembered id is guarded.
 func (c *Client) ChainID(ctx context.Context) (string, error) {
-	if c.chainID != "" {
-		return c.chainID, nil
+	c.mu.Lock()
+	id := c.chainID
+	c.mu.Unlock()
+	if id != "" {
+		return id, nil
 	}
 	st, err := c.rpc.Status(ctx)
 	if err != nil {
 		return "", fmt.Errorf("node status: %w", err)
 	}
+	c.mu.Lock()
 	c.chainID = st.NodeInfo.Network
-	return c.chainID, nil
+	c.mu.Unlock()
+	return st.NodeInfo.Network, nil
 }
 
 // StartupWait bounds how long a query waits for a node that has just
@@ -122,6 +130,7 @@ type TxResult struct {
 	Height int64        `json:"height"`
 	Code   uint32       `json:"code"`
 	Log    string       `json:"log,omitempty"`
+	Data   []byte       `json:"data,omitempty"` // a refusal's structured detail (code 6: types.ExpectedSequence)
 	Events []abci.Event `json:"events,omitempty"`
 }
 
@@ -216,7 +225,7 @@ func (c *Client) broadcast(ctx context.Context, raw []byte) (*TxResult, error) {
 			return out, &FateUnknownError{Hash: hash, Reason: fmt.Sprintf("the node answered for another tx (%X)", []byte(res.Hash))}
 		}
 		if res.Code != 0 {
-			out.Code, out.Log = res.Code, res.Log
+			out.Code, out.Log, out.Data = res.Code, res.Log, res.Data
 			return out, out.Err()
 		}
 		return out, nil

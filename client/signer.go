@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -74,7 +72,7 @@ func (s *Signer) Broadcast(ctx context.Context, msgs ...proto.Message) (*TxResul
 		if !errors.Is(err, types.ErrBadSequence) || attempt == maxSequenceRetries {
 			return res, err
 		}
-		if want, ok := expectedSequence(res.Log); ok && (want > s.next || (s.uncertain && want < s.next)) {
+		if want, ok := types.ExpectedSequence(res.Data); ok && (want > s.next || (s.uncertain && want < s.next)) {
 			s.next, s.uncertain = want, false
 			continue
 		}
@@ -87,17 +85,6 @@ func (s *Signer) Broadcast(ctx context.Context, msgs ...proto.Message) (*TxResul
 }
 
 const maxSequenceRetries = 5
-
-// expectedSequence reads the sequence a bad-sequence refusal names.
-func expectedSequence(log string) (uint64, bool) {
-	const marker = "next sequence is "
-	i := strings.LastIndex(log, marker)
-	if i < 0 {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(strings.TrimSpace(log[i+len(marker):]), 10, 64)
-	return n, err == nil
-}
 
 // Send broadcasts msgs and waits until they are in a block. A tx that may
 // or may not be committed is reported with ErrFateUnknown and its hash.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/binary"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -196,4 +197,17 @@ func checkUnknown(r protoreflect.Message) error {
 		return err == nil
 	})
 	return err
+}
+
+// EncodeExpectedSequence is the data of a CheckTx refusal with code 6 (bad
+// sequence): the signer's next sequence, 8 bytes big-endian, so clients
+// need not read it from the log's words.
+func EncodeExpectedSequence(next uint64) []byte { return binary.BigEndian.AppendUint64(nil, next) }
+
+// ExpectedSequence reads the data of a bad-sequence refusal.
+func ExpectedSequence(data []byte) (uint64, bool) {
+	if len(data) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(data), true
 }
