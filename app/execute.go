@@ -126,19 +126,19 @@ func resolveSigner(st *state.State, acct *types.Account) (Signer, error) {
 	case types.OwnerKind_OWNER_KIND_REGULATOR:
 		r, err := st.Regulator(acct.OwnerId)
 		if err != nil || r == nil {
-			return s, orInternal(err, "account %X names regulator %s that has no record", acct.Key, acct.OwnerId)
+			return s, types.OrInternal(err, "account %X names regulator %s that has no record", acct.Key, acct.OwnerId)
 		}
 		s.Regulator, status = r, r.Status
 	case types.OwnerKind_OWNER_KIND_ENTERPRISE:
 		e, err := st.Enterprise(acct.OwnerId)
 		if err != nil || e == nil {
-			return s, orInternal(err, "account %X names enterprise %s that has no record", acct.Key, acct.OwnerId)
+			return s, types.OrInternal(err, "account %X names enterprise %s that has no record", acct.Key, acct.OwnerId)
 		}
 		s.Enterprise, status = e, e.Status
 	case types.OwnerKind_OWNER_KIND_CUSTOMS:
 		c, err := st.Customs()
 		if err != nil || c == nil {
-			return s, orInternal(err, "account %X names customs, which has no record", acct.Key)
+			return s, types.OrInternal(err, "account %X names customs, which has no record", acct.Key)
 		}
 		s.Customs, status = c, types.Status_STATUS_ACTIVE
 	default:
@@ -148,13 +148,6 @@ func resolveSigner(st *state.State, acct *types.Account) (Signer, error) {
 		return s, types.ErrSignerSuspended.Wrapf("%s is %s", acct.OwnerId, statusName(status))
 	}
 	return s, nil
-}
-
-func orInternal(err error, format string, args ...any) error {
-	if err != nil {
-		return err
-	}
-	return types.ErrInternal.Wrapf(format, args...)
 }
 
 func statusName(s types.Status) string {

@@ -280,7 +280,7 @@ func adjustActiveKeys(st registryStore, kind types.OwnerKind, id string, delta i
 	case types.OwnerKind_OWNER_KIND_REGULATOR:
 		r, rerr := st.Regulator(id)
 		if rerr != nil || r == nil {
-			return orInternal(rerr, "regulator %s vanished", id)
+			return types.OrInternal(rerr, "regulator %s vanished", id)
 		}
 		if r.ActiveKeys, err = apply(r.ActiveKeys); err != nil {
 			return err
@@ -289,7 +289,7 @@ func adjustActiveKeys(st registryStore, kind types.OwnerKind, id string, delta i
 	case types.OwnerKind_OWNER_KIND_ENTERPRISE:
 		e, eerr := st.Enterprise(id)
 		if eerr != nil || e == nil {
-			return orInternal(eerr, "enterprise %s vanished", id)
+			return types.OrInternal(eerr, "enterprise %s vanished", id)
 		}
 		if e.ActiveKeys, err = apply(e.ActiveKeys); err != nil {
 			return err
@@ -298,7 +298,7 @@ func adjustActiveKeys(st registryStore, kind types.OwnerKind, id string, delta i
 	case types.OwnerKind_OWNER_KIND_CUSTOMS:
 		c, cerr := st.Customs()
 		if cerr != nil || c == nil {
-			return orInternal(cerr, "customs vanished")
+			return types.OrInternal(cerr, "customs vanished")
 		}
 		if c.ActiveKeys, err = apply(c.ActiveKeys); err != nil {
 			return err

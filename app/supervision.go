@@ -599,7 +599,7 @@ func recallScope(c *changes, st supervisionStore, r *types.CodeRecord, rec *type
 	for _, id := range r.OpenConsignments {
 		con, err := st.Consignment(id)
 		if err != nil || con == nil {
-			return orInternal(err, "consignment %X is missing", id)
+			return types.OrInternal(err, "consignment %X is missing", id)
 		}
 		for _, it := range con.Items {
 			if it.Code == r.Code {
@@ -628,7 +628,7 @@ func recallScope(c *changes, st supervisionStore, r *types.CodeRecord, rec *type
 		for _, id := range unit.OpenConsignments { // the unit is on its way
 			con, err := st.Consignment(id)
 			if err != nil || con == nil {
-				return orInternal(err, "consignment %X is missing", id)
+				return types.OrInternal(err, "consignment %X is missing", id)
 			}
 			if err := add(r.Code, con.Buyer, q, r.Unit, true, con.Id); err != nil {
 				return err

@@ -501,21 +501,8 @@ func (c *changes) countInflow(r *types.CodeRecord, sender, toDivision string, q 
 		return err
 	}
 	d.QuantityReceivedFromOutside += q
-	AddFlow(d, b.Facts.OriginCountry, from.Division, q)
+	d.AddFlow(b.Facts.OriginCountry, from.Division, q)
 	return nil
-}
-
-// AddFlow adds q to the flow (origin, source) of d, keeping flows sorted.
-func AddFlow(d *types.DayStats, origin, source string, q uint64) {
-	i := sort.Search(len(d.Flows), func(i int) bool {
-		f := d.Flows[i]
-		return f.OriginCountry > origin || (f.OriginCountry == origin && f.SourceDivision >= source)
-	})
-	if i < len(d.Flows) && d.Flows[i].OriginCountry == origin && d.Flows[i].SourceDivision == source {
-		d.Flows[i].Quantity += q
-		return
-	}
-	d.Flows = append(d.Flows[:i], append([]*types.Flow{{OriginCountry: origin, SourceDivision: source, Quantity: q}}, d.Flows[i:]...)...)
 }
 
 // trimCode drops the "not movable: " name from a wrapped refusal.

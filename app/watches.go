@@ -157,7 +157,7 @@ func parseExpiryWatchKey(k []byte) (date, batchID string, err error) {
 func alertExpiredHeld(c *changes, st *state.State, batchID, expiry string) error {
 	b, err := st.Batch(batchID)
 	if err != nil || b == nil {
-		return orInternal(err, "expiry watch names batch %s that has no record", batchID)
+		return types.OrInternal(err, "expiry watch names batch %s that has no record", batchID)
 	}
 	codes, _, err := st.KeysUnder(state.BatchCodePrefix(batchID), nil, maxBatchCodes)
 	if err != nil {

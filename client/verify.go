@@ -10,7 +10,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	ics23 "github.com/cosmos/ics23/go"
 
-	"github.com/coldtrace/coldtrace/app"
+	"github.com/coldtrace/coldtrace/query"
 	"github.com/coldtrace/coldtrace/state"
 	"github.com/coldtrace/coldtrace/types"
 )
@@ -64,7 +64,7 @@ func VerifyAnswer(res *abci.ResponseQuery, path string, appHash []byte) (*state.
 		}
 		proven.Put(op.Key, nil)
 	}
-	again, err := app.Answer(proven, res.Height, path)
+	again, err := query.Answer(proven, res.Height, path)
 	if errors.Is(err, state.ErrUnproven) {
 		return nil, verifyErr("the answer reads state the node did not prove")
 	}

@@ -1,4 +1,4 @@
-package app
+package query
 
 import (
 	"encoding/hex"
@@ -189,7 +189,7 @@ func queryHistory(st *state.State, height int64, code string, q url.Values) (*ab
 	for _, h := range hashes {
 		e, _, err := st.Event(h)
 		if err != nil || e == nil {
-			return nil, orInternal(err, "history of %s names event %X that is not stored", code, h)
+			return nil, types.OrInternal(err, "history of %s names event %X that is not stored", code, h)
 		}
 		page.Events = append(page.Events, e)
 	}
@@ -211,7 +211,7 @@ func queryInbound(st *state.State, height int64, buyer string) (*abci.ResponseQu
 	for _, id := range ids {
 		c, err := st.Consignment(id)
 		if err != nil || c == nil {
-			return nil, orInternal(err, "inbound index names consignment %X that is not stored", id)
+			return nil, types.OrInternal(err, "inbound index names consignment %X that is not stored", id)
 		}
 		out.Consignments = append(out.Consignments, c)
 	}
@@ -248,7 +248,7 @@ func (t *tracer) history(code string) (*types.CodeRecord, []*types.Event, [][]by
 	evs := make([]*types.Event, len(hashes))
 	for i, h := range hashes {
 		if evs[i], _, err = t.st.Event(h); err != nil || evs[i] == nil {
-			return nil, nil, nil, orInternal(err, "event %X is missing", h)
+			return nil, nil, nil, types.OrInternal(err, "event %X is missing", h)
 		}
 	}
 	return rec, evs, hashes, nil
@@ -301,7 +301,7 @@ func (t *tracer) custodySteps(rec *types.CodeRecord, evs []*types.Event, hashes 
 		case *types.MsgReceive:
 			con, err := t.st.Consignment(e.Consignment)
 			if err != nil || con == nil {
-				return nil, orInternal(err, "consignment %X is missing", e.Consignment)
+				return nil, types.OrInternal(err, "consignment %X is missing", e.Consignment)
 			}
 			for _, it := range con.ReceivedItems {
 				if it.Code == rec.Code && it.Quantity > 0 {

@@ -1,4 +1,4 @@
-package app
+package query
 
 import (
 	"encoding/binary"
@@ -110,7 +110,7 @@ func queryAlerts(st *state.State, height int64, prefix string, q url.Values) (*a
 		id := binary.BigEndian.Uint64(full[len(full)-8:])
 		a, err := st.Alert(id)
 		if err != nil || a == nil {
-			return nil, orInternal(err, "open alert %d has no record", id)
+			return nil, types.OrInternal(err, "open alert %d has no record", id)
 		}
 		out.Alerts = append(out.Alerts, a)
 	}
@@ -145,7 +145,7 @@ func queryRecalls(st *state.State, height int64, batch string) (*abci.ResponseQu
 	if b.Recall != 0 {
 		r, err := st.Recall(b.Recall)
 		if err != nil || r == nil {
-			return nil, orInternal(err, "recall %d is missing", b.Recall)
+			return nil, types.OrInternal(err, "recall %d is missing", b.Recall)
 		}
 		out.Recalls = append(out.Recalls, r)
 	}
@@ -207,7 +207,7 @@ func sumStats(t, d *types.DayStats, prefix string) {
 			continue
 		}
 		t.QuantityReceivedFromOutside += f.Quantity
-		AddFlow(t, f.OriginCountry, f.SourceDivision, f.Quantity)
+		t.AddFlow(f.OriginCountry, f.SourceDivision, f.Quantity)
 	}
 }
 
