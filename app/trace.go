@@ -312,7 +312,7 @@ func sell(ctx *Context, st traceStore, m *types.MsgSell) error {
 		if err != nil {
 			return err
 		}
-		d.QuantitySold += it.Quantity
+		d.QuantitySold = types.Add(d.QuantitySold, it.Quantity, ctx.Rules.StrictValues())
 		if m.Kind == types.SaleKind_SALE_KIND_CONSUMED {
 			r.Consumed += it.Quantity
 		} else {

@@ -500,8 +500,9 @@ func (c *changes) countInflow(r *types.CodeRecord, sender, toDivision string, q 
 	if err != nil {
 		return err
 	}
-	d.QuantityReceivedFromOutside += q
-	d.AddFlow(b.Facts.OriginCountry, from.Division, q)
+	sat := c.ctx.Rules.StrictValues()
+	d.QuantityReceivedFromOutside = types.Add(d.QuantityReceivedFromOutside, q, sat)
+	d.AddFlow(b.Facts.OriginCountry, from.Division, q, sat)
 	return nil
 }
 

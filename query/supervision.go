@@ -198,7 +198,7 @@ func queryStats(st *state.State, height int64, prefix, from, to string) (*abci.R
 // divisions of the jurisdiction are internal to it and left out of the total.
 func sumStats(t, d *types.DayStats, prefix string) {
 	t.CodesCommissioned += d.CodesCommissioned
-	t.QuantitySold += d.QuantitySold
+	t.QuantitySold = types.Add(t.QuantitySold, d.QuantitySold, true)
 	t.Holds += d.Holds
 	t.Positives += d.Positives
 	t.Alerts += d.Alerts
@@ -206,8 +206,8 @@ func sumStats(t, d *types.DayStats, prefix string) {
 		if len(f.SourceDivision) >= len(prefix) && f.SourceDivision[:len(prefix)] == prefix {
 			continue
 		}
-		t.QuantityReceivedFromOutside += f.Quantity
-		t.AddFlow(f.OriginCountry, f.SourceDivision, f.Quantity)
+		t.QuantityReceivedFromOutside = types.Add(t.QuantityReceivedFromOutside, f.Quantity, true)
+		t.AddFlow(f.OriginCountry, f.SourceDivision, f.Quantity, true)
 	}
 }
 

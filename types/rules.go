@@ -16,8 +16,9 @@ import (
 //	v2  canonical tx bytes; an empty tx is malformed (code 3); calendar dates in
 //	    years 0001-9999 everywhere, a bounded shelf life and production on or
 //	    before expiry; no invisible format characters (bidi overrides, zero
-//	    width) in any text; days and dates in China's time (UTC+8);
-//	    MsgScheduleUpgrade.
+//	    width, fillers, private use; blank text) in any text; days and dates
+//	    in China's time (UTC+8); times and temperatures bounded; production
+//	    and tests not after today; day counters saturate; MsgScheduleUpgrade.
 const (
 	RulesV1     uint32 = 1
 	RulesV2     uint32 = 2

@@ -3,14 +3,23 @@ package types
 import "sort"
 
 // AddFlow adds q to the flow (origin, source) of d, keeping flows sorted.
-func (d *DayStats) AddFlow(origin, source string, q uint64) {
+func (d *DayStats) AddFlow(origin, source string, q uint64, saturate bool) {
 	i := sort.Search(len(d.Flows), func(i int) bool {
 		f := d.Flows[i]
 		return f.OriginCountry > origin || (f.OriginCountry == origin && f.SourceDivision >= source)
 	})
 	if i < len(d.Flows) && d.Flows[i].OriginCountry == origin && d.Flows[i].SourceDivision == source {
-		d.Flows[i].Quantity += q
+		d.Flows[i].Quantity = Add(d.Flows[i].Quantity, q, saturate)
 		return
 	}
 	d.Flows = append(d.Flows[:i], append([]*Flow{{OriginCountry: origin, SourceDivision: source, Quantity: q}}, d.Flows[i:]...)...)
+}
+
+// Add adds day counters: from rules v2 a sum past the largest uint64 stays
+// there instead of wrapping to a small number (rules v1 wrapped).
+func Add(a, b uint64, saturate bool) uint64 {
+	if saturate && a+b < a {
+		return ^uint64(0)
+	}
+	return a + b
 }
