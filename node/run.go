@@ -2,8 +2,11 @@ package node
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
 
@@ -136,11 +139,41 @@ func Start(home string, logger log.Logger) (*Node, error) {
 
 // Stop shuts down in order: the node (consensus, p2p, RPC, its stores),
 // then the app's tree and database.
+// waitAddrBookSaved waits, a second at most, until CometBFT's address book
+// has saved its file once more after the node stopped: it does so in a
+// goroutine the node does not wait for, and a caller that removes or copies
+// the home right after Stop would race with it.
+func waitAddrBookSaved(path string, since time.Time) {
+	for i := 0; i < 100; i++ {
+		fi, err := os.Stat(path)
+		if err == nil && !fi.ModTime().Before(since) && !atomicWriteInProgress(filepath.Dir(path)) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// atomicWriteInProgress: CometBFT writes its files through a temp file
+// named write-file-atomic-* beside them.
+func atomicWriteInProgress(dir string) bool {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "write-file-atomic-") {
+			return true
+		}
+	}
+	return false
+}
+
 func (n *Node) Stop() error {
 	var err error
 	if n.Node.IsRunning() {
+		stopping := time.Now().Add(-10 * time.Millisecond) // file times are coarser than the clock
 		err = n.Node.Stop()
 		n.Node.Wait()
+		if conf := n.Node.Config(); conf.P2P.PexReactor {
+			waitAddrBookSaved(conf.P2P.AddrBookFile(), stopping)
+		}
 	}
 	n.dbs.closeAll()
 	if cerr := n.App.Close(); err == nil {

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"encoding/hex"
 	"maps"
 	"net/url"
 	"slices"
@@ -14,114 +13,12 @@ import (
 	"github.com/coldtrace/coldtrace/types"
 )
 
-// Trace query paths (arguments in the query string, URL-encoded):
-//
-//	/trace/code?code=C                             → CodeRecord (provable)
-//	/trace/history?code=C&from=N&limit=L           → HistoryPage (record and events)
-//	/trace/event/{hash hex}                        → Event (provable)
-//	/trace/batch?id=USCC/BATCH                     → Batch (provable)
-//	/trace/batch-codes?id=USCC/BATCH&after=C&limit=L → CodeList
-//	/trace/holdings/{uscc}?after=C&limit=L         → CodeList (codes the enterprise holds)
-//	/trace/consignment/{id hex}                    → Consignment (provable)
-//	/trace/inbound/{uscc}                          → ConsignmentList (open consignments to a buyer)
-//	/trace/forward?batch=ID | ?code=C              → Trace: everyone who received any of it
-//	/trace/backward?code=C                         → Trace: the chain of custody back to commissioning
+// maxTraceEvents bounds the events a forward or backward trace reads.
 const maxTraceEvents = 20000
 
 // maxHistoryLimit bounds one history page; a whole history up to it can be
 // proven and its hash chain checked in one answer.
 const maxHistoryLimit = 1000
-
-func queryTrace(kv state.KV, height int64, parts []string, q url.Values) (*abci.ResponseQuery, error) {
-	st := state.New(kv)
-	arg := ""
-	if len(parts) == 3 {
-		arg = parts[2]
-	} else if len(parts) != 2 {
-		return nil, types.ErrUnknownQuery.Wrapf("no query path /%s", joinPath(parts))
-	}
-	code := func() (string, error) {
-		c, err := types.ValidateCodeString("code", q.Get("code"))
-		if err != nil {
-			return "", types.ErrBadQuery.Wrapf("%v", err)
-		}
-		return c, nil
-	}
-	switch parts[1] {
-	case "code":
-		c, err := code()
-		if err != nil {
-			return nil, err
-		}
-		return recordAt(kv, height, state.CodeKey(c), "code "+c)
-	case "history":
-		c, err := code()
-		if err != nil {
-			return nil, err
-		}
-		return queryHistory(st, height, c, q)
-	case "event":
-		h, err := hexArg(arg, "event hash")
-		if err != nil {
-			return nil, err
-		}
-		return recordAt(kv, height, state.EventKey(h), "event "+arg)
-	case "batch":
-		return recordAt(kv, height, state.BatchKey(q.Get("id")), "batch "+q.Get("id"))
-	case "batch-codes":
-		id := q.Get("id")
-		return listCodes(st, height, state.BatchCodePrefix(id), q, func(k []byte) []byte { return state.BatchCodeKey(id, string(k)) })
-	case "holdings":
-		if err := types.ValidateUSCC(arg); err != nil {
-			return nil, types.ErrBadQuery.Wrapf("%v", err)
-		}
-		return listCodes(st, height, state.HoldingPrefix(arg), q, func(k []byte) []byte { return state.HoldingKey(arg, string(k)) })
-	case "consignment":
-		id, err := hexArg(arg, "consignment id")
-		if err != nil {
-			return nil, err
-		}
-		return recordAt(kv, height, state.ConsignmentKey(id), "consignment "+arg)
-	case "inbound":
-		return queryInbound(st, height, arg)
-	case "forward":
-		t, err := forwardTrace(st, q)
-		if err != nil {
-			return nil, err
-		}
-		return encode(height, t)
-	case "backward":
-		c, err := code()
-		if err != nil {
-			return nil, err
-		}
-		t, err := backwardTrace(st, c)
-		if err != nil {
-			return nil, err
-		}
-		return encode(height, t)
-	}
-	return nil, types.ErrUnknownQuery.Wrapf("no query path /%s", joinPath(parts))
-}
-
-func joinPath(parts []string) string {
-	s := ""
-	for i, p := range parts {
-		if i > 0 {
-			s += "/"
-		}
-		s += p
-	}
-	return s
-}
-
-func hexArg(s, what string) ([]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return nil, types.ErrBadQuery.Wrapf("%s %q is not 64 hex characters", what, s)
-	}
-	return b, nil
-}
 
 func pageLimit(q url.Values) (int, error) {
 	limit := 50
