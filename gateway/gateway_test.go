@@ -22,8 +22,11 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/gateway/demo"
+	"github.com/coldtrace/coldtrace/label"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -275,7 +278,7 @@ func TestGatewayProofBundle(t *testing.T) {
 		t.Fatal(err)
 	}
 	var h types.HistoryPage
-	if err := unmarshalVerified(v, &h); err != nil {
+	if err := proto.Unmarshal(v.Response.Value, &h); err != nil {
 		t.Fatal(err)
 	}
 	if h.Code.Code != fx.seed.Normal || len(h.Events) == 0 || uint64(len(h.Events)) != h.Code.Events {
@@ -703,7 +706,7 @@ func TestGatewayLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	labels, v, err := BatchLabels(ctx, fx.c, h, fx.seed.DomesticBatch, "https://trace.example.cn")
+	labels, v, err := label.BatchLabels(ctx, fx.c, h, fx.seed.DomesticBatch, "https://trace.example.cn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -711,13 +714,13 @@ func TestGatewayLabels(t *testing.T) {
 		t.Fatalf("labels %+v", labels)
 	}
 	var pdf bytes.Buffer
-	if err := LabelsPDF(&pdf, labels, ""); err != nil {
+	if err := label.LabelsPDF(&pdf, labels, ""); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF-")) || pdf.Len() < 2000 {
 		t.Fatalf("PDF of %d bytes", pdf.Len())
 	}
-	sheets, err := LabelsPNG(labels[:1])
+	sheets, err := label.LabelsPNG(labels[:1])
 	if err != nil || len(sheets) != 1 {
 		t.Fatalf("%d sheets (%v)", len(sheets), err)
 	}
@@ -728,11 +731,11 @@ func TestGatewayLabels(t *testing.T) {
 	if got := decodeQR(t, img); got != labels[0].URI {
 		t.Errorf("label QR %q", got)
 	}
-	many := make([]Label, 30)
+	many := make([]label.Label, 30)
 	for i := range many {
 		many[i] = labels[i%3]
 	}
-	if sheets, err := LabelsPNG(many); err != nil || len(sheets) != 2 {
+	if sheets, err := label.LabelsPNG(many); err != nil || len(sheets) != 2 {
 		t.Errorf("30 labels: %d sheets (%v)", len(sheets), err)
 	}
 }

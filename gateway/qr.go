@@ -1,54 +1,13 @@
 package gateway
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
-	qrcode "github.com/skip2/go-qrcode"
-
+	"github.com/coldtrace/coldtrace/label"
 	"github.com/coldtrace/coldtrace/types"
 )
-
-// QRPNG encodes text as a QR code PNG of size×size pixels (error
-// correction level M, with the quiet zone).
-func QRPNG(text string, size int) ([]byte, error) {
-	q, err := qrcode.New(text, qrcode.Medium)
-	if err != nil {
-		return nil, err
-	}
-	return q.PNG(size)
-}
-
-// QRSVG encodes text as a QR code SVG: one unit per module, the quiet zone
-// included, dark modules as <rect>s (runs of a row merged).
-func QRSVG(text string) ([]byte, error) {
-	q, err := qrcode.New(text, qrcode.Medium)
-	if err != nil {
-		return nil, err
-	}
-	bm := q.Bitmap()
-	n := len(bm)
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" shape-rendering="crispEdges">`, n, n, n*8, n*8)
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><g fill="#000">`, n, n)
-	for y, row := range bm {
-		for x := 0; x < len(row); {
-			if !row[x] {
-				x++
-				continue
-			}
-			start := x
-			for x < len(row) && row[x] {
-				x++
-			}
-			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="1"/>`, start, y, x-start)
-		}
-	}
-	b.WriteString(`</g></svg>`)
-	return []byte(b.String()), nil
-}
 
 // codeFromPath reads the code in a path after prefix, before an optional
 // suffix (".png"): "/qr/01/0952…/21/1.png" → /01/0952…/21/1.
@@ -88,7 +47,7 @@ func (s *Server) handleQR(w http.ResponseWriter, r *http.Request) {
 	uri := code.DigitalLink(s.Base())
 	w.Header().Set("Cache-Control", "public, max-age=86400")
 	if format == ".svg" {
-		b, err := QRSVG(uri)
+		b, err := label.QRSVG(uri)
 		if err != nil {
 			s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 			return
@@ -106,7 +65,7 @@ func (s *Server) handleQR(w http.ResponseWriter, r *http.Request) {
 		}
 		size = n
 	}
-	b, err := QRPNG(uri, size)
+	b, err := label.QRPNG(uri, size)
 	if err != nil {
 		s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/coldtrace/coldtrace/gateway"
+	"github.com/coldtrace/coldtrace/label"
 )
 
 func newLabelCmd(g *globals) *cobra.Command {
@@ -44,7 +45,7 @@ letters only: give --font with a TrueType font for a Chinese product name in the
 			if err != nil {
 				return err
 			}
-			labels, v, err := gateway.BatchLabels(cmd.Context(), c, headers, batch, base)
+			labels, v, err := label.BatchLabels(cmd.Context(), c, headers, batch, base)
 			if err != nil {
 				return err
 			}
@@ -57,7 +58,7 @@ letters only: give --font with a TrueType font for a Chinese product name in the
 				if err != nil {
 					return err
 				}
-				if err := gateway.LabelsPDF(f, labels, font); err != nil {
+				if err := label.LabelsPDF(f, labels, font); err != nil {
 					f.Close()
 					return err
 				}
@@ -66,7 +67,7 @@ letters only: give --font with a TrueType font for a Chinese product name in the
 				}
 				files = append(files, out)
 			} else {
-				sheets, err := gateway.LabelsPNG(labels)
+				sheets, err := label.LabelsPNG(labels)
 				if err != nil {
 					return err
 				}

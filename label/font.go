@@ -1,4 +1,4 @@
-package gateway
+package label
 
 // font5x7 is a 5 × 7 dot font for printable ASCII, drawn on PNG labels:
 // seven rows of five dots, '#' for ink, rows separated by a space.
