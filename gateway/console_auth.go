@@ -1,0 +1,146 @@
+package gateway
+
+import (
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// consoleCookie carries a signed-in browser's session id (console_session.go):
+// random, kept on the server, ended by logout or expiry; never the token.
+const consoleCookie = "coldtrace_console"
+
+// authorized reports whether a request carries the token (Bearer) or the
+// cookie of a live session.
+func (s *Server) authorized(r *http.Request, sessions *sessionStore) bool {
+	if s.token == "" {
+		return false
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.token)) == 1
+		}
+		return false
+	}
+	if c, err := r.Cookie(consoleCookie); err == nil {
+		return sessions.valid(c.Value)
+	}
+	return false
+}
+
+// loopbackOnly says whether the console serves loopback clients only: it is
+// bound to loopback, or shares the public listener.
+func (s *Server) loopbackOnly() bool {
+	return s.combined || isLoopbackHost(s.cfg.ConsoleListen)
+}
+
+func isLoopbackRemote(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// consoleHandler routes the console. Every route but the login form and
+// the static files needs the token.
+func (s *Server) consoleHandler() http.Handler {
+	mux := http.NewServeMux()
+	sessions := newSessionStore(s.cfg.Now)
+	auth := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if !s.authorized(r, sessions) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="coldtrace console"`)
+				if strings.HasPrefix(r.URL.Path, "/api/") {
+					writeAPIError(w, &failure{Status: http.StatusUnauthorized, Kind: "unauthorized", Detail: "give the console token as Authorization: Bearer TOKEN"})
+					return
+				}
+				s.loginPage(w, r, http.StatusUnauthorized, false)
+				return
+			}
+			h(w, r)
+		}
+	}
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/console", http.StatusSeeOther) })
+	mux.HandleFunc("GET /console/login", func(w http.ResponseWriter, r *http.Request) { s.loginPage(w, r, http.StatusOK, false) })
+	mux.HandleFunc("POST /console/login", s.handleLogin(sessions))
+	mux.HandleFunc("POST /console/logout", s.handleLogout(sessions))
+	mux.HandleFunc("GET /console", auth(s.consoleHome))
+	mux.HandleFunc("GET /console/{$}", auth(s.consoleHome))
+	mux.HandleFunc("GET /console/search", auth(s.consoleSearch))
+	mux.HandleFunc("GET /console/code", auth(s.consoleCode))
+	mux.HandleFunc("GET /console/batch", auth(s.consoleBatch))
+	mux.HandleFunc("GET /console/enterprise/{uscc}", auth(s.consoleEnterprise))
+	mux.HandleFunc("GET /console/alerts", auth(s.consoleAlerts))
+	mux.HandleFunc("GET /console/alerts/{id}", auth(s.consoleAlert))
+	mux.HandleFunc("GET /console/holds", auth(s.consoleHolds))
+	mux.HandleFunc("GET /console/flows", auth(s.consoleFlows))
+	mux.HandleFunc("GET /console/reports", auth(s.consoleReports))
+	mux.HandleFunc("GET /api/v1/alerts", auth(s.apiAlerts))
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("/", auth(func(w http.ResponseWriter, r *http.Request) {
+		s.consoleError(w, r, &failure{Status: http.StatusNotFound, Kind: "page"})
+	}))
+	guarded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.token == "" {
+			http.NotFound(w, r)
+			return
+		}
+		if s.loopbackOnly() && !isLoopbackRemote(r.RemoteAddr) {
+			http.Error(w, "the console serves this machine only", http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		mux.ServeHTTP(w, r)
+	})
+	return secure(guarded)
+}
+
+type loginView struct{ Bad bool }
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, bad bool) {
+	l := pickLang(w, r)
+	s.render(w, r, status, "console_login", &page{L: l, Title: l.T("con.login"), Console: true, Body: loginView{Bad: bad}})
+}
+
+func (s *Server) handleLogin(sessions *sessionStore) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := s.loginL.allow(s.clientIP(r)); !ok {
+			s.tooMany(w, r, wait)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+		if err := r.ParseForm(); err != nil || subtle.ConstantTimeCompare([]byte(r.PostForm.Get("token")), []byte(s.token)) != 1 {
+			s.loginPage(w, r, http.StatusUnauthorized, true)
+			return
+		}
+		// A session the browser already had is replaced, not kept beside.
+		if c, err := r.Cookie(consoleCookie); err == nil {
+			sessions.end(c.Value)
+		}
+		id, err := sessions.create()
+		if err != nil {
+			s.consoleError(w, r, &failure{Status: http.StatusInternalServerError, Kind: "internal"})
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: id, Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, MaxAge: int(sessionAbsolute / time.Second), Secure: r.TLS != nil})
+		http.Redirect(w, r, "/console", http.StatusSeeOther)
+	}
+}
+
+// handleLogout ends the session on the server, so its cookie is refused
+// even if a copy of it survives in the browser or elsewhere.
+func (s *Server) handleLogout(sessions *sessionStore) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(consoleCookie); err == nil {
+			sessions.end(c.Value)
+		}
+		http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: "", Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteStrictMode, MaxAge: -1, Secure: r.TLS != nil})
+		http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+	}
+}
