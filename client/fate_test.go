@@ -7,16 +7,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/cometbft/cometbft/libs/log"
-
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/internal/testnode"
-	"github.com/coldtrace/coldtrace/node"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -102,40 +97,6 @@ func assertNotRefused(t *testing.T, err error) {
 	}
 }
 
-// slowNode is a real node with a long pause between blocks: for a while
-// after each block the chain makes no progress, as when it is halted.
-func slowNode(t *testing.T, pause time.Duration) *testnode.Node {
-	t.Helper()
-	home := t.TempDir()
-	ports := testnode.FreePorts(t, 2)
-	if _, err := node.InitHome(home, node.InitOptions{
-		ChainID: "fate-test", Ports: node.Ports{RPC: ports[0], P2P: ports[1]}, TimeoutCommit: pause,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(home, "node.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logFile.Close() })
-	nd, err := node.Start(home, log.NewTMLogger(log.NewSyncWriter(logFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nd.Stop() })
-	rpc := fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
-	c, err := client.Dial(rpc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testnode.WaitCommitted(t, c, 1, 30*time.Second)
-	root, err := client.NewKeyring(home).Get(node.RegulatorKeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testnode.Node{Home: home, RPC: rpc, Node: nd, Client: c, Root: root}
-}
-
 // justAfterBlock returns as soon as a new block is committed, so the next
 // one is a whole pause away.
 func justAfterBlock(t *testing.T, c *client.Client) int64 {
@@ -153,7 +114,9 @@ func justAfterBlock(t *testing.T, c *client.Client) int64 {
 // blocks resume; a tx the node refuses is still reported as refused, with
 // its code.
 func TestFateOnAStalledChain(t *testing.T) {
-	n := slowNode(t, 3*time.Second)
+	// A long pause between blocks: for a while after each block the chain
+	// makes no progress, as when it is halted.
+	n := testnode.StartWith(t, testnode.Options{ChainID: "fate-test", TimeoutCommit: 3 * time.Second})
 	ctx := context.Background()
 
 	stalled := justAfterBlock(t, n.Client)

@@ -5,17 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 
-	"github.com/cometbft/cometbft/libs/log"
-
-	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/internal/testnode"
-	"github.com/coldtrace/coldtrace/node"
 )
 
 // TestTxFateUnknownExitCode: a tx sent while the chain makes no blocks
@@ -23,28 +17,8 @@ import (
 // that command then finds it committed once blocks resume. A refusal still
 // exits 1 with its code.
 func TestTxFateUnknownExitCode(t *testing.T) {
-	home := t.TempDir()
-	ports := testnode.FreePorts(t, 2)
-	if _, err := node.InitHome(home, node.InitOptions{
-		ChainID: "fate-cli-test", Ports: node.Ports{RPC: ports[0], P2P: ports[1]}, TimeoutCommit: 3 * time.Second,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(home, "node.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logFile.Close() })
-	nd, err := node.Start(home, log.NewTMLogger(log.NewSyncWriter(logFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { nd.Stop() })
-	c, err := client.Dial(fmt.Sprintf("tcp://127.0.0.1:%d", ports[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	testnode.WaitCommitted(t, c, 1, 30*time.Second)
+	n := testnode.StartWith(t, testnode.Options{ChainID: "fate-cli-test", TimeoutCommit: 3 * time.Second})
+	home, c := n.Home, n.Client
 
 	run := func(args ...string) (string, error) {
 		cmd := newRootCmd()

@@ -35,10 +35,27 @@ type Node struct {
 // test ends, its log in <home>/node.log) and waits for its first block.
 func Start(t testing.TB, chainID string) *Node {
 	t.Helper()
+	return StartWith(t, Options{ChainID: chainID})
+}
+
+// Options shape a test node; zero values take Start's.
+type Options struct {
+	ChainID string
+	// TimeoutCommit is the pause after each block (default 100 ms); a long
+	// one makes a chain that, for a while after each block, makes no progress.
+	TimeoutCommit time.Duration
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, o Options) *Node {
+	t.Helper()
+	if o.TimeoutCommit == 0 {
+		o.TimeoutCommit = 100 * time.Millisecond
+	}
 	home := t.TempDir()
 	ports := FreePorts(t, 2)
 	if _, err := node.InitHome(home, node.InitOptions{
-		ChainID: chainID, Ports: node.Ports{RPC: ports[0], P2P: ports[1]}, TimeoutCommit: 100 * time.Millisecond,
+		ChainID: o.ChainID, Ports: node.Ports{RPC: ports[0], P2P: ports[1]}, TimeoutCommit: o.TimeoutCommit,
 		Backend: client.BackendTest, // plain keys: tests sign without a passphrase
 	}); err != nil {
 		t.Fatal(err)
@@ -58,7 +75,7 @@ func Start(t testing.TB, chainID string) *Node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	WaitCommitted(t, c, 1, 20*time.Second)
+	WaitCommitted(t, c, 1, 20*time.Second+2*o.TimeoutCommit)
 	kr := client.NewKeyring(home)
 	root, err := kr.Get(node.RegulatorKeyName)
 	if err != nil {
