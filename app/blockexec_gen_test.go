@@ -244,6 +244,13 @@ func newBXRun(t *testing.T, src bxSource, rules uint32) *bxRun {
 		t.Fatal(err)
 	}
 	for _, a := range []*App{r.a, r.b, r.c} {
+		// An open tree keeps a goroutine and its memory: without Close a
+		// fuzz worker, which runs thousands of inputs, grows until it dies.
+		t.Cleanup(func() {
+			if err := a.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
 		if _, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, InitialHeight: 1, AppStateBytes: appState}); err != nil {
 			t.Fatalf("InitChain: %v", err)
 		}

@@ -145,20 +145,11 @@ func resolveSigner(st *state.State, acct *types.Account) (Signer, error) {
 		return s, types.ErrInternal.Wrapf("account %X has no owner", acct.Key)
 	}
 	if status != types.Status_STATUS_ACTIVE {
-		return s, types.ErrSignerSuspended.Wrapf("%s is %s", acct.OwnerId, statusName(status))
+		return s, types.ErrSignerSuspended.Wrapf("%s is %s", acct.OwnerId, types.StatusName(status))
 	}
 	return s, nil
 }
 
-func statusName(s types.Status) string {
-	switch s {
-	case types.Status_STATUS_ACTIVE:
-		return "active"
-	case types.Status_STATUS_SUSPENDED:
-		return "suspended"
-	}
-	return "unknown"
-}
 
 func (r txResult) exec() *abci.ExecTxResult {
 	code, log := types.CodeOf(r.err)

@@ -187,7 +187,7 @@ func setEnterpriseStatus(ctx *Context, st registryStore, uscc, reason string, fr
 		return types.ErrOutOfJurisdiction.Wrapf("enterprise %s is in %s, outside regulator %s", uscc, e.Division, reg)
 	}
 	if e.Status != from {
-		return types.ErrInvalidState.Wrapf("enterprise %s is %s", uscc, statusName(e.Status))
+		return types.ErrInvalidState.Wrapf("enterprise %s is %s", uscc, types.StatusName(e.Status))
 	}
 	e.Status, e.StatusReason, e.StatusHeight = to, reason, ctx.Height
 	if err := st.SetEnterprise(e); err != nil {

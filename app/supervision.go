@@ -426,7 +426,7 @@ func holdGoods(ctx *Context, st supervisionStore, m *types.MsgHold) error {
 		}
 		if r.Status != types.CodeStatus_CODE_STATUS_ACTIVE {
 			if m.Batch == "" {
-				return types.ErrInvalidState.Wrapf("%s is already %s", r.Code, codeStatusName(r.Status))
+				return types.ErrInvalidState.Wrapf("%s is already %s", r.Code, types.CodeStatusName(r.Status))
 			}
 			continue
 		}
@@ -470,7 +470,7 @@ func unholdGoods(ctx *Context, st supervisionStore, m *types.MsgUnhold) error {
 	for _, r := range recs {
 		if r.Status != types.CodeStatus_CODE_STATUS_HELD {
 			if m.Batch == "" {
-				return types.ErrInvalidState.Wrapf("%s is %s, not held", r.Code, codeStatusName(r.Status))
+				return types.ErrInvalidState.Wrapf("%s is %s, not held", r.Code, types.CodeStatusName(r.Status))
 			}
 			continue
 		}

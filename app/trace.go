@@ -235,7 +235,7 @@ func receive(ctx *Context, st traceStore, m *types.MsgReceive) error {
 			return err
 		}
 		if r.Status != types.CodeStatus_CODE_STATUS_ACTIVE && ent.Kind != types.EnterpriseKind_ENTERPRISE_KIND_SUPERVISION_WAREHOUSE {
-			return types.ErrNotMovable.Wrapf("%s is %s (%s); only a supervision warehouse may receive it", r.Code, codeStatusName(r.Status), r.StatusReason)
+			return types.ErrNotMovable.Wrapf("%s is %s (%s); only a supervision warehouse may receive it", r.Code, types.CodeStatusName(r.Status), r.StatusReason)
 		}
 		r.InTransit -= it.Quantity
 		r.Discrepancy += it.Quantity - q

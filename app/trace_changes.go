@@ -243,7 +243,7 @@ func (c *changes) movable(r *types.CodeRecord) error {
 		if r.StatusReason != "" {
 			reason = ": " + r.StatusReason
 		}
-		return types.ErrNotMovable.Wrapf("%s is %s%s", r.Code, codeStatusName(r.Status), reason)
+		return types.ErrNotMovable.Wrapf("%s is %s%s", r.Code, types.CodeStatusName(r.Status), reason)
 	}
 	if r.LogisticUnit {
 		for _, it := range r.Contents {
@@ -275,17 +275,6 @@ func (c *changes) movable(r *types.CodeRecord) error {
 	return nil
 }
 
-func codeStatusName(s types.CodeStatus) string {
-	switch s {
-	case types.CodeStatus_CODE_STATUS_HELD:
-		return "held"
-	case types.CodeStatus_CODE_STATUS_RECALLED:
-		return "recalled"
-	case types.CodeStatus_CODE_STATUS_DESTROYED:
-		return "destroyed"
-	}
-	return "active"
-}
 
 // day is the block's date (China's from rules v2, UTC's before), the key of
 // the day counters and what expiry dates are compared with.
@@ -382,7 +371,7 @@ func counterparty(st traceStore, self, uscc, role string) (*types.Enterprise, er
 		return nil, types.ErrCounterparty.Wrapf("%s %s is not a registered enterprise", role, uscc)
 	}
 	if e.Status != types.Status_STATUS_ACTIVE {
-		return nil, types.ErrCounterparty.Wrapf("%s %s is %s", role, uscc, statusName(e.Status))
+		return nil, types.ErrCounterparty.Wrapf("%s %s is %s", role, uscc, types.StatusName(e.Status))
 	}
 	return e, nil
 }

@@ -82,7 +82,7 @@ func setValidator(ctx *Context, st validatorStore, m *types.MsgSetValidator) err
 		return types.ErrNotFound.Wrapf("no regulator is registered for division %s to operate the validator", m.Operator)
 	}
 	if op.Status != types.Status_STATUS_ACTIVE {
-		return types.ErrInvalidState.Wrapf("regulator %s is %s", m.Operator, statusName(op.Status))
+		return types.ErrInvalidState.Wrapf("regulator %s is %s", m.Operator, types.StatusName(op.Status))
 	}
 	if existing != nil && existing.Power == m.Power && existing.Operator == m.Operator && existing.Name == m.Name {
 		return types.ErrInvalidState.Wrapf("validator %s already has power %d, operator %s and name %q", key, m.Power, m.Operator, m.Name)

@@ -280,17 +280,13 @@ func (s *Server) resolveNames(ctx context.Context, d *codeData) error {
 
 // status is the code's state as a page shows it: active, held, recalled,
 // destroyed or expired (active goods past their expiry date).
+// Dates are China's and compared as dates, as the chain's latest rules do.
 func (d *codeData) status(now time.Time) string {
-	switch d.Record.Status {
-	case types.CodeStatus_CODE_STATUS_HELD:
-		return "held"
-	case types.CodeStatus_CODE_STATUS_RECALLED:
-		return "recalled"
-	case types.CodeStatus_CODE_STATUS_DESTROYED:
-		return "destroyed"
+	if d.Record.Status != types.CodeStatus_CODE_STATUS_ACTIVE {
+		return types.CodeStatusName(d.Record.Status)
 	}
 	if d.Batch != nil {
-		if exp := d.Batch.Facts.Expiry(); exp != "" && now.UTC().Format(time.DateOnly) > exp {
+		if exp, ok := d.Batch.Facts.ExpiryTime(); ok && exp.Before(types.RulesOf(0).Date(now)) {
 			return "expired"
 		}
 	}

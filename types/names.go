@@ -1,0 +1,25 @@
+package types
+
+// StatusName is an owner's status in words: "active", "suspended".
+func StatusName(s Status) string {
+	switch s {
+	case Status_STATUS_ACTIVE:
+		return "active"
+	case Status_STATUS_SUSPENDED:
+		return "suspended"
+	}
+	return "unknown"
+}
+
+// CodeStatusName is a code's status in words: "active", "held", "recalled", "destroyed".
+func CodeStatusName(s CodeStatus) string {
+	switch s {
+	case CodeStatus_CODE_STATUS_HELD:
+		return "held"
+	case CodeStatus_CODE_STATUS_RECALLED:
+		return "recalled"
+	case CodeStatus_CODE_STATUS_DESTROYED:
+		return "destroyed"
+	}
+	return "active"
+}
