@@ -558,7 +558,7 @@ func (x *index) consignmentRef(id []byte) []*bizTransaction {
 func (x *index) sensor(m *types.MsgSensorReport, excursion bool) *sensorElement {
 	md := &sensorMetadata{}
 	if m.StartUnix != 0 || m.EndUnix != 0 {
-		md.StartTime, md.EndTime = timestamp(m.StartUnix*1000), timestamp(m.EndUnix*1000)
+		md.StartTime, md.EndTime = timestamp(types.UnixTime(m.StartUnix).UnixMilli()), timestamp(types.UnixTime(m.EndUnix).UnixMilli())
 	}
 	if m.DeviceId != "" {
 		md.DeviceID = x.urn("device", m.DeviceId)

@@ -286,7 +286,7 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 			TxHash: strings.ToUpper(hex.EncodeToString(e.TxHash))}
 		if m, _ := e.Msg.Inner(); m != nil {
 			if sr, ok := m.(*types.MsgSensorReport); ok {
-				ev.Sensor = &apiReading{Start: time.Unix(sr.StartUnix, 0).UTC(), End: time.Unix(sr.EndUnix, 0).UTC(),
+				ev.Sensor = &apiReading{Start: types.UnixTime(sr.StartUnix), End: types.UnixTime(sr.EndUnix),
 					MinC: centiF(sr.MinCenti), MaxC: centiF(sr.MaxCenti), Excursion: e.Excursion}
 			}
 		}

@@ -336,7 +336,7 @@ func (d *codeData) readings() []reading {
 		if !isSR {
 			continue
 		}
-		r := reading{Start: time.Unix(sr.StartUnix, 0), End: time.Unix(sr.EndUnix, 0), Min: sr.MinCenti, Max: sr.MaxCenti,
+		r := reading{Start: types.UnixTime(sr.StartUnix), End: types.UnixTime(sr.EndUnix), Min: sr.MinCenti, Max: sr.MaxCenti,
 			Device: sr.DeviceId, Actor: e.Actor}
 		if ok {
 			r.Excursion = sr.MinCenti < lo || sr.MaxCenti > hi

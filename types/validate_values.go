@@ -23,6 +23,13 @@ const (
 	maxUnix = 253402300799
 )
 
+// UnixTime is a time in Unix seconds as a UTC time within years 0001-9999:
+// rules v1 let sensor windows carry any int64, and a time past 9999 cannot
+// be written as RFC 3339 (JSON, EPCIS), so such a value shows at the bound.
+func UnixTime(s int64) time.Time {
+	return time.Unix(min(max(s, minUnix), maxUnix), 0).UTC()
+}
+
 // MinDate and MaxDate bound every date the chain records (rules v2).
 const (
 	MinDate = "0001-01-01"

@@ -3,6 +3,7 @@ package types_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coldtrace/coldtrace/types"
 )
@@ -89,4 +90,22 @@ func TestStrictValues(t *testing.T) {
 	b.Memo = "dock \u202E3"
 	_, err := types.DecodeTx(signedRaw(t, marshal(t, b)), testLimits, true)
 	wantCode(t, err, types.ErrInvalidField)
+}
+
+// TestUnixTime: sensor windows written under v1 with any int64 show within
+// years 0001-9999, never overflowing or failing to format.
+func TestUnixTime(t *testing.T) {
+	for _, tc := range []struct {
+		in   int64
+		want string
+	}{
+		{1_790_000_000, "2026-09-21T14:13:20Z"},
+		{253402300800, "9999-12-31T23:59:59Z"},
+		{1<<63 - 1, "9999-12-31T23:59:59Z"},
+		{-1 << 63, "0001-01-01T00:00:00Z"},
+	} {
+		if got := types.UnixTime(tc.in).Format(time.RFC3339); got != tc.want {
+			t.Errorf("UnixTime(%d) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
 }
