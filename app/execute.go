@@ -150,7 +150,6 @@ func resolveSigner(st *state.State, acct *types.Account) (Signer, error) {
 	return s, nil
 }
 
-
 func (r txResult) exec() *abci.ExecTxResult {
 	code, log := types.CodeOf(r.err)
 	res := &abci.ExecTxResult{Code: code, Log: log, Events: r.events}

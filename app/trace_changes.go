@@ -275,7 +275,6 @@ func (c *changes) movable(r *types.CodeRecord) error {
 	return nil
 }
 
-
 // day is the block's date (China's from rules v2, UTC's before), the key of
 // the day counters and what expiry dates are compared with.
 func (c *Context) day() string { return c.Rules.Day(c.Time) }

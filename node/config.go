@@ -80,30 +80,30 @@ const appConfigHeader = `# coldtrace application settings. CometBFT's own settin
 func appConfigPath(home string) string { return filepath.Join(home, "config", "app.toml") }
 
 func writeAppConfig(home string, c AppConfig) error {
-	return fsutil.WriteFileAtomic(appConfigPath(home), []byte(appConfigHeader+ "[state]\n" +
-		"# Versions of the state tree kept queryable (with proofs); 0 keeps all.\n" +
-		fmt.Sprintf("keep_recent = %d\n", c.State.KeepRecent) +
-		"# Blocks between two prunings of old versions.\n" +
-		fmt.Sprintf("prune_interval = %d\n", c.State.PruneInterval) +
-		"\n[state_sync]\n" +
-		"# Take a state-sync snapshot every this many heights (0: none), in data/snapshots,\n" +
-		"# and serve it to nodes that join by state sync. A snapshot is written after\n" +
-		"# the block is saved, beside consensus; keep_recent above must leave its version\n" +
-		"# stored while it is written (0 or many blocks).\n" +
-		fmt.Sprintf("snapshot_interval = %d\n", c.StateSync.SnapshotInterval) +
-		"# Snapshots kept on disk, newest first.\n" +
-		fmt.Sprintf("snapshot_keep_recent = %d\n", c.StateSync.SnapshotKeepRecent) +
-		"\n[rules]\n" +
-		"# Upgrades of the chain's rules agreed by its operators outside the chain, e.g.\n" +
-		"# to resume a chain that halted under old rules (docs/ARCHITECTURE.md, \"Rules\n" +
-		"# versions\"). Every node of the chain, and every node that later replays it\n" +
-		"# from genesis, needs the same entries; keep them for good. Upgrades the root\n" +
-		"# regulator schedules on chain need none.\n" +
-		"#\n" +
-		"# [[rules.upgrade]]\n" +
-		"# version = 2\n" +
-		"# height = 123456\n" +
-		"# reason = \"resume after the halt at 123456\"\n" +
+	return fsutil.WriteFileAtomic(appConfigPath(home), []byte(appConfigHeader+"[state]\n"+
+		"# Versions of the state tree kept queryable (with proofs); 0 keeps all.\n"+
+		fmt.Sprintf("keep_recent = %d\n", c.State.KeepRecent)+
+		"# Blocks between two prunings of old versions.\n"+
+		fmt.Sprintf("prune_interval = %d\n", c.State.PruneInterval)+
+		"\n[state_sync]\n"+
+		"# Take a state-sync snapshot every this many heights (0: none), in data/snapshots,\n"+
+		"# and serve it to nodes that join by state sync. A snapshot is written after\n"+
+		"# the block is saved, beside consensus; keep_recent above must leave its version\n"+
+		"# stored while it is written (0 or many blocks).\n"+
+		fmt.Sprintf("snapshot_interval = %d\n", c.StateSync.SnapshotInterval)+
+		"# Snapshots kept on disk, newest first.\n"+
+		fmt.Sprintf("snapshot_keep_recent = %d\n", c.StateSync.SnapshotKeepRecent)+
+		"\n[rules]\n"+
+		"# Upgrades of the chain's rules agreed by its operators outside the chain, e.g.\n"+
+		"# to resume a chain that halted under old rules (docs/ARCHITECTURE.md, \"Rules\n"+
+		"# versions\"). Every node of the chain, and every node that later replays it\n"+
+		"# from genesis, needs the same entries; keep them for good. Upgrades the root\n"+
+		"# regulator schedules on chain need none.\n"+
+		"#\n"+
+		"# [[rules.upgrade]]\n"+
+		"# version = 2\n"+
+		"# height = 123456\n"+
+		"# reason = \"resume after the halt at 123456\"\n"+
 		upgradeEntries(c.Rules.Upgrades)), 0o644)
 }
 
