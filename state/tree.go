@@ -165,7 +165,12 @@ func (t *Tree) Delete(key []byte) error {
 
 // Iterate walks the working tree.
 func (t *Tree) Iterate(start, end []byte, fn func(key, value []byte) bool) error {
-	it, err := t.tree.Iterator(start, end, true)
+	return iterate(t.tree.Iterator, start, end, fn)
+}
+
+// iterate walks an IAVL iterator in ascending key order until fn says stop.
+func iterate(open func(start, end []byte, ascending bool) (iavldb.Iterator, error), start, end []byte, fn func(key, value []byte) bool) error {
+	it, err := open(start, end, true)
 	if err != nil {
 		return err
 	}
@@ -193,15 +198,5 @@ func (s *Snapshot) Set(_, _ []byte) error          { return ErrReadOnly }
 func (s *Snapshot) Delete(_ []byte) error          { return ErrReadOnly }
 
 func (s *Snapshot) Iterate(start, end []byte, fn func(key, value []byte) bool) error {
-	it, err := s.tree.Iterator(start, end, true)
-	if err != nil {
-		return err
-	}
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		if !fn(it.Key(), it.Value()) {
-			break
-		}
-	}
-	return it.Error()
+	return iterate(s.tree.Iterator, start, end, fn)
 }
