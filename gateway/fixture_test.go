@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,11 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cometbft/cometbft/libs/log"
-
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/gateway/demo"
-	"github.com/coldtrace/coldtrace/node"
+	"github.com/coldtrace/coldtrace/internal/testnode"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -49,7 +46,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	var n *node.Node
+	var n *testnode.Node
 	code := func() int {
 		f, nn, err := startFixture(home)
 		n = nn
@@ -74,57 +71,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	var ports []int
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports, nil
-}
-
-func startFixture(home string) (*fixture, *node.Node, error) {
+func startFixture(home string) (*fixture, *testnode.Node, error) {
 	start := time.Now()
-	ports, err := freePorts(2)
+	n, err := testnode.Launch(home, testnode.Options{ChainID: "gateway-test", NoMetrics: true})
 	if err != nil {
-		return nil, nil, err
-	}
-	gen, err := node.InitHome(home, node.InitOptions{ChainID: "gateway-test", Ports: node.Ports{RPC: ports[0], P2P: ports[1], Prometheus: -1},
-		TimeoutCommit: 100 * time.Millisecond})
-	if err != nil {
-		return nil, nil, err
-	}
-	logFile, err := os.Create(filepath.Join(home, "node.log"))
-	if err != nil {
-		return nil, nil, err
-	}
-	n, err := node.Start(home, log.NewTMLogger(log.NewSyncWriter(logFile)))
-	if err != nil {
-		return nil, nil, err
-	}
-	f := &fixture{home: home, rpc: fmt.Sprintf("tcp://127.0.0.1:%d", ports[0]), trust: client.Trust{Genesis: gen}, rootDivision: "330000"}
-	if f.c, err = client.Dial(f.rpc); err != nil {
 		return nil, n, err
 	}
+	f := &fixture{home: home, rpc: n.RPC, c: n.Client, trust: client.Trust{Genesis: n.Genesis}, rootDivision: "330000"}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	kr := client.NewKeyring(home)
-	root, err := kr.Get(node.RegulatorKeyName)
-	if err != nil {
-		return nil, n, err
-	}
-	customs, err := kr.Get(node.CustomsKeyName)
-	if err != nil {
-		return nil, n, err
-	}
+	root, customs := n.Root, n.Customs
 	keyOf := func(name string) (ed25519.PrivateKey, error) {
 		if k, err := kr.Get(name); err == nil {
 			return k, nil

@@ -26,6 +26,7 @@ import (
 
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/gateway/demo"
+	"github.com/coldtrace/coldtrace/internal/testnode"
 	"github.com/coldtrace/coldtrace/label"
 	"github.com/coldtrace/coldtrace/types"
 )
@@ -556,10 +557,7 @@ func TestGatewayConsoleAuth(t *testing.T) {
 	wantStatus(t, get(t, s.Handler(), "/console", "Authorization", "Bearer "+testToken), http.StatusNotFound)
 
 	// The console on the public listener: loopback clients only.
-	ports, err := freePorts(1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ports := testnode.FreePorts(t, 1)
 	same := newServer(t, func(c *Config) {
 		c.Listen = "127.0.0.1:" + strconv.Itoa(ports[0])
 		c.ConsoleListen = c.Listen

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"fmt"
 	"image/png"
 	"io"
 	"log/slog"
@@ -16,14 +15,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cometbft/cometbft/libs/log"
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/gateway"
 	"github.com/coldtrace/coldtrace/gateway/demo"
-	"github.com/coldtrace/coldtrace/node"
+	"github.com/coldtrace/coldtrace/internal/testnode"
 )
 
 // chromiumPath is Debian's Chromium (apt-get install chromium).
@@ -61,38 +59,9 @@ func TestGatewayBrowser(t *testing.T) {
 		t.Fatalf("CI must run the browser test, but %s is missing: %v", chromiumPath, err)
 	}
 	start := time.Now()
-	home := t.TempDir()
-	ports := freePorts(t, 2)
-	gen, err := node.InitHome(home, node.InitOptions{ChainID: "gateway-browser", Ports: node.Ports{RPC: ports[0], P2P: ports[1], Prometheus: -1},
-		TimeoutCommit: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(home, "node.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logFile.Close() })
-	n, err := node.Start(home, log.NewTMLogger(log.NewSyncWriter(logFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop() })
-	rpc := fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
-	c, err := client.Dial(rpc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitHeight(t, c, 1, 20*time.Second)
-	kr := client.NewKeyring(home)
-	root, err := kr.Get(node.RegulatorKeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	customs, err := kr.Get(node.CustomsKeyName)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := testnode.StartWith(t, testnode.Options{ChainID: "gateway-browser", NoMetrics: true})
+	c, rpc, gen, root, customs := n.Client, n.RPC, n.Genesis, n.Root, n.Customs
+	kr := client.NewKeyring(n.Home)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	seed, err := demo.Seed(ctx, c, demo.Options{Root: root, RootDivision: "330000", Customs: customs,

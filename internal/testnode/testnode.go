@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cometbft/cometbft/libs/log"
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/node"
@@ -27,8 +28,10 @@ type Node struct {
 	RPC     string // tcp://127.0.0.1:port
 	Node    *node.Node
 	Client  *client.Client
+	Genesis *cmttypes.GenesisDoc
 	Root    ed25519.PrivateKey // the root regulator's key
 	Customs ed25519.PrivateKey // the customs authority's key
+	logFile *os.File
 }
 
 // Start creates a home with 100 ms blocks, starts its node (stopped when the
@@ -44,67 +47,105 @@ type Options struct {
 	// TimeoutCommit is the pause after each block (default 100 ms); a long
 	// one makes a chain that, for a while after each block, makes no progress.
 	TimeoutCommit time.Duration
+	// NoMetrics leaves Prometheus off (a fixture shared by many tests).
+	NoMetrics bool
 }
 
 // StartWith is Start with options.
 func StartWith(t testing.TB, o Options) *Node {
 	t.Helper()
+	n, err := Launch(t.TempDir(), o)
+	if n != nil {
+		t.Cleanup(func() { n.Stop() })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Launch is StartWith for a caller without a test (a fixture a package's
+// TestMain shares): it creates the home in home, and the caller stops the
+// node. On an error after the node started, the node is returned to stop.
+func Launch(home string, o Options) (*Node, error) {
 	if o.TimeoutCommit == 0 {
 		o.TimeoutCommit = 100 * time.Millisecond
 	}
-	home := t.TempDir()
-	ports := FreePorts(t, 2)
-	if _, err := node.InitHome(home, node.InitOptions{
-		ChainID: o.ChainID, Ports: node.Ports{RPC: ports[0], P2P: ports[1]}, TimeoutCommit: o.TimeoutCommit,
+	ports, err := freePorts(2)
+	if err != nil {
+		return nil, err
+	}
+	p := node.Ports{RPC: ports[0], P2P: ports[1]}
+	if o.NoMetrics {
+		p.Prometheus = -1
+	}
+	gen, err := node.InitHome(home, node.InitOptions{
+		ChainID: o.ChainID, Ports: p, TimeoutCommit: o.TimeoutCommit,
 		Backend: client.BackendTest, // plain keys: tests sign without a passphrase
-	}); err != nil {
-		t.Fatal(err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	logFile, err := os.Create(filepath.Join(home, "node.log"))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(func() { logFile.Close() })
-	n, err := node.Start(home, log.NewTMLogger(log.NewSyncWriter(logFile)))
+	nd, err := node.Start(home, log.NewTMLogger(log.NewSyncWriter(logFile)))
 	if err != nil {
-		t.Fatal(err)
+		logFile.Close()
+		return nil, err
 	}
-	t.Cleanup(func() { n.Stop() })
-	rpc := fmt.Sprintf("tcp://127.0.0.1:%d", ports[0])
-	c, err := client.Dial(rpc)
-	if err != nil {
-		t.Fatal(err)
+	n := &Node{Home: home, RPC: fmt.Sprintf("tcp://127.0.0.1:%d", ports[0]), Node: nd, Genesis: gen, logFile: logFile}
+	if n.Client, err = client.Dial(n.RPC); err != nil {
+		return n, err
 	}
-	WaitCommitted(t, c, 1, 20*time.Second+2*o.TimeoutCommit)
+	if _, err := waitCommitted(n.Client, 1, 20*time.Second+2*o.TimeoutCommit); err != nil {
+		return n, err
+	}
 	kr := client.NewKeyring(home)
-	root, err := kr.Get(node.RegulatorKeyName)
-	if err != nil {
-		t.Fatal(err)
+	if n.Root, err = kr.Get(node.RegulatorKeyName); err != nil {
+		return n, err
 	}
-	customs, err := kr.Get(node.CustomsKeyName)
-	if err != nil {
-		t.Fatal(err)
+	if n.Customs, err = kr.Get(node.CustomsKeyName); err != nil {
+		return n, err
 	}
-	return &Node{Home: home, RPC: rpc, Node: n, Client: c, Root: root, Customs: customs}
+	return n, nil
+}
+
+// Stop stops the node and closes its log.
+func (n *Node) Stop() error {
+	err := n.Node.Stop()
+	n.logFile.Close()
+	return err
 }
 
 // FreePorts returns n distinct loopback ports that were free a moment ago.
 func FreePorts(t testing.TB, n int) []int {
 	t.Helper()
+	ports, err := freePorts(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ports
+}
+
+func freePorts(n int) ([]int, error) {
 	var ls []net.Listener
 	var ports []int
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
 	for i := 0; i < n; i++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		ls = append(ls, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
+	return ports, nil
 }
 
 // WaitCommitted polls until the app has committed height h (the block store
@@ -112,14 +153,22 @@ func FreePorts(t testing.TB, n int) []int {
 // store's height.
 func WaitCommitted(t testing.TB, c *client.Client, h int64, within time.Duration) int64 {
 	t.Helper()
+	got, err := waitCommitted(c, h, within)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func waitCommitted(c *client.Client, h int64, within time.Duration) (int64, error) {
 	deadline := time.Now().Add(within)
 	for {
 		st, err := c.RPC().Status(context.Background())
 		if err == nil && st.SyncInfo.LatestBlockHeight > h {
-			return st.SyncInfo.LatestBlockHeight
+			return st.SyncInfo.LatestBlockHeight, nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("node did not commit height %d within %s (last error %v)", h, within, err)
+			return 0, fmt.Errorf("node did not commit height %d within %s (last error %v)", h, within, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
