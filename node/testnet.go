@@ -14,6 +14,7 @@ import (
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/crypto"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	cmttypes "github.com/cometbft/cometbft/types"
@@ -212,18 +213,10 @@ func InitTestnet(o TestnetOptions) (tn *Testnet, err error) {
 				return nil, err
 			}
 		}
-		valPub, err := pv.GetPubKey()
+		valPub, err := describeNode(&n, conf, pv, reg)
 		if err != nil {
 			return nil, err
 		}
-		nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
-		if err != nil {
-			return nil, err
-		}
-		n.RegulatorKey = hex.EncodeToString(reg.Public().(ed25519.PublicKey))
-		n.ValidatorKey = hex.EncodeToString(valPub.Bytes())
-		n.NodeID = string(nodeKey.ID())
-		fillAddresses(&n, conf)
 		genVals = append(genVals, cmttypes.GenesisValidator{Address: valPub.Address(), PubKey: valPub, Power: o.Power, Name: n.Name})
 		tn.Nodes = append(tn.Nodes, n)
 		confs = append(confs, conf)
@@ -422,18 +415,9 @@ func AddNode(ctx context.Context, dir string, o AddNodeOptions) (*TestnetNode, e
 	if err != nil {
 		return nil, err
 	}
-	valPub, err := pv.GetPubKey()
-	if err != nil {
+	if _, err := describeNode(&n, conf, pv, reg); err != nil {
 		return nil, err
 	}
-	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
-	if err != nil {
-		return nil, err
-	}
-	n.RegulatorKey = hex.EncodeToString(reg.Public().(ed25519.PublicKey))
-	n.ValidatorKey = hex.EncodeToString(valPub.Bytes())
-	n.NodeID = string(nodeKey.ID())
-	fillAddresses(&n, conf)
 	conf.P2P.PersistentPeers = tn.peers(-1)
 	if trust != nil {
 		conf.StateSync.Enable = true
@@ -492,4 +476,22 @@ func openNewKeyring(home, backend string, pass client.PassphraseFunc) (*client.K
 		return nil, err
 	}
 	return client.OpenKeyring(home, client.KeyringOptions{Backend: backend, Passphrase: pass})
+}
+
+// describeNode fills what testnet.json says of a node: its regulator's key,
+// consensus key, node id and addresses; it returns the consensus key.
+func describeNode(n *TestnetNode, conf *cfg.Config, pv *privval.FilePV, reg ed25519.PrivateKey) (crypto.PubKey, error) {
+	valPub, err := pv.GetPubKey()
+	if err != nil {
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
+	if err != nil {
+		return nil, err
+	}
+	n.RegulatorKey = hex.EncodeToString(reg.Public().(ed25519.PublicKey))
+	n.ValidatorKey = hex.EncodeToString(valPub.Bytes())
+	n.NodeID = string(nodeKey.ID())
+	fillAddresses(n, conf)
+	return valPub, nil
 }
