@@ -12,8 +12,11 @@ import (
 	"github.com/coldtrace/coldtrace/types"
 )
 
-// supervisionStore is all the supervision handlers may touch: the trace
-// records plus recalls and alerts.
+// supervisionStore is all the supervision handlers may touch: what moving
+// goods touches (traceStore: the trace records and the supervision records a
+// move checks or raises — declarations, alerts, counters, holds, watches)
+// plus what only supervision does: record recalls, read alerts back, and
+// walk key ranges. Trace handlers get traceStore and so can do none of these.
 type supervisionStore interface {
 	traceStore
 	KeysUnder(prefix, start []byte, limit int) ([][]byte, []byte, error)
