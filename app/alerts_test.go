@@ -439,7 +439,7 @@ func TestListingStaysInPrefix(t *testing.T) {
 	for _, a := range p.Alerts {
 		if !strings.HasPrefix(a.Division, "3301") {
 			t.Errorf("BUG: /supervision/alerts/3301?after=330000/0 lists alert %d of %s "+
-				"(app/query_supervision.go queryAlerts passes a start key below the prefix to state.KeysUnder, which iterates from it)", a.Id, a.Division)
+				"(query/supervision.go queryAlerts passes a start key below the prefix to state.KeysUnder, which iterates from it)", a.Id, a.Division)
 		}
 	}
 	if len(p.Alerts) == 0 || p.Alerts[len(p.Alerts)-1].Id != 2 {
