@@ -77,6 +77,9 @@ func (a *App) beginRules(h int64) (types.RuleSet, []string, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if err := applyParamsDue(st, cur, h); err != nil {
+		return 0, nil, err
+	}
 	if due == nil {
 		return types.RuleSet(cur.Version), nil, nil
 	}
@@ -84,7 +87,7 @@ func (a *App) beginRules(h int64) (types.RuleSet, []string, error) {
 		return 0, nil, fmt.Errorf("app: the chain moves to rules v%d at height %d (%s), and this binary knows rules up to v%d: install a binary that knows v%d, then start the node again",
 			due.Version, due.Height, due.Reason, types.LatestRules, due.Version)
 	}
-	next := &types.Rules{Version: due.Version, SinceHeight: h}
+	next := &types.Rules{Version: due.Version, SinceHeight: h, ParamsScheduled: cur.ParamsScheduled}
 	for _, u := range cur.Scheduled {
 		if u.Version > due.Version {
 			next.Scheduled = append(next.Scheduled, u)
@@ -159,12 +162,75 @@ func scheduleUpgrade(ctx *Context, st rulesStore, m *types.MsgScheduleUpgrade) e
 	return nil
 }
 
-// rulesStore is what the upgrade handler reads and writes.
+// applyParamsDue puts in force the parameter changes scheduled at or before
+// height h, before the block's txs, and drops them from the schedule.
+func applyParamsDue(st *state.State, cur *types.Rules, h int64) error {
+	n := 0
+	for _, c := range cur.ParamsScheduled {
+		if c.Height > h {
+			break
+		}
+		if err := st.SetParams(c.Params); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	cur.ParamsScheduled = cur.ParamsScheduled[n:]
+	return st.SetRules(cur)
+}
+
+// setParams (root regulator) schedules new supervision parameters from a
+// future height; a second change for the same height replaces the first.
+func setParams(ctx *Context, st rulesStore, m *types.MsgSetParams) error {
+	if ctx.Signer.Regulator == nil || ctx.Signer.Regulator.Parent != "" {
+		return types.ErrUnauthorized.Wrapf("only the root regulator sets the chain's parameters")
+	}
+	if m.Height <= ctx.Height {
+		return types.ErrInvalidField.Wrapf("height %d is not after this block's height %d", m.Height, ctx.Height)
+	}
+	cur, err := st.Params()
+	if err != nil {
+		return err
+	}
+	if m.Params.MaxTxBytes != cur.MaxTxBytes || m.Params.MaxMsgsPerTx != cur.MaxMsgsPerTx || m.Params.MaxKeysPerOwner != cur.MaxKeysPerOwner {
+		return types.ErrInvalidField.Wrapf("max_tx_bytes, max_msgs_per_tx and max_keys_per_owner change only with the rules; keep %d, %d and %d",
+			cur.MaxTxBytes, cur.MaxMsgsPerTx, cur.MaxKeysPerOwner)
+	}
+	rules, err := st.Rules()
+	if err != nil {
+		return err
+	}
+	var kept []*types.ParamsChange
+	for _, c := range rules.ParamsScheduled {
+		if c.Height != m.Height {
+			kept = append(kept, c)
+		}
+	}
+	kept = append(kept, &types.ParamsChange{Params: m.Params, Height: m.Height, Reason: m.Reason})
+	sort.Slice(kept, func(i, j int) bool { return kept[i].Height < kept[j].Height })
+	rules.ParamsScheduled = kept
+	if err := st.SetRules(rules); err != nil {
+		return err
+	}
+	ctx.Emit("params_scheduled", Attr("height", strconv.FormatInt(m.Height, 10)), Attr("reason", m.Reason))
+	return nil
+}
+
+// rulesStore is what the rules handlers read and write.
 type rulesStore interface {
 	Rules() (*types.Rules, error)
 	SetRules(*types.Rules) error
+	Params() (*types.Params, error)
 }
 
 func rulesView(st *state.State) rulesStore { return st }
 
-func registerRules(r *router) error { return add(r, rulesView, scheduleUpgrade) }
+func registerRules(r *router) error {
+	if err := add(r, rulesView, scheduleUpgrade); err != nil {
+		return err
+	}
+	return add(r, rulesView, setParams)
+}

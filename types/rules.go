@@ -18,7 +18,8 @@ import (
 //	    before expiry; no invisible format characters (bidi overrides, zero
 //	    width, fillers, private use; blank text) in any text; days and dates
 //	    in China's time (UTC+8); times and temperatures bounded; production
-//	    and tests not after today; day counters saturate; MsgScheduleUpgrade.
+//	    and tests not after today; day counters saturate; MsgScheduleUpgrade,
+//	    MsgSetParams.
 const (
 	RulesV1     uint32 = 1
 	RulesV2     uint32 = 2
@@ -69,6 +70,7 @@ func (r RuleSet) Day(t time.Time) string { return r.Date(t).Format(time.DateOnly
 // refused them: as undecodable (code 3).
 var msgSince = map[protoreflect.FullName]uint32{
 	"coldtrace.v1.MsgScheduleUpgrade": RulesV2, // descriptors are not built yet when package vars are
+	"coldtrace.v1.MsgSetParams":       RulesV2,
 }
 
 // Knows reports whether messages of this type exist under r.
@@ -85,6 +87,18 @@ func (m *MsgScheduleUpgrade) ValidateBasic() error {
 	}
 	if m.Height < 0 {
 		return ErrInvalidField.Wrapf("height must be positive (or 0 to cancel), got %d", m.Height)
+	}
+	return ValidateText("reason", m.Reason, MaxReasonBytes, true)
+}
+
+// ValidateBasic checks a parameter change: parameters that leave the chain
+// usable, a height and a reason; the handler checks the rest.
+func (m *MsgSetParams) ValidateBasic() error {
+	if err := m.Params.Validate(); err != nil {
+		return err
+	}
+	if m.Height < 1 {
+		return ErrInvalidField.Wrapf("height must be a future height, got %d", m.Height)
 	}
 	return ValidateText("reason", m.Reason, MaxReasonBytes, true)
 }

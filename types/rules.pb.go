@@ -25,12 +25,13 @@ const (
 // scheduled. A block executes under the version in force at its height, so a
 // node replaying history applies each height's own rules (docs/ARCHITECTURE.md).
 type Rules struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Version       uint32                 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`                            // the rules in force
-	SinceHeight   int64                  `protobuf:"varint,2,opt,name=since_height,json=sinceHeight,proto3" json:"since_height,omitempty"` // the first height executed under them
-	Scheduled     []*Upgrade             `protobuf:"bytes,3,rep,name=scheduled,proto3" json:"scheduled,omitempty"`                         // pending upgrades, by height
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Version         uint32                 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`                                       // the rules in force
+	SinceHeight     int64                  `protobuf:"varint,2,opt,name=since_height,json=sinceHeight,proto3" json:"since_height,omitempty"`            // the first height executed under them
+	Scheduled       []*Upgrade             `protobuf:"bytes,3,rep,name=scheduled,proto3" json:"scheduled,omitempty"`                                    // pending upgrades, by height
+	ParamsScheduled []*ParamsChange        `protobuf:"bytes,4,rep,name=params_scheduled,json=paramsScheduled,proto3" json:"params_scheduled,omitempty"` // pending changes of the parameters, by height
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Rules) Reset() {
@@ -84,6 +85,139 @@ func (x *Rules) GetScheduled() []*Upgrade {
 	return nil
 }
 
+func (x *Rules) GetParamsScheduled() []*ParamsChange {
+	if x != nil {
+		return x.ParamsScheduled
+	}
+	return nil
+}
+
+// ParamsChange replaces the chain's parameters from a height on.
+type ParamsChange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Params        *Params                `protobuf:"bytes,1,opt,name=params,proto3" json:"params,omitempty"`
+	Height        int64                  `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ParamsChange) Reset() {
+	*x = ParamsChange{}
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ParamsChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ParamsChange) ProtoMessage() {}
+
+func (x *ParamsChange) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ParamsChange.ProtoReflect.Descriptor instead.
+func (*ParamsChange) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_rules_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ParamsChange) GetParams() *Params {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+func (x *ParamsChange) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *ParamsChange) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// MsgSetParams (root regulator, from rules v2) replaces the supervision
+// parameters — exempt origins, whether declarations are required,
+// temperature profiles, alert windows — from a future height on. A second
+// change for the same height replaces the first. The size limits
+// (max_tx_bytes, max_msgs_per_tx, max_keys_per_owner) change only with the rules.
+type MsgSetParams struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Params        *Params                `protobuf:"bytes,1,opt,name=params,proto3" json:"params,omitempty"`
+	Height        int64                  `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgSetParams) Reset() {
+	*x = MsgSetParams{}
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSetParams) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSetParams) ProtoMessage() {}
+
+func (x *MsgSetParams) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSetParams.ProtoReflect.Descriptor instead.
+func (*MsgSetParams) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_rules_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *MsgSetParams) GetParams() *Params {
+	if x != nil {
+		return x.Params
+	}
+	return nil
+}
+
+func (x *MsgSetParams) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *MsgSetParams) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // Upgrade moves the chain to a rules version from a height on.
 type Upgrade struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -96,7 +230,7 @@ type Upgrade struct {
 
 func (x *Upgrade) Reset() {
 	*x = Upgrade{}
-	mi := &file_coldtrace_v1_rules_proto_msgTypes[1]
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -108,7 +242,7 @@ func (x *Upgrade) String() string {
 func (*Upgrade) ProtoMessage() {}
 
 func (x *Upgrade) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_rules_proto_msgTypes[1]
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -121,7 +255,7 @@ func (x *Upgrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Upgrade.ProtoReflect.Descriptor instead.
 func (*Upgrade) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_rules_proto_rawDescGZIP(), []int{1}
+	return file_coldtrace_v1_rules_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Upgrade) GetVersion() uint32 {
@@ -159,7 +293,7 @@ type MsgScheduleUpgrade struct {
 
 func (x *MsgScheduleUpgrade) Reset() {
 	*x = MsgScheduleUpgrade{}
-	mi := &file_coldtrace_v1_rules_proto_msgTypes[2]
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -171,7 +305,7 @@ func (x *MsgScheduleUpgrade) String() string {
 func (*MsgScheduleUpgrade) ProtoMessage() {}
 
 func (x *MsgScheduleUpgrade) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_rules_proto_msgTypes[2]
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -184,7 +318,7 @@ func (x *MsgScheduleUpgrade) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgScheduleUpgrade.ProtoReflect.Descriptor instead.
 func (*MsgScheduleUpgrade) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_rules_proto_rawDescGZIP(), []int{2}
+	return file_coldtrace_v1_rules_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MsgScheduleUpgrade) GetVersion() uint32 {
@@ -212,11 +346,20 @@ var File_coldtrace_v1_rules_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_rules_proto_rawDesc = "" +
 	"\n" +
-	"\x18coldtrace/v1/rules.proto\x12\fcoldtrace.v1\"y\n" +
+	"\x18coldtrace/v1/rules.proto\x12\fcoldtrace.v1\x1a\x1bcoldtrace/v1/registry.proto\"\xc0\x01\n" +
 	"\x05Rules\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12!\n" +
 	"\fsince_height\x18\x02 \x01(\x03R\vsinceHeight\x123\n" +
-	"\tscheduled\x18\x03 \x03(\v2\x15.coldtrace.v1.UpgradeR\tscheduled\"S\n" +
+	"\tscheduled\x18\x03 \x03(\v2\x15.coldtrace.v1.UpgradeR\tscheduled\x12E\n" +
+	"\x10params_scheduled\x18\x04 \x03(\v2\x1a.coldtrace.v1.ParamsChangeR\x0fparamsScheduled\"l\n" +
+	"\fParamsChange\x12,\n" +
+	"\x06params\x18\x01 \x01(\v2\x14.coldtrace.v1.ParamsR\x06params\x12\x16\n" +
+	"\x06height\x18\x02 \x01(\x03R\x06height\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"l\n" +
+	"\fMsgSetParams\x12,\n" +
+	"\x06params\x18\x01 \x01(\v2\x14.coldtrace.v1.ParamsR\x06params\x12\x16\n" +
+	"\x06height\x18\x02 \x01(\x03R\x06height\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"S\n" +
 	"\aUpgrade\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12\x16\n" +
 	"\x06height\x18\x02 \x01(\x03R\x06height\x12\x16\n" +
@@ -238,19 +381,25 @@ func file_coldtrace_v1_rules_proto_rawDescGZIP() []byte {
 	return file_coldtrace_v1_rules_proto_rawDescData
 }
 
-var file_coldtrace_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_coldtrace_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_coldtrace_v1_rules_proto_goTypes = []any{
 	(*Rules)(nil),              // 0: coldtrace.v1.Rules
-	(*Upgrade)(nil),            // 1: coldtrace.v1.Upgrade
-	(*MsgScheduleUpgrade)(nil), // 2: coldtrace.v1.MsgScheduleUpgrade
+	(*ParamsChange)(nil),       // 1: coldtrace.v1.ParamsChange
+	(*MsgSetParams)(nil),       // 2: coldtrace.v1.MsgSetParams
+	(*Upgrade)(nil),            // 3: coldtrace.v1.Upgrade
+	(*MsgScheduleUpgrade)(nil), // 4: coldtrace.v1.MsgScheduleUpgrade
+	(*Params)(nil),             // 5: coldtrace.v1.Params
 }
 var file_coldtrace_v1_rules_proto_depIdxs = []int32{
-	1, // 0: coldtrace.v1.Rules.scheduled:type_name -> coldtrace.v1.Upgrade
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	3, // 0: coldtrace.v1.Rules.scheduled:type_name -> coldtrace.v1.Upgrade
+	1, // 1: coldtrace.v1.Rules.params_scheduled:type_name -> coldtrace.v1.ParamsChange
+	5, // 2: coldtrace.v1.ParamsChange.params:type_name -> coldtrace.v1.Params
+	5, // 3: coldtrace.v1.MsgSetParams.params:type_name -> coldtrace.v1.Params
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_rules_proto_init() }
@@ -258,13 +407,14 @@ func file_coldtrace_v1_rules_proto_init() {
 	if File_coldtrace_v1_rules_proto != nil {
 		return
 	}
+	file_coldtrace_v1_registry_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_coldtrace_v1_rules_proto_rawDesc), len(file_coldtrace_v1_rules_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -184,6 +184,7 @@ type Msg struct {
 	//	*Msg_Acknowledge
 	//	*Msg_SetValidator
 	//	*Msg_ScheduleUpgrade
+	//	*Msg_SetParams
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -460,6 +461,15 @@ func (x *Msg) GetScheduleUpgrade() *MsgScheduleUpgrade {
 	return nil
 }
 
+func (x *Msg) GetSetParams() *MsgSetParams {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_SetParams); ok {
+			return x.SetParams
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -568,6 +578,10 @@ type Msg_ScheduleUpgrade struct {
 	ScheduleUpgrade *MsgScheduleUpgrade `protobuf:"bytes,31,opt,name=schedule_upgrade,json=scheduleUpgrade,proto3,oneof"` // from rules v2
 }
 
+type Msg_SetParams struct {
+	SetParams *MsgSetParams `protobuf:"bytes,32,opt,name=set_params,json=setParams,proto3,oneof"` // from rules v2
+}
+
 func (*Msg_RegisterRegulator) isMsg_Sum() {}
 
 func (*Msg_RegisterEnterprise) isMsg_Sum() {}
@@ -620,6 +634,8 @@ func (*Msg_SetValidator) isMsg_Sum() {}
 
 func (*Msg_ScheduleUpgrade) isMsg_Sum() {}
 
+func (*Msg_SetParams) isMsg_Sum() {}
+
 var File_coldtrace_v1_tx_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_tx_proto_rawDesc = "" +
@@ -634,7 +650,7 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x06signer\x18\x02 \x01(\fR\x06signer\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12-\n" +
 	"\bmessages\x18\x04 \x03(\v2\x11.coldtrace.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xfa\f\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xb7\r\n" +
 	"\x03Msg\x12S\n" +
 	"\x12register_regulator\x18\x01 \x01(\v2\".coldtrace.v1.MsgRegisterRegulatorH\x00R\x11registerRegulator\x12V\n" +
 	"\x13register_enterprise\x18\x02 \x01(\v2#.coldtrace.v1.MsgRegisterEnterpriseH\x00R\x12registerEnterprise\x122\n" +
@@ -666,7 +682,9 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\adestroy\x18\x1b \x01(\v2\x18.coldtrace.v1.MsgDestroyH\x00R\adestroy\x12@\n" +
 	"\vacknowledge\x18\x1c \x01(\v2\x1c.coldtrace.v1.MsgAcknowledgeH\x00R\vacknowledge\x12D\n" +
 	"\rset_validator\x18\x1e \x01(\v2\x1d.coldtrace.v1.MsgSetValidatorH\x00R\fsetValidator\x12M\n" +
-	"\x10schedule_upgrade\x18\x1f \x01(\v2 .coldtrace.v1.MsgScheduleUpgradeH\x00R\x0fscheduleUpgradeB\x05\n" +
+	"\x10schedule_upgrade\x18\x1f \x01(\v2 .coldtrace.v1.MsgScheduleUpgradeH\x00R\x0fscheduleUpgrade\x12;\n" +
+	"\n" +
+	"set_params\x18  \x01(\v2\x1a.coldtrace.v1.MsgSetParamsH\x00R\tsetParamsB\x05\n" +
 	"\x03sumB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
@@ -712,6 +730,7 @@ var file_coldtrace_v1_tx_proto_goTypes = []any{
 	(*MsgAcknowledge)(nil),         // 26: coldtrace.v1.MsgAcknowledge
 	(*MsgSetValidator)(nil),        // 27: coldtrace.v1.MsgSetValidator
 	(*MsgScheduleUpgrade)(nil),     // 28: coldtrace.v1.MsgScheduleUpgrade
+	(*MsgSetParams)(nil),           // 29: coldtrace.v1.MsgSetParams
 }
 var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
@@ -741,11 +760,12 @@ var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	26, // 24: coldtrace.v1.Msg.acknowledge:type_name -> coldtrace.v1.MsgAcknowledge
 	27, // 25: coldtrace.v1.Msg.set_validator:type_name -> coldtrace.v1.MsgSetValidator
 	28, // 26: coldtrace.v1.Msg.schedule_upgrade:type_name -> coldtrace.v1.MsgScheduleUpgrade
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	29, // 27: coldtrace.v1.Msg.set_params:type_name -> coldtrace.v1.MsgSetParams
+	28, // [28:28] is the sub-list for method output_type
+	28, // [28:28] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_tx_proto_init() }
@@ -785,6 +805,7 @@ func file_coldtrace_v1_tx_proto_init() {
 		(*Msg_Acknowledge)(nil),
 		(*Msg_SetValidator)(nil),
 		(*Msg_ScheduleUpgrade)(nil),
+		(*Msg_SetParams)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -101,7 +101,7 @@ says which heights are missing and exits non-zero: pass --archive, or a
 		},
 	}
 	addNodeFlag(validators, g)
-	cmd.AddCommand(reg, newQueryTraceCmd(g), newQuerySupervisionCmd(g), validators, newQueryTxCmd(g), newQueryRulesCmd(g))
+	cmd.AddCommand(reg, newQueryTraceCmd(g), newQuerySupervisionCmd(g), validators, newQueryTxCmd(g), newQueryRulesCmd(g), newQueryParamsCmd(g))
 	return cmd
 }
 
