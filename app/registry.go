@@ -19,6 +19,9 @@ type registryStore interface {
 	SetAccount(*types.Account) error
 	Customs() (*types.Customs, error)
 	SetCustoms(*types.Customs) error
+	DivisionExists(code string) (bool, error)
+	AddedDivision(code string) (*types.AddedDivision, error)
+	SetAddedDivision(*types.AddedDivision) error
 }
 
 func registryView(s *state.State) registryStore { return s }
@@ -31,6 +34,7 @@ func registerRegistry(r *router) error {
 		add(r, registryView, revokeKey),
 		add(r, registryView, suspendEnterprise),
 		add(r, registryView, reinstateEnterprise),
+		add(r, registryView, addDivision),
 	} {
 		if err != nil {
 			return err
@@ -49,6 +53,40 @@ func signingRegulator(ctx *Context, action string) (types.Division, error) {
 
 // registerRegulator: a regulator registers another strictly inside its
 // jurisdiction (a province registers cities and districts, a city its districts).
+// divisionExists (rules v2) refuses a well-formed code that names no
+// division: neither in the GB/T 2260 list the binary ships nor added on chain.
+func divisionExists(ctx *Context, st registryStore, code string) error {
+	if !ctx.Rules.StrictValues() {
+		return nil
+	}
+	ok, err := st.DivisionExists(code)
+	if err != nil || ok {
+		return err
+	}
+	return types.ErrInvalidDivision.Wrapf("%s is not a division of GB/T 2260 (list %s), nor one the root regulator added", code, types.GBT2260Edition)
+}
+
+// addDivision (root regulator, rules v2) adds a division the shipped
+// GB/T 2260 list lacks.
+func addDivision(ctx *Context, st registryStore, m *types.MsgAddDivision) error {
+	if ctx.Signer.Regulator == nil || ctx.Signer.Regulator.Parent != "" {
+		return types.ErrUnauthorized.Wrapf("only the root regulator adds divisions")
+	}
+	if name, ok := types.ListedDivision(m.Division); ok {
+		return types.ErrAlreadyExists.Wrapf("%s is %s in the GB/T 2260 list", m.Division, name)
+	}
+	if d, err := st.AddedDivision(m.Division); err != nil {
+		return err
+	} else if d != nil {
+		return types.ErrAlreadyExists.Wrapf("%s (%s) was added at height %d", m.Division, d.Name, d.Height)
+	}
+	if err := st.SetAddedDivision(&types.AddedDivision{Division: m.Division, Name: m.Name, Height: ctx.Height}); err != nil {
+		return err
+	}
+	ctx.Emit("add_division", Indexed("division", m.Division), Attr("name", m.Name), Attr("reason", m.Reason))
+	return nil
+}
+
 func registerRegulator(ctx *Context, st registryStore, m *types.MsgRegisterRegulator) error {
 	parent, err := signingRegulator(ctx, "register a regulator")
 	if err != nil {
@@ -57,6 +95,9 @@ func registerRegulator(ctx *Context, st registryStore, m *types.MsgRegisterRegul
 	child := types.Division(m.Division)
 	if !parent.StrictlyContains(child) {
 		return types.ErrOutOfJurisdiction.Wrapf("regulator %s cannot register %s: it is not below %s", parent, child, parent)
+	}
+	if err := divisionExists(ctx, st, m.Division); err != nil {
+		return err
 	}
 	if existing, err := st.Regulator(m.Division); err != nil {
 		return err
@@ -87,6 +128,9 @@ func registerEnterprise(ctx *Context, st registryStore, m *types.MsgRegisterEnte
 	}
 	if !reg.Contains(types.Division(m.Division)) {
 		return types.ErrOutOfJurisdiction.Wrapf("regulator %s cannot register an enterprise in %s", reg, m.Division)
+	}
+	if err := divisionExists(ctx, st, m.Division); err != nil {
+		return err
 	}
 	if existing, err := st.Enterprise(m.Uscc); err != nil {
 		return err

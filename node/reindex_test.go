@@ -34,7 +34,7 @@ func committed(t *testing.T, c *client.Client, root ed25519.PrivateKey, first, c
 		seed := sha256.Sum256([]byte(fmt.Sprintf("reindex test %d", i)))
 		k := ed25519.NewKeyFromSeed(seed[:])
 		res, err := s.Broadcast(ctx, &types.MsgRegisterRegulator{
-			Division: fmt.Sprintf("33%02d00", i+1), Name: fmt.Sprintf("City %d", i+1),
+			Division: types.ListedDivisionsUnder("33")[i], Name: fmt.Sprintf("Division %d", i+1),
 			Keys: [][]byte{k.Public().(ed25519.PublicKey)},
 		})
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -93,8 +94,17 @@ func cityOf(province string, i int) (string, string) {
 		c := cities[i-1]
 		return "33" + c.code + "00", c.name + " Market Supervision"
 	}
+	// Elsewhere, or past Zhejiang's eleven cities: the province's listed
+	// divisions in order (registering an unlisted one is refused from rules v2).
+	divs := types.ListedDivisionsUnder(province[:2])
+	if province == "330000" { // the cities are taken: counties only
+		divs = slices.DeleteFunc(divs, func(d string) bool { return types.Division(d).Level() != 3 })
+	}
 	div := fmt.Sprintf("%s%02d00", province[:2], i)
-	return div, "City " + div + " Market Supervision"
+	if i-1 < len(divs) {
+		div = divs[i-1]
+	}
+	return div, "Division " + div + " Market Supervision"
 }
 
 // ManifestPath is where a testnet's description lives.

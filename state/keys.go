@@ -45,6 +45,7 @@ var (
 	prefixHold            = register(0x21, "holds index", "division(6) ‖ code", "0x01: held codes by holder division")
 	prefixValidator       = register(0x22, "validator", "ed25519 consensus key(32)", "`Validator` (the validator set; a removed validator is deleted)")
 	prefixRules           = register(0x23, "rules", "", "`Rules` (the version in force since a height, upgrades scheduled; absent: v1)")
+	prefixDivision        = register(0x24, "added division", "division(6)", "`AddedDivision`: a code the GB/T 2260 list shipped with the binary lacks, added by the root regulator")
 )
 
 // Prefix is one registered key prefix: its byte, name, what follows it in
@@ -85,6 +86,9 @@ func key(prefix byte, parts ...[]byte) []byte {
 
 // ParamsKey is where the chain parameters live.
 func ParamsKey() []byte { return []byte{prefixParams} }
+
+// DivisionKey holds a division the root regulator added to the GB/T 2260 list.
+func DivisionKey(code string) []byte { return key(prefixDivision, []byte(code)) }
 
 // RulesKey holds the rules version in force and the upgrades scheduled.
 func RulesKey() []byte { return []byte{prefixRules} }

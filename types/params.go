@@ -98,6 +98,9 @@ func (g *GenesisState) Validate() error {
 	if _, err := ParseDivision(r.Division); err != nil {
 		return err
 	}
+	if _, ok := ListedDivision(r.Division); !ok && g.RulesVersion >= RulesV2 {
+		return ErrInvalidDivision.Wrapf("genesis: root_regulator.division %s is not in the GB/T 2260 list (%s)", r.Division, GBT2260Edition)
+	}
 	if err := ValidateText("root_regulator.name", r.Name, MaxNameBytes, true); err != nil {
 		return err
 	}

@@ -71,6 +71,7 @@ func (r RuleSet) Day(t time.Time) string { return r.Date(t).Format(time.DateOnly
 var msgSince = map[protoreflect.FullName]uint32{
 	"coldtrace.v1.MsgScheduleUpgrade": RulesV2, // descriptors are not built yet when package vars are
 	"coldtrace.v1.MsgSetParams":       RulesV2,
+	"coldtrace.v1.MsgAddDivision":     RulesV2,
 }
 
 // Knows reports whether messages of this type exist under r.
@@ -99,6 +100,17 @@ func (m *MsgSetParams) ValidateBasic() error {
 	}
 	if m.Height < 1 {
 		return ErrInvalidField.Wrapf("height must be a future height, got %d", m.Height)
+	}
+	return ValidateText("reason", m.Reason, MaxReasonBytes, true)
+}
+
+// ValidateBasic checks a division to add: a well-formed code, a name, a reason.
+func (m *MsgAddDivision) ValidateBasic() error {
+	if _, err := ParseDivision(m.Division); err != nil {
+		return err
+	}
+	if err := ValidateText("name", m.Name, MaxNameBytes, true); err != nil {
+		return err
 	}
 	return ValidateText("reason", m.Reason, MaxReasonBytes, true)
 }

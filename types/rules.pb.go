@@ -342,6 +342,130 @@ func (x *MsgScheduleUpgrade) GetReason() string {
 	return ""
 }
 
+// MsgAddDivision (root regulator, from rules v2) adds a division code the
+// GB/T 2260 list shipped with the binary lacks (a new district, say), so
+// that regulators and enterprises can be registered in it.
+type MsgAddDivision struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Division      string                 `protobuf:"bytes,1,opt,name=division,proto3" json:"division,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgAddDivision) Reset() {
+	*x = MsgAddDivision{}
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgAddDivision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgAddDivision) ProtoMessage() {}
+
+func (x *MsgAddDivision) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgAddDivision.ProtoReflect.Descriptor instead.
+func (*MsgAddDivision) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_rules_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *MsgAddDivision) GetDivision() string {
+	if x != nil {
+		return x.Division
+	}
+	return ""
+}
+
+func (x *MsgAddDivision) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MsgAddDivision) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// AddedDivision is a division the root regulator added (state 0x24).
+type AddedDivision struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Division      string                 `protobuf:"bytes,1,opt,name=division,proto3" json:"division,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Height        int64                  `protobuf:"varint,3,opt,name=height,proto3" json:"height,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddedDivision) Reset() {
+	*x = AddedDivision{}
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddedDivision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddedDivision) ProtoMessage() {}
+
+func (x *AddedDivision) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_rules_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddedDivision.ProtoReflect.Descriptor instead.
+func (*AddedDivision) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_rules_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AddedDivision) GetDivision() string {
+	if x != nil {
+		return x.Division
+	}
+	return ""
+}
+
+func (x *AddedDivision) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AddedDivision) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
 var File_coldtrace_v1_rules_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_rules_proto_rawDesc = "" +
@@ -367,7 +491,15 @@ const file_coldtrace_v1_rules_proto_rawDesc = "" +
 	"\x12MsgScheduleUpgrade\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\rR\aversion\x12\x16\n" +
 	"\x06height\x18\x02 \x01(\x03R\x06height\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reasonB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"X\n" +
+	"\x0eMsgAddDivision\x12\x1a\n" +
+	"\bdivision\x18\x01 \x01(\tR\bdivision\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"W\n" +
+	"\rAddedDivision\x12\x1a\n" +
+	"\bdivision\x18\x01 \x01(\tR\bdivision\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
+	"\x06height\x18\x03 \x01(\x03R\x06heightB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
 	file_coldtrace_v1_rules_proto_rawDescOnce sync.Once
@@ -381,20 +513,22 @@ func file_coldtrace_v1_rules_proto_rawDescGZIP() []byte {
 	return file_coldtrace_v1_rules_proto_rawDescData
 }
 
-var file_coldtrace_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_coldtrace_v1_rules_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_coldtrace_v1_rules_proto_goTypes = []any{
 	(*Rules)(nil),              // 0: coldtrace.v1.Rules
 	(*ParamsChange)(nil),       // 1: coldtrace.v1.ParamsChange
 	(*MsgSetParams)(nil),       // 2: coldtrace.v1.MsgSetParams
 	(*Upgrade)(nil),            // 3: coldtrace.v1.Upgrade
 	(*MsgScheduleUpgrade)(nil), // 4: coldtrace.v1.MsgScheduleUpgrade
-	(*Params)(nil),             // 5: coldtrace.v1.Params
+	(*MsgAddDivision)(nil),     // 5: coldtrace.v1.MsgAddDivision
+	(*AddedDivision)(nil),      // 6: coldtrace.v1.AddedDivision
+	(*Params)(nil),             // 7: coldtrace.v1.Params
 }
 var file_coldtrace_v1_rules_proto_depIdxs = []int32{
 	3, // 0: coldtrace.v1.Rules.scheduled:type_name -> coldtrace.v1.Upgrade
 	1, // 1: coldtrace.v1.Rules.params_scheduled:type_name -> coldtrace.v1.ParamsChange
-	5, // 2: coldtrace.v1.ParamsChange.params:type_name -> coldtrace.v1.Params
-	5, // 3: coldtrace.v1.MsgSetParams.params:type_name -> coldtrace.v1.Params
+	7, // 2: coldtrace.v1.ParamsChange.params:type_name -> coldtrace.v1.Params
+	7, // 3: coldtrace.v1.MsgSetParams.params:type_name -> coldtrace.v1.Params
 	4, // [4:4] is the sub-list for method output_type
 	4, // [4:4] is the sub-list for method input_type
 	4, // [4:4] is the sub-list for extension type_name
@@ -414,7 +548,7 @@ func file_coldtrace_v1_rules_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_coldtrace_v1_rules_proto_rawDesc), len(file_coldtrace_v1_rules_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -185,6 +185,7 @@ type Msg struct {
 	//	*Msg_SetValidator
 	//	*Msg_ScheduleUpgrade
 	//	*Msg_SetParams
+	//	*Msg_AddDivision
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -470,6 +471,15 @@ func (x *Msg) GetSetParams() *MsgSetParams {
 	return nil
 }
 
+func (x *Msg) GetAddDivision() *MsgAddDivision {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_AddDivision); ok {
+			return x.AddDivision
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -582,6 +592,10 @@ type Msg_SetParams struct {
 	SetParams *MsgSetParams `protobuf:"bytes,32,opt,name=set_params,json=setParams,proto3,oneof"` // from rules v2
 }
 
+type Msg_AddDivision struct {
+	AddDivision *MsgAddDivision `protobuf:"bytes,33,opt,name=add_division,json=addDivision,proto3,oneof"` // from rules v2
+}
+
 func (*Msg_RegisterRegulator) isMsg_Sum() {}
 
 func (*Msg_RegisterEnterprise) isMsg_Sum() {}
@@ -636,6 +650,8 @@ func (*Msg_ScheduleUpgrade) isMsg_Sum() {}
 
 func (*Msg_SetParams) isMsg_Sum() {}
 
+func (*Msg_AddDivision) isMsg_Sum() {}
+
 var File_coldtrace_v1_tx_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_tx_proto_rawDesc = "" +
@@ -650,7 +666,7 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x06signer\x18\x02 \x01(\fR\x06signer\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12-\n" +
 	"\bmessages\x18\x04 \x03(\v2\x11.coldtrace.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xb7\r\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xfa\r\n" +
 	"\x03Msg\x12S\n" +
 	"\x12register_regulator\x18\x01 \x01(\v2\".coldtrace.v1.MsgRegisterRegulatorH\x00R\x11registerRegulator\x12V\n" +
 	"\x13register_enterprise\x18\x02 \x01(\v2#.coldtrace.v1.MsgRegisterEnterpriseH\x00R\x12registerEnterprise\x122\n" +
@@ -684,7 +700,8 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\rset_validator\x18\x1e \x01(\v2\x1d.coldtrace.v1.MsgSetValidatorH\x00R\fsetValidator\x12M\n" +
 	"\x10schedule_upgrade\x18\x1f \x01(\v2 .coldtrace.v1.MsgScheduleUpgradeH\x00R\x0fscheduleUpgrade\x12;\n" +
 	"\n" +
-	"set_params\x18  \x01(\v2\x1a.coldtrace.v1.MsgSetParamsH\x00R\tsetParamsB\x05\n" +
+	"set_params\x18  \x01(\v2\x1a.coldtrace.v1.MsgSetParamsH\x00R\tsetParams\x12A\n" +
+	"\fadd_division\x18! \x01(\v2\x1c.coldtrace.v1.MsgAddDivisionH\x00R\vaddDivisionB\x05\n" +
 	"\x03sumB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
@@ -731,6 +748,7 @@ var file_coldtrace_v1_tx_proto_goTypes = []any{
 	(*MsgSetValidator)(nil),        // 27: coldtrace.v1.MsgSetValidator
 	(*MsgScheduleUpgrade)(nil),     // 28: coldtrace.v1.MsgScheduleUpgrade
 	(*MsgSetParams)(nil),           // 29: coldtrace.v1.MsgSetParams
+	(*MsgAddDivision)(nil),         // 30: coldtrace.v1.MsgAddDivision
 }
 var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
@@ -761,11 +779,12 @@ var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	27, // 25: coldtrace.v1.Msg.set_validator:type_name -> coldtrace.v1.MsgSetValidator
 	28, // 26: coldtrace.v1.Msg.schedule_upgrade:type_name -> coldtrace.v1.MsgScheduleUpgrade
 	29, // 27: coldtrace.v1.Msg.set_params:type_name -> coldtrace.v1.MsgSetParams
-	28, // [28:28] is the sub-list for method output_type
-	28, // [28:28] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	30, // 28: coldtrace.v1.Msg.add_division:type_name -> coldtrace.v1.MsgAddDivision
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_tx_proto_init() }
@@ -806,6 +825,7 @@ func file_coldtrace_v1_tx_proto_init() {
 		(*Msg_SetValidator)(nil),
 		(*Msg_ScheduleUpgrade)(nil),
 		(*Msg_SetParams)(nil),
+		(*Msg_AddDivision)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

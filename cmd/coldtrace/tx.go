@@ -129,10 +129,17 @@ func newTxRegistryCmd(g *globals) *cobra.Command {
 	}, func(args []string) (proto.Message, error) {
 		return &types.MsgReinstateEnterprise{Uscc: strings.ToUpper(args[0]), Reason: reason}, nil
 	})
-	for _, c := range []*cobra.Command{revoke, suspend, reinstate} {
+	addDiv := sub(&cobra.Command{
+		Use:   "add-division CODE NAME --reason TEXT --from NAME",
+		Short: "Add a division code the GB/T 2260 list shipped with the binary lacks (the root regulator signs)",
+		Args:  cobra.ExactArgs(2),
+	}, func(args []string) (proto.Message, error) {
+		return &types.MsgAddDivision{Division: args[0], Name: args[1], Reason: reason}, nil
+	})
+	for _, c := range []*cobra.Command{revoke, suspend, reinstate, addDiv} {
 		c.Flags().StringVar(&reason, "reason", "", "why (recorded on chain; required)")
 	}
-	cmd.AddCommand(regReg, regEnt, addKey, revoke, suspend, reinstate)
+	cmd.AddCommand(regReg, regEnt, addKey, revoke, suspend, reinstate, addDiv)
 	return cmd
 }
 
