@@ -30,7 +30,9 @@ func (s *State) AddedDivision(code string) (*types.AddedDivision, error) {
 }
 
 // SetAddedDivision records a division the root regulator added.
-func (s *State) SetAddedDivision(d *types.AddedDivision) error { return s.put(DivisionKey(d.Division), d) }
+func (s *State) SetAddedDivision(d *types.AddedDivision) error {
+	return s.put(DivisionKey(d.Division), d)
+}
 
 // DivisionExists reports whether a division is in the GB/T 2260 list the
 // binary ships or was added on chain.
