@@ -129,7 +129,7 @@ func release(ctx *Context, st supervisionStore, m *types.MsgRelease) error {
 		if err != nil {
 			return err
 		}
-		if missing := missingForRelease(b, m); len(missing) > 0 {
+		if missing := missingForRelease(ctx.Rules, b, m); len(missing) > 0 {
 			return types.ErrReleaseRefused.Wrapf("%s cannot be released without %s", r.Code, joinList(missing))
 		}
 		r.Released = true
@@ -142,14 +142,19 @@ func release(ctx *Context, st supervisionStore, m *types.MsgRelease) error {
 }
 
 // missingForRelease lists which of the four conditions a batch lacks.
-func missingForRelease(b *types.Batch, m *types.MsgRelease) []string {
+func missingForRelease(rules types.RuleSet, b *types.Batch, m *types.MsgRelease) []string {
 	f := b.Facts
 	var missing []string
 	if f.InspectionCertificate == "" && m.InspectionCertificate == "" {
 		missing = append(missing, "an inspection and quarantine certificate")
 	}
 	nat := f.NucleicAcidTest
-	if b.PositiveTest || (!b.NegativeTest && (nat == nil || nat.Result != types.TestResult_TEST_RESULT_NEGATIVE)) {
+	switch {
+	case rules.StrictValues() && (b.PositiveTest || !b.NegativeTest):
+		// From v2 only the authorities' evidence counts: a test the
+		// importer typed into its own facts does not.
+		missing = append(missing, "a negative nucleic-acid test of the whole batch recorded by customs, a supervision warehouse or a regulator (record_test --batch); a test in the batch's facts, or of single codes, does not count")
+	case b.PositiveTest || (!b.NegativeTest && (nat == nil || nat.Result != types.TestResult_TEST_RESULT_NEGATIVE)):
 		missing = append(missing, "a negative nucleic-acid test")
 	}
 	if f.DisinfectionCertificate == "" && m.DisinfectionCertificate == "" {

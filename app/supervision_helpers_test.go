@@ -55,6 +55,12 @@ type svChain struct {
 // the default parameters.
 func newSVChain(t *testing.T, params *types.Params) *svChain {
 	t.Helper()
+	return newSVChainRules(t, params, 0)
+}
+
+// newSVChainRules is newSVChain under a rules version (0: the first).
+func newSVChainRules(t *testing.T, params *types.Params, rules uint32) *svChain {
+	t.Helper()
 	if params == nil {
 		params = types.DefaultParams()
 	}
@@ -63,6 +69,7 @@ func newSVChain(t *testing.T, params *types.Params) *svChain {
 		Params:        params,
 		RootRegulator: &types.RootRegulator{Division: "330000", Name: "Zhejiang Market Supervision", Keys: [][]byte{pub(testKey("root"))}},
 		Customs:       &types.GenesisCustoms{Name: "Customs", Keys: [][]byte{pub(kSVCustoms)}},
+		RulesVersion:  rules,
 	}
 	appState, err := protojson.Marshal(g)
 	if err != nil {
