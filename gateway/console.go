@@ -105,7 +105,7 @@ func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request) {
 	var holds types.CodeList
 	var stats types.StatsList
 	reg := &types.Regulator{}
-	since := s.cfg.Now().UTC().AddDate(0, 0, -30).Format(time.DateOnly)
+	since := types.RulesOf(0).Date(s.cfg.Now()).AddDate(0, 0, -30).Format(time.DateOnly) // the chain's days are China's
 	v := homeView{Since: since}
 	err := parallel(func() error {
 		var err error

@@ -30,7 +30,7 @@ type dayView struct {
 // with the daily counters.
 func (s *Server) consoleFlows(w http.ResponseWriter, r *http.Request) {
 	l := pickLang(w, r)
-	now := s.cfg.Now().UTC()
+	now := types.RulesOf(0).Date(s.cfg.Now()) // the chain's days are China's
 	from, to := r.URL.Query().Get("from"), r.URL.Query().Get("to")
 	if from == "" {
 		from = now.AddDate(0, 0, -30).Format(time.DateOnly)

@@ -78,6 +78,8 @@ func TestPositiveTestHoldsBatchOnNode(t *testing.T) {
 	toWH := consignment(must(c.Send(ctx, imp, &types.MsgDispatch{Buyer: whU, Items: []*types.CodeQuantity{cq(code(1), 20_000), cq(code(2), 20_000), cq(code(3), 20_000)}})))
 	must(c.Send(ctx, wh, &types.MsgReceive{Consignment: toWH, Received: []*types.CodeQuantity{cq(code(1), 20_000), cq(code(2), 20_000), cq(code(3), 20_000)}}))
 	must(c.Send(ctx, wh, &types.MsgWarehouseEntry{Codes: []string{code(1), code(2), code(3)}}))
+	must(c.Send(ctx, wh, &types.MsgRecordTest{Batch: impU + "/" + batch, Kind: types.TestKind_TEST_KIND_SAMPLING,
+		Result: types.TestResult_TEST_RESULT_NEGATIVE, Lab: "Hangzhou CDC", TestName: "SARS-CoV-2 nucleic acid"}))
 	must(c.Send(ctx, wh, &types.MsgRelease{Codes: []string{code(1), code(2)}, DisinfectionCertificate: "DS-330100-2026-0917"}))
 
 	// The market receives, splits one carton into four packs and sends packs on.

@@ -412,6 +412,11 @@ func Seed(ctx context.Context, c *client.Client, o Options) (*Result, error) {
 		sensor(r.Imported, -2420, -2200, 8, 48, "WH-CS-03")); err != nil {
 		return nil, err
 	}
+	if err := s.once(r.Imported[0], "sampling", r.Warehouse, wh, "the warehouse's negative test of the batch",
+		&types.MsgRecordTest{Batch: r.Importer + "/" + impBatch, Kind: types.TestKind_TEST_KIND_SAMPLING,
+			Result: types.TestResult_TEST_RESULT_NEGATIVE, Lab: "Hangzhou CDC", TestName: "SARS-CoV-2 nucleic acid"}); err != nil {
+		return nil, err
+	}
 	if err := s.once(r.Imported[0], "releasing", r.Warehouse, wh, "release after inspection, test and disinfection",
 		&types.MsgRelease{Codes: r.Imported[:2], DisinfectionCertificate: "DS-330100-2026-0917"}); err != nil {
 		return nil, err
