@@ -153,7 +153,7 @@ func missingForRelease(rules types.RuleSet, b *types.Batch, m *types.MsgRelease)
 	case rules.StrictValues() && (b.PositiveTest || !b.NegativeTest):
 		// From v2 only the authorities' evidence counts: a test the
 		// importer typed into its own facts does not.
-		missing = append(missing, "a negative nucleic-acid test of the whole batch recorded by customs, a supervision warehouse or a regulator (record_test --batch); a test in the batch's facts, or of single codes, does not count")
+		missing = append(missing, "a negative nucleic-acid test of the whole batch recorded by customs, a supervision warehouse or a regulator (record_test --batch; a test in the batch's own facts or of single codes does not count)")
 	case b.PositiveTest || (!b.NegativeTest && (nat == nil || nat.Result != types.TestResult_TEST_RESULT_NEGATIVE)):
 		missing = append(missing, "a negative nucleic-acid test")
 	}
