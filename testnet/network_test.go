@@ -190,6 +190,9 @@ func TestStateSyncJoin(t *testing.T) {
 		t.Fatal("the state-synced node answers at height 5")
 	}
 
+	// Compare at a height the joined node holds with the block after it: its
+	// store starts just above the snapshot it restored.
+	nw.waitHeight(joined, st.SyncInfo.EarliestBlockHeight+2, 30*time.Second)
 	h := nw.height(joined) - 1
 	appHash := nw.sameAppHashes(h, 0, joined)
 	for _, path := range []string{"/registry/enterprise/" + l.impU, "/trace/code?code=" + url.QueryEscape("/01/09521234543213/10/SS-1/21/0001"), "/validators"} {
