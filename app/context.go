@@ -41,3 +41,17 @@ func Indexed(k, v string) abci.EventAttribute {
 
 // Attr is an attribute that is recorded but not indexed.
 func Attr(k, v string) abci.EventAttribute { return abci.EventAttribute{Key: k, Value: v} }
+
+// signedByRoot reports whether the signer is the root regulator (the one
+// without a parent).
+func signedByRoot(ctx *Context) bool {
+	return ctx.Signer.Regulator != nil && ctx.Signer.Regulator.Parent == ""
+}
+
+// requireRoot refuses, with code 17, a message only the root regulator may send.
+func requireRoot(ctx *Context, action string) error {
+	if !signedByRoot(ctx) {
+		return types.ErrUnauthorized.Wrapf("only the root regulator may %s; the signer is %s", action, ctx.Signer.Account.OwnerId)
+	}
+	return nil
+}

@@ -69,8 +69,8 @@ func divisionExists(ctx *Context, st registryStore, code string) error {
 // addDivision (root regulator, rules v2) adds a division the shipped
 // GB/T 2260 list lacks.
 func addDivision(ctx *Context, st registryStore, m *types.MsgAddDivision) error {
-	if ctx.Signer.Regulator == nil || ctx.Signer.Regulator.Parent != "" {
-		return types.ErrUnauthorized.Wrapf("only the root regulator adds divisions")
+	if err := requireRoot(ctx, "add divisions"); err != nil {
+		return err
 	}
 	if name, ok := types.ListedDivision(m.Division); ok {
 		return types.ErrAlreadyExists.Wrapf("%s is %s in the GB/T 2260 list", m.Division, name)
@@ -255,7 +255,7 @@ func authorizeForOwner(ctx *Context, st registryStore, kind types.OwnerKind, id,
 		return err
 	}
 	if kind == types.OwnerKind_OWNER_KIND_CUSTOMS {
-		if ctx.Signer.Regulator == nil || ctx.Signer.Regulator.Parent != "" {
+		if !signedByRoot(ctx) {
 			return types.ErrUnauthorized.Wrapf("only customs itself or the root regulator may %s customs", action)
 		}
 		return nil

@@ -103,8 +103,8 @@ func (a *App) beginRules(h int64) (types.RuleSet, []string, error) {
 // scheduleUpgrade (root regulator) adds, replaces or, with height 0,
 // cancels the upgrade to a version.
 func scheduleUpgrade(ctx *Context, st rulesStore, m *types.MsgScheduleUpgrade) error {
-	if ctx.Signer.Regulator == nil || ctx.Signer.Regulator.Parent != "" {
-		return types.ErrUnauthorized.Wrapf("only the root regulator schedules upgrades of the rules")
+	if err := requireRoot(ctx, "schedule upgrades of the rules"); err != nil {
+		return err
 	}
 	cur, err := st.Rules()
 	if err != nil {
@@ -185,8 +185,8 @@ func applyParamsDue(st *state.State, cur *types.Rules, h int64) error {
 // setParams (root regulator) schedules new supervision parameters from a
 // future height; a second change for the same height replaces the first.
 func setParams(ctx *Context, st rulesStore, m *types.MsgSetParams) error {
-	if ctx.Signer.Regulator == nil || ctx.Signer.Regulator.Parent != "" {
-		return types.ErrUnauthorized.Wrapf("only the root regulator sets the chain's parameters")
+	if err := requireRoot(ctx, "set the chain's parameters"); err != nil {
+		return err
 	}
 	if m.Height <= ctx.Height {
 		return types.ErrInvalidField.Wrapf("height %d is not after this block's height %d", m.Height, ctx.Height)

@@ -40,8 +40,8 @@ func registerValidators(r *router) error {
 // re-weights it or changes its operator and name, or removes it (power 0).
 // The set never loses its last validator nor all of its power.
 func setValidator(ctx *Context, st validatorStore, m *types.MsgSetValidator) error {
-	if ctx.Signer.Regulator == nil || ctx.Signer.Regulator.Parent != "" {
-		return types.ErrUnauthorized.Wrapf("only the root regulator may change the validator set; the signer is %s", ctx.Signer.Account.OwnerId)
+	if err := requireRoot(ctx, "change the validator set"); err != nil {
+		return err
 	}
 	set, err := st.Validators()
 	if err != nil {
