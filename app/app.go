@@ -231,16 +231,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if want := a.tree.Version() + 1; req.Height != want && a.tree.Version() > 0 {
 		return nil, fmt.Errorf("app: finalize height %d, expected %d", req.Height, want)
 	}
-	rules, upgraded, err := a.beginRules(req.Height)
+	rules, blockEvents, err := a.beginRules(req.Height)
 	if err != nil {
 		return nil, err
 	}
 	blk := &Context{Height: req.Height, Time: req.Time, Rules: rules}
-	var blockEvents []abci.Event
-	if upgraded != nil {
-		blockEvents = append(blockEvents, abci.Event{Type: "rules_upgrade", Attributes: []abci.EventAttribute{
-			Indexed("from", upgraded[0]), Indexed("to", upgraded[1]), Attr("reason", upgraded[2])}})
-	}
 	if err := state.New(a.tree).SetBlockDate(rules.Day(req.Time)); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/coldtrace/coldtrace/state"
 	"github.com/coldtrace/coldtrace/types"
 )
@@ -66,12 +68,13 @@ func (a *App) checkRules(h int64) types.RuleSet {
 	return types.RulesOf(min(cur.Version, types.LatestRules))
 }
 
-// beginRules moves the chain to the upgrade due at height h, recording it
-// on chain, and returns the rules the block executes under. An upgrade to a
-// version this binary does not know is the one error here that is not a
-// storage failure: the chain agreed to run newer rules from h, and executing
-// h under old ones would fork this node from the network.
-func (a *App) beginRules(h int64) (types.RuleSet, []string, error) {
+// beginRules puts in force the parameter changes and the upgrade due at
+// height h, recording them on chain, and returns the rules the block
+// executes under, with a rules_upgrade event when the version changed. An
+// upgrade to a version this binary does not know is the one error here that
+// is not a storage failure: the chain agreed to run newer rules from h, and
+// executing h under old ones would fork this node from the network.
+func (a *App) beginRules(h int64) (types.RuleSet, []abci.Event, error) {
 	st := state.New(a.tree)
 	cur, due, err := a.rulesAt(st, h)
 	if err != nil {
@@ -97,7 +100,9 @@ func (a *App) beginRules(h int64) (types.RuleSet, []string, error) {
 		return 0, nil, err
 	}
 	a.logger.Info("rules upgraded", "height", h, "from", cur.Version, "to", due.Version, "reason", due.Reason)
-	return types.RuleSet(due.Version), []string{strconv.FormatUint(uint64(cur.Version), 10), strconv.FormatUint(uint64(due.Version), 10), due.Reason}, nil
+	ev := abci.Event{Type: "rules_upgrade", Attributes: []abci.EventAttribute{
+		Indexed("from", strconv.FormatUint(uint64(cur.Version), 10)), Indexed("to", strconv.FormatUint(uint64(due.Version), 10)), Attr("reason", due.Reason)}}
+	return types.RuleSet(due.Version), []abci.Event{ev}, nil
 }
 
 // scheduleUpgrade (root regulator) adds, replaces or, with height 0,
