@@ -13,10 +13,10 @@ import (
 )
 
 // supervisionStore is all the supervision handlers may touch: what moving
-// goods touches (traceStore: the trace records and the supervision records a
-// move checks or raises — declarations, alerts, counters, holds, watches)
-// plus what only supervision does: record recalls, read alerts back, and
-// walk key ranges. Trace handlers get traceStore and so can do none of these.
+// goods touches (traceStore) plus what only supervision does — record
+// recalls, read alerts back, and walk key ranges (a recall's scope, a
+// warehouse's holdings). Trace handlers get traceStore and can do none of
+// these; registry, rules and validator handlers see neither.
 type supervisionStore interface {
 	traceStore
 	KeysUnder(prefix, start []byte, limit int) ([][]byte, []byte, error)

@@ -14,8 +14,9 @@ import (
 	"github.com/coldtrace/coldtrace/types"
 )
 
-// traceStore is all the trace handlers may touch.
-type traceStore interface {
+// goodsRecords is the trace itself: codes, batches, events, holdings and
+// consignments.
+type goodsRecords interface {
 	Enterprise(uscc string) (*types.Enterprise, error)
 	Batch(id string) (*types.Batch, error)
 	SetBatch(*types.Batch) error
@@ -29,9 +30,12 @@ type traceStore interface {
 	Consignment(id []byte) (*types.Consignment, error)
 	SetConsignment(*types.Consignment) error
 	NextNativeNumber(issuer string) (uint64, error)
+}
 
-	// What supervision keeps beside the trace: parameters, declarations,
-	// alerts, counters, the holds index and the time-triggered watches.
+// supervisionChecks is what every move of goods checks or raises on the
+// supervision side: parameters, declarations, alerts, counters, the holds
+// index and the time-triggered watches.
+type supervisionChecks interface {
 	Params() (*types.Params, error)
 	Declaration(number string) (*types.Declaration, error)
 	SetDeclaration(*types.Declaration) error
@@ -42,6 +46,14 @@ type traceStore interface {
 	SetHeldIn(division, code string, held bool) error
 	WatchReceipt(dueMs int64, id []byte, on bool) error
 	WatchExpiry(date, batchID string) error
+}
+
+// traceStore is all the trace handlers may touch: the goods and the checks
+// their moves make. Recording recalls, reading alerts back and walking key
+// ranges belong to supervision only (supervisionStore).
+type traceStore interface {
+	goodsRecords
+	supervisionChecks
 }
 
 // changes gathers what one trace message does to code records, then writes
