@@ -48,7 +48,9 @@ const (
 // is one second after the previous one unless the test names a time.
 type svChain struct {
 	*testChain
-	now time.Time
+	now      time.Time
+	genesis  []byte
+	recorded []goldenRecord // every block, for a golden chain
 }
 
 // newSVChain starts a chain whose genesis names customs; params nil means
@@ -78,7 +80,7 @@ func newSVChainRules(t *testing.T, params *types.Params, rules uint32) *svChain 
 	if _, err := c.app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, InitialHeight: 1, AppStateBytes: appState}); err != nil {
 		t.Fatalf("InitChain: %v", err)
 	}
-	return &svChain{testChain: c, now: svStart}
+	return &svChain{testChain: c, now: svStart, genesis: appState}
 }
 
 // at runs one block at the given time (FinalizeBlock and Commit).
@@ -93,6 +95,11 @@ func (c *svChain) at(when time.Time, txs ...[]byte) []*abci.ExecTxResult {
 	if _, err := c.app.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
 		c.t.Fatalf("Commit %d: %v", c.height, err)
 	}
+	rec := goldenRecord{Height: c.height, Time: c.now, Txs: txs, AppHash: res.AppHash}
+	for _, r := range res.TxResults {
+		rec.Codes = append(rec.Codes, r.Code)
+	}
+	c.recorded = append(c.recorded, rec)
 	return res.TxResults
 }
 

@@ -1,0 +1,137 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/coldtrace/coldtrace/types"
+)
+
+// goldenV2 is testdata/rules_v2_chain.json: a chain written under rules v2
+// by the binary of the v2 era, from the block-execution generator's seeds
+// (every message type, plausible and hostile fields, times jumping up to
+// year 9999), with every result code and app hash that binary computed.
+type goldenV2 struct {
+	About  string          `json:"about"`
+	Chains []goldenV2Chain `json:"chains"`
+}
+
+type goldenV2Chain struct {
+	Name     string         `json:"name"`
+	ChainID  string         `json:"chain_id"`
+	Genesis  []byte         `json:"genesis_app_state"`
+	InitHash []byte         `json:"init_app_hash"`
+	Blocks   []goldenRecord `json:"blocks"`
+}
+
+func goldenV2ChainOf(t *testing.T, name string, genesis []byte, blocks []goldenRecord) goldenV2Chain {
+	t.Helper()
+	a := NewInMemory()
+	defer a.Close()
+	ic, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: testChainID, InitialHeight: 1, AppStateBytes: genesis})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return goldenV2Chain{Name: name, ChainID: testChainID, Genesis: genesis, InitHash: ic.AppHash, Blocks: blocks}
+}
+
+const goldenV2File = "testdata/rules_v2_chain.json"
+
+// TestGenerateGoldenV2 writes the golden chain when GOLDEN_V2_OUT names a
+// file; it was run once with the last binary whose newest rules were v2:
+//
+//	GOLDEN_V2_OUT=$PWD/app/testdata/rules_v2_chain.json go test ./app -run TestGenerateGoldenV2
+func TestGenerateGoldenV2(t *testing.T) {
+	out := os.Getenv("GOLDEN_V2_OUT")
+	if out == "" {
+		t.Skip("set GOLDEN_V2_OUT to write the golden chain (only with the binary of the v2 era)")
+	}
+	r := newBXRun(t, bxRand{rand.New(rand.NewPCG(0x2B2B, 0x0C0D))}, types.RulesV2)
+	// Mostly plausible blocks a day or so apart, so goods move through
+	// the whole lifecycle; then hostile ones with times jumping centuries.
+	r.calm = true
+	for i := 0; i < 240; i++ {
+		r.block()
+	}
+	r.calm = false
+	for i := 0; i < 60; i++ {
+		r.block()
+	}
+	sc := goldenV2Scenario(t)
+	g := goldenV2{
+		About: "Blocks executed under rules v2 by the binary of the v2 era (app/rules_v2_replay_test.go): every later binary must reach the same codes and app hashes.",
+		Chains: []goldenV2Chain{
+			goldenV2ChainOf(t, "scenario", sc.genesis, sc.recorded),
+			goldenV2ChainOf(t, "generated", r.genesis, r.recorded),
+		},
+	}
+	b, err := json.MarshalIndent(g, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(r.summary())
+}
+
+// TestRulesV2HistoryReplays: the blocks a v2 chain committed execute on this
+// binary to the same result codes and app hashes, whatever later rule
+// versions added.
+func TestRulesV2HistoryReplays(t *testing.T) {
+	b, err := os.ReadFile(goldenV2File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &goldenV2{}
+	if err := json.Unmarshal(b, g); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Chains) != 2 {
+		t.Fatalf("golden file has %d chains", len(g.Chains))
+	}
+	for _, ch := range g.Chains {
+		t.Run(ch.Name, func(t *testing.T) { replayV2(t, ch) })
+	}
+}
+
+func replayV2(t *testing.T, g goldenV2Chain) {
+	a := NewInMemory()
+	defer a.Close()
+	ic, err := a.InitChain(context.Background(), &abci.RequestInitChain{ChainId: g.ChainID, InitialHeight: 1, AppStateBytes: g.Genesis})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(ic.AppHash) != string(g.InitHash) {
+		t.Fatalf("genesis app hash %X, the v2 binary had %X", ic.AppHash, g.InitHash)
+	}
+	accepted := 0
+	for _, blk := range g.Blocks {
+		res, err := a.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: blk.Height, Time: blk.Time, Txs: blk.Txs})
+		if err != nil {
+			t.Fatalf("height %d: %v", blk.Height, err)
+		}
+		for i, r := range res.TxResults {
+			if r.Code != blk.Codes[i] {
+				t.Fatalf("height %d tx %d: code %d (%s), the v2 binary gave %d", blk.Height, i, r.Code, r.Log, blk.Codes[i])
+			}
+			if r.Code == 0 {
+				accepted++
+			}
+		}
+		if string(res.AppHash) != string(blk.AppHash) {
+			t.Fatalf("height %d: app hash %X, the v2 binary had %X", blk.Height, res.AppHash, blk.AppHash)
+		}
+		if _, err := a.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if accepted < 40 {
+		t.Fatalf("only %d txs accepted in the golden chain: it exercises too little", accepted)
+	}
+}
