@@ -22,6 +22,8 @@ type registryStore interface {
 	DivisionExists(code string) (bool, error)
 	AddedDivision(code string) (*types.AddedDivision, error)
 	SetAddedDivision(*types.AddedDivision) error
+	DayStats(division, day string) (*types.DayStats, error)
+	SetDayStats(*types.DayStats) error
 }
 
 func registryView(s *state.State) registryStore { return s }
@@ -148,6 +150,17 @@ func registerEnterprise(ctx *Context, st registryStore, m *types.MsgRegisterEnte
 	}
 	if err := createAccounts(ctx, st, types.OwnerKind_OWNER_KIND_ENTERPRISE, m.Uscc, m.Keys); err != nil {
 		return err
+	}
+	if ctx.Rules.AuthorityEvidence() {
+		// The province's figures count enterprises on board by kind.
+		d, err := st.DayStats(m.Division, ctx.day())
+		if err != nil {
+			return err
+		}
+		d.EnterprisesRegistered = types.AddKind(d.EnterprisesRegistered, types.KindName(m.Kind), 1)
+		if err := st.SetDayStats(d); err != nil {
+			return err
+		}
 	}
 	ctx.Emit("register_enterprise", Indexed("uscc", m.Uscc), Indexed("division", m.Division), Attr("kind", m.Kind.String()))
 	return nil

@@ -13,7 +13,7 @@ import (
 // warehouse records it for the batch the goods are released. (Under v1 the
 // facts' test counted: TestSupervisionReleaseConditionsSupplied.)
 func TestReleaseEvidenceFromAuthorities(t *testing.T) {
-	c := newSVChainRules(t, nil, types.LatestRules)
+	c := newSVChainRules(t, nil, types.RulesV2)
 	svParties(c)
 	c.ok(c.tx(kImp, svCommission("EC-V2", svImportedFacts("310120230000999999"), 1, 1000)))
 	code := svCode("EC-V2", "0001")

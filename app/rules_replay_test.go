@@ -222,9 +222,9 @@ func TestUpgradeAtHaltedHeight(t *testing.T) {
 	}
 }
 
-// TestUpgradeTakesEffectAtItsHeight: a v2 chain schedules rules v3 on chain;
-// the block before the height runs, and at the height a binary that does not
-// know v3 stops with words saying what to install, rather than execute the
+// TestUpgradeTakesEffectAtItsHeight: a v2 chain schedules rules v3 and v4
+// on chain; v3 takes effect at its height, and at v4's height a binary that
+// does not know v4 stops with words saying what to install, rather than execute the
 // height under rules the network no longer runs. A cancelled upgrade never
 // takes effect.
 func TestUpgradeTakesEffectAtItsHeight(t *testing.T) {
@@ -248,18 +248,23 @@ func TestUpgradeTakesEffectAtItsHeight(t *testing.T) {
 	}
 	res := c.block(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 30, Height: 5, Reason: "typo for v3"}),
 		c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 3, Height: 5, Reason: "v3"}),
-		c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 4, Height: 6, Reason: "to cancel"})) // height 3: v2 from here
-	if res[0].Code != types.ErrUpgrade.Code || res[1].Code != 0 || res[2].Code != 0 {
-		t.Fatalf("v30, v3, v4: %v %v %v (%s)", res[0].Code, res[1].Code, res[2].Code, res[0].Log)
+		c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 4, Height: 6, Reason: "v4"}),
+		c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 5, Height: 7, Reason: "to cancel"})) // height 3: v2 from here
+	if res[0].Code != types.ErrUpgrade.Code || res[1].Code != 0 || res[2].Code != 0 || res[3].Code != 0 {
+		t.Fatalf("v30, v3, v4, v5: %v %v %v %v (%s)", res[0].Code, res[1].Code, res[2].Code, res[3].Code, res[0].Log)
 	}
 	if v := ruleVersion(t, c.app); v != 2 {
 		t.Fatalf("height 3: rules v%d", v)
 	}
-	c.mustBlock(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 4, Height: 0, Reason: "cancelled"})) // height 4
+	c.mustBlock(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 5, Height: 0, Reason: "cancelled"})) // height 4
+	c.mustBlock() // height 5: v3, which this binary knows
+	if v := ruleVersion(t, c.app); v != 3 {
+		t.Fatalf("height 5: rules v%d", v)
+	}
 	c.height++
 	_, err := c.app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: c.height, Time: time.Unix(1_700_000_000+c.height, 0)})
-	if err == nil || !strings.Contains(err.Error(), "rules v3 at height 5") || !strings.Contains(err.Error(), "install a binary") {
-		t.Fatalf("height 5 under a binary without v3: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "rules v4 at height 6") || !strings.Contains(err.Error(), "install a binary") {
+		t.Fatalf("height 6 under a binary without v4: %v", err)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/coldtrace/coldtrace/state"
 	"github.com/coldtrace/coldtrace/types"
 )
@@ -22,6 +24,11 @@ type supervisionStore interface {
 	KeysUnder(prefix, start []byte, limit int) ([][]byte, []byte, error)
 	SetRecall(*types.Recall) error
 	Alert(id uint64) (*types.Alert, error)
+	PendingBatches(number string, limit int) ([]string, error)
+	ReleaseCertificate(number string) (*types.ReleaseCertificate, error)
+	SetReleaseCertificate(*types.ReleaseCertificate) error
+	SuppliedSince(sender string, sinceMs int64) ([]string, error)
+	SetSiteTest(*types.SiteTest) error
 }
 
 func supervisionView(s *state.State) supervisionStore { return s }
@@ -37,6 +44,7 @@ func registerSupervision(r *router) error {
 		add(r, supervisionView, recall),
 		add(r, supervisionView, destroy),
 		add(r, supervisionView, acknowledge),
+		add(r, supervisionView, recordSiteTest),
 	} {
 		if err != nil {
 			return err
@@ -46,17 +54,61 @@ func registerSupervision(r *router) error {
 }
 
 // declare: customs records an import declaration, which commissions of the
-// imported goods cite and may not exceed.
+// imported goods cite and may not exceed. From rules v3 the number is
+// customs' 18-digit one, the declaration may list lines, batches that were
+// waiting for it are matched now, its goods count in the day's import
+// figures, and an alert is scheduled in case no commission ever cites it.
 func declare(ctx *Context, st supervisionStore, m *types.MsgDeclare) error {
 	if ctx.Signer.Customs == nil {
 		return types.ErrUnauthorized.Wrapf("only customs records declarations")
+	}
+	if ctx.Rules.CustomsLoop() {
+		if err := types.ValidateDeclarationNumber("number", m.Number); err != nil {
+			return err
+		}
 	}
 	if d, err := st.Declaration(m.Number); err != nil {
 		return err
 	} else if d != nil {
 		return types.ErrAlreadyExists.Wrapf("declaration %s was recorded at height %d", m.Number, d.Height)
 	}
-	if err := st.SetDeclaration(&types.Declaration{Declaration: m, Height: ctx.Height}); err != nil {
+	d := &types.Declaration{Declaration: m, Height: ctx.Height}
+	if ctx.Rules.CustomsLoop() {
+		d.TimeMs = ctx.Time.UnixMilli()
+		lineCommissioned(d)
+		params, err := st.Params()
+		if err != nil {
+			return err
+		}
+		c := newChanges(ctx, st)
+		div, err := importerDivision(st, m.Importer)
+		if err != nil {
+			return err
+		}
+		stats, err := c.statsFor(div)
+		if err != nil {
+			return err
+		}
+		for _, l := range m.DeclarationLines() {
+			f := stats.Import(l.OriginCountry, m.Port)
+			f.DeclaredGrams = types.Add(f.DeclaredGrams, l.Grams(), true)
+		}
+		if err := matchPending(c, st, d); err != nil {
+			return err
+		}
+		due := ctx.Time.UnixMilli() + int64(params.UncommissionedAlert())*86_400_000
+		if err := st.WatchCustoms(due, state.WatchUncommissioned, m.Number, true); err != nil {
+			return err
+		}
+		if len(c.recs) > 0 {
+			if _, err := c.commit("inspecting", m, nil); err != nil {
+				return err
+			}
+		} else if err := c.flushRecords(); err != nil {
+			return err
+		}
+	}
+	if err := st.SetDeclaration(d); err != nil {
 		return err
 	}
 	ctx.Emit("declare", Indexed("declaration", m.Number), Indexed("importer", m.Importer))
@@ -88,6 +140,13 @@ func warehouseEntry(ctx *Context, st supervisionStore, m *types.MsgWarehouseEntr
 			return types.ErrInsufficientQuantity.Wrapf("%s holds none of %s; receive it first", wh.Uscc, r.Code)
 		}
 		r.EnteredWarehouse = wh.Uscc
+		if ctx.Rules.AuthorityEvidence() {
+			if err := c.countGrams(r, wh.Division, r.HeldBy(wh.Uscc), func(d *types.DayStats, g uint64) {
+				d.WarehouseEnteredGrams = types.Add(d.WarehouseEnteredGrams, g, true)
+			}); err != nil {
+				return err
+			}
+		}
 	}
 	if _, err := c.commit("storing", m, nil); err != nil {
 		return err
@@ -134,10 +193,86 @@ func release(ctx *Context, st supervisionStore, m *types.MsgRelease) error {
 		}
 		r.Released = true
 	}
+	var cert *types.ReleaseCertificate
+	if ctx.Rules.AuthorityEvidence() {
+		var err error
+		if cert, err = issueReleaseCertificate(c, st, wh, m); err != nil {
+			return err
+		}
+	}
 	if _, err := c.commit("releasing", m, nil); err != nil {
 		return err
 	}
-	ctx.Emit("release", Indexed("warehouse", wh.Uscc), Attr("codes", strconv.Itoa(len(m.Codes))))
+	attrs := []abci.EventAttribute{Indexed("warehouse", wh.Uscc), Attr("codes", strconv.Itoa(len(m.Codes)))}
+	if cert != nil {
+		attrs = append(attrs, Indexed("certificate", cert.Number))
+	}
+	ctx.Emit("release", attrs...)
+	return nil
+}
+
+// issueReleaseCertificate (出仓证明, rules v3) numbers the release, records
+// what it let out and on what evidence, and marks every code with it.
+func issueReleaseCertificate(c *changes, st supervisionStore, wh *types.Enterprise, m *types.MsgRelease) (*types.ReleaseCertificate, error) {
+	n, err := st.NextID("release_certificate")
+	if err != nil {
+		return nil, err
+	}
+	cert := &types.ReleaseCertificate{
+		Number: releaseCertificateNumber(wh.Division, c.ctx.day(), n), Warehouse: wh.Uscc, Division: wh.Division,
+		Height: c.ctx.Height, TimeMs: c.ctx.Time.UnixMilli(), DisinfectionCertificate: m.DisinfectionCertificate,
+	}
+	batches, certs := map[string]bool{}, map[string]bool{}
+	for _, s := range m.Codes {
+		r, err := c.code(s)
+		if err != nil {
+			return nil, err
+		}
+		r.ReleaseCertificate = cert.Number
+		cert.Codes = append(cert.Codes, r.Code)
+		batches[r.BatchId] = true
+		if err := c.countGrams(r, wh.Division, remaining(r), func(d *types.DayStats, g uint64) {
+			d.WarehouseReleasedGrams = types.Add(d.WarehouseReleasedGrams, g, true)
+			cert.Grams = types.Add(cert.Grams, g, true)
+		}); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(cert.Codes)
+	cert.Batches = slices.Sorted(maps.Keys(batches))
+	for _, id := range cert.Batches {
+		b, err := c.batch(id)
+		if err != nil {
+			return nil, err
+		}
+		for _, ic := range b.InspectionCertificates {
+			certs[ic] = true
+		}
+		cert.Tests = append(cert.Tests, b.TestEvents...)
+		if cert.DisinfectionCertificate == "" {
+			cert.DisinfectionCertificate = b.Facts.DisinfectionCertificate
+		}
+	}
+	cert.InspectionCertificates = slices.Sorted(maps.Keys(certs))
+	if existing, err := st.ReleaseCertificate(cert.Number); err != nil {
+		return nil, err
+	} else if existing != nil {
+		return nil, types.ErrInternal.Wrapf("release certificate %s exists", cert.Number)
+	}
+	return cert, st.SetReleaseCertificate(cert)
+}
+
+// countGrams adds the grams of q of a code to a division's day figures.
+func (c *changes) countGrams(r *types.CodeRecord, division string, q uint64, add func(*types.DayStats, uint64)) error {
+	b, err := c.batch(r.BatchId)
+	if err != nil {
+		return err
+	}
+	d, err := c.statsFor(division)
+	if err != nil {
+		return err
+	}
+	add(d, gramsOf(b, r.Unit, q))
 	return nil
 }
 
@@ -145,7 +280,19 @@ func release(ctx *Context, st supervisionStore, m *types.MsgRelease) error {
 func missingForRelease(rules types.RuleSet, b *types.Batch, m *types.MsgRelease) []string {
 	f := b.Facts
 	var missing []string
-	if f.InspectionCertificate == "" && m.InspectionCertificate == "" {
+	switch {
+	case rules.CustomsLoop() && b.Customs == types.CustomsState_CUSTOMS_STATE_UNVERIFIED:
+		missing = append(missing, "customs declaration "+f.CustomsDeclaration+" recorded by customs (the goods arrived before it; they wait for it)")
+	case rules.CustomsLoop() && b.Customs == types.CustomsState_CUSTOMS_STATE_MISMATCH:
+		missing = append(missing, "a customs declaration that matches the goods ("+b.CustomsProblem+")")
+	}
+	switch {
+	case rules.AuthorityEvidence() && len(b.InspectionCertificates) == 0:
+		// From v3 only customs' own record counts: a number typed into the
+		// facts or the release does not.
+		missing = append(missing, "an inspection and quarantine certificate recorded by customs for the batch (record_test --batch B --kind inspection --result negative --certificate N, signed by customs)")
+	case rules.AuthorityEvidence():
+	case f.InspectionCertificate == "" && m.InspectionCertificate == "":
 		missing = append(missing, "an inspection and quarantine certificate")
 	}
 	nat := f.NucleicAcidTest
@@ -199,6 +346,9 @@ func recordTest(ctx *Context, st supervisionStore, m *types.MsgRecordTest) error
 	case ctx.Signer.Enterprise != nil && ctx.Signer.Enterprise.Kind == types.EnterpriseKind_ENTERPRISE_KIND_SUPERVISION_WAREHOUSE:
 	default:
 		return types.ErrUnauthorized.Wrapf("tests are recorded by customs, a supervision warehouse or a regulator")
+	}
+	if m.Certificate != "" && ctx.Signer.Customs == nil {
+		return types.ErrUnauthorized.Wrapf("inspection and quarantine certificates are recorded by customs")
 	}
 	c := newChanges(ctx, st)
 	batchIDs := map[string]bool{}
@@ -257,12 +407,26 @@ func recordTest(ctx *Context, st supervisionStore, m *types.MsgRecordTest) error
 			}
 			d.Positives++
 			d.Holds += n
-			if err := c.alert(types.AlertKind_ALERT_KIND_POSITIVE, commissioner.Division,
-				fmt.Sprintf("batch %s: %s; %d code(s) held", id, reason, n), nil, id, nil); err != nil {
-				return err
+			divisions := []string{commissioner.Division}
+			if ctx.Rules.CustomsLoop() {
+				// Every division that received any of the batch is told,
+				// not only the importer's.
+				b.PositiveTests++
+				if divisions, err = receivingDivisions(c, st, id, commissioner.Division, d); err != nil {
+					return err
+				}
+			}
+			for _, div := range divisions {
+				if err := c.alert(types.AlertKind_ALERT_KIND_POSITIVE, div,
+					fmt.Sprintf("batch %s: %s; %d code(s) held", id, reason, n), nil, id, nil); err != nil {
+					return err
+				}
 			}
 		} else if m.Batch != "" && m.TestName != "" {
 			b.NegativeTest = true
+		}
+		if m.Certificate != "" {
+			b.InspectionCertificates = addString(b.InspectionCertificates, m.Certificate)
 		}
 	}
 	step := "inspecting"
@@ -282,6 +446,54 @@ func recordTest(ctx *Context, st supervisionStore, m *types.MsgRecordTest) error
 	}
 	ctx.Emit("record_test", Attr("result", m.Result.String()), Attr("event", hex.EncodeToString(h)))
 	return nil
+}
+
+// receivingDivisions lists, sorted, every division that received any of a
+// batch — where its codes are held, on their way to, or were last placed
+// (sold goods stay where they were sold) — with the importer's; it adds the
+// grams held at a positive result to the importer's day as blocked.
+func receivingDivisions(c *changes, st supervisionStore, batchID, importer string, d *types.DayStats) ([]string, error) {
+	b, err := c.batch(batchID)
+	if err != nil {
+		return nil, err
+	}
+	codes, _, err := st.KeysUnder(state.BatchCodePrefix(batchID), nil, maxBatchCodes)
+	if err != nil {
+		return nil, err
+	}
+	divs := map[string]bool{importer: true}
+	for _, k := range codes {
+		r, err := c.code(string(k))
+		if err != nil {
+			return nil, err
+		}
+		d.BlockedGrams = types.Add(d.BlockedGrams, gramsOf(b, r.Unit, remaining(r)), true)
+		if r.LastDivision != "" {
+			divs[r.LastDivision] = true
+		}
+		for _, h := range r.Holdings {
+			e, err := c.enterprise(h.Holder)
+			if err != nil {
+				return nil, err
+			}
+			divs[e.Division] = true
+		}
+		for _, id := range r.OpenConsignments {
+			con, err := st.Consignment(id)
+			if err != nil {
+				return nil, err
+			}
+			if con == nil {
+				continue
+			}
+			e, err := c.enterprise(con.Buyer)
+			if err != nil {
+				return nil, err
+			}
+			divs[e.Division] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(divs)), nil
 }
 
 // requireHoldsSome refuses a warehouse that holds none of a batch.
@@ -674,6 +886,13 @@ func destroy(ctx *Context, st supervisionStore, m *types.MsgDestroy) error {
 	}
 	if err := c.take(r, m.Holder, m.Quantity); err != nil {
 		return err
+	}
+	if ctx.Rules.AuthorityEvidence() {
+		if err := c.countGrams(r, holder.Division, m.Quantity, func(d *types.DayStats, g uint64) {
+			d.DestroyedGrams = types.Add(d.DestroyedGrams, g, true)
+		}); err != nil {
+			return err
+		}
 	}
 	r.Destroyed += m.Quantity
 	if remaining(r) == 0 && r.Status != types.CodeStatus_CODE_STATUS_ACTIVE {

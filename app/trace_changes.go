@@ -46,6 +46,9 @@ type supervisionChecks interface {
 	SetHeldIn(division, code string, held bool) error
 	WatchReceipt(dueMs int64, id []byte, on bool) error
 	WatchExpiry(date, batchID string) error
+	SetPendingDeclaration(number, batchID string, on bool) error
+	WatchCustoms(dueMs int64, kind byte, id string, on bool) error
+	SetSupplied(sender, division string, timeMs int64) error
 }
 
 // traceStore is all the trace handlers may touch: the goods and the checks
@@ -312,6 +315,14 @@ func (c *changes) commit(bizStep string, msg proto.Message, extra func(*types.Ev
 	if extra != nil {
 		extra(ev)
 	}
+	if e := c.ctx.Signer.Enterprise; e != nil && c.ctx.Rules.AuthorityEvidence() {
+		// The day's scans by kind, where the operator who scanned is.
+		d, err := c.statsFor(e.Division)
+		if err != nil {
+			return nil, err
+		}
+		d.Scans = types.AddKind(d.Scans, bizStep, 1)
+	}
 	b, h, err := c.st.PutEvent(ev)
 	if err != nil {
 		return nil, err
@@ -385,6 +396,17 @@ func counterparty(st traceStore, self, uscc, role string) (*types.Enterprise, er
 		return nil, types.ErrCounterparty.Wrapf("%s %s is %s", role, uscc, types.StatusName(e.Status))
 	}
 	return e, nil
+}
+
+// flushRecords writes the batches and day counters a message changed when
+// it touched no code (commit writes them otherwise).
+func (c *changes) flushRecords() error {
+	for _, id := range slices.Sorted(maps.Keys(c.batches)) {
+		if err := c.st.SetBatch(c.batches[id]); err != nil {
+			return err
+		}
+	}
+	return c.flushStats()
 }
 
 // flushStats writes the day counters this message changed.

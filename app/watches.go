@@ -15,11 +15,13 @@ import (
 const (
 	maxReceiptChecksPerBlock = 500
 	maxExpiryChecksPerBlock  = 20
+	maxCustomsChecksPerBlock = 200
 )
 
 // runWatches raises the alerts that time alone triggers, at the block's
-// header time: consignments not received in time (a broken loop) and goods
-// still held by enterprises after their expiry date. It runs before the
+// header time: consignments not received in time (a broken loop), goods
+// still held by enterprises after their expiry date, and (rules v3) goods
+// and declarations customs data has not matched. It runs before the
 // block's txs and writes in key order, so every node does the same.
 //
 // A watch entry whose records do not add up (a key that does not parse, a
@@ -50,6 +52,15 @@ func (a *App) runWatches(height int64, blk *Context) ([]abci.Event, error) {
 	}
 	for _, k := range expired {
 		if err := a.watchEntry(ctx, branch, k, checkExpiry); err != nil {
+			return nil, err
+		}
+	}
+	customs, err := st.Due(state.CustomsWatchPrefix(), state.CustomsWatchKey(now+1, 0, ""), maxCustomsChecksPerBlock)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range customs {
+		if err := a.watchEntry(ctx, branch, k, checkCustomsWatch); err != nil {
 			return nil, err
 		}
 	}

@@ -46,6 +46,11 @@ var (
 	prefixValidator       = register(0x22, "validator", "ed25519 consensus key(32)", "`Validator` (the validator set; a removed validator is deleted)")
 	prefixRules           = register(0x23, "rules", "", "`Rules` (the version in force since a height, upgrades scheduled; absent: v1)")
 	prefixDivision        = register(0x24, "added division", "division(6)", "`AddedDivision`: a code the GB/T 2260 list shipped with the binary lacks, added by the root regulator")
+	prefixCustomsWatch    = register(0x25, "customs watch", "due ms(8, BE) ‖ kind(1: 'U' unverified batch, 'D' declaration) ‖ batch id or declaration number", "0x01: customs matches to check (rules v3)")
+	prefixPendingDecl     = register(0x26, "declaration waiting", "declaration number ‖ 0x00 ‖ batch id", "0x01: batches citing a declaration customs has not recorded (rules v3)")
+	prefixReleaseCert     = register(0x27, "release certificate", "certificate number", "`ReleaseCertificate` (rules v3)")
+	prefixSupplied        = register(0x28, "supplied index", "sender uscc(18) ‖ buyer division(6)", "last dispatch time ms(8, BE): where a site's goods went (rules v3)")
+	prefixSiteTest        = register(0x29, "site test", "test id(8, BE)", "`SiteTest`: a people or environment test (rules v3)")
 )
 
 // Prefix is one registered key prefix: its byte, name, what follows it in
@@ -82,6 +87,41 @@ func key(prefix byte, parts ...[]byte) []byte {
 		k = append(k, p...)
 	}
 	return k
+}
+
+// CustomsWatchKey schedules a customs check: kind 'U' for a batch still
+// waiting for its declaration, 'D' for a declaration no commission cited.
+func CustomsWatchKey(dueMs int64, kind byte, id string) []byte {
+	return key(prefixCustomsWatch, binary.BigEndian.AppendUint64(nil, uint64(dueMs)), []byte{kind}, []byte(id))
+}
+
+// CustomsWatchPrefix is the start of the customs watch entries.
+func CustomsWatchPrefix() []byte { return []byte{prefixCustomsWatch} }
+
+// PendingDeclarationKey indexes a batch under the declaration it waits for.
+func PendingDeclarationKey(number, batchID string) []byte {
+	return key(prefixPendingDecl, []byte(number), []byte{0}, []byte(batchID))
+}
+
+// PendingDeclarationPrefix is the start of the batches waiting for a declaration.
+func PendingDeclarationPrefix(number string) []byte {
+	return key(prefixPendingDecl, []byte(number), []byte{0})
+}
+
+// ReleaseCertificateKey is the key of a release certificate.
+func ReleaseCertificateKey(number string) []byte { return key(prefixReleaseCert, []byte(number)) }
+
+// SuppliedKey records when a sender last dispatched to a buyer in a division.
+func SuppliedKey(sender, division string) []byte {
+	return key(prefixSupplied, []byte(sender), []byte(division))
+}
+
+// SuppliedPrefix is the start of a sender's supplied entries.
+func SuppliedPrefix(sender string) []byte { return key(prefixSupplied, []byte(sender)) }
+
+// SiteTestKey is the key of a site test.
+func SiteTestKey(id uint64) []byte {
+	return key(prefixSiteTest, binary.BigEndian.AppendUint64(nil, id))
 }
 
 // ParamsKey is where the chain parameters live.

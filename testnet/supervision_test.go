@@ -80,6 +80,8 @@ func TestPositiveTestHoldsBatchOnNode(t *testing.T) {
 	must(c.Send(ctx, wh, &types.MsgWarehouseEntry{Codes: []string{code(1), code(2), code(3)}}))
 	must(c.Send(ctx, wh, &types.MsgRecordTest{Batch: impU + "/" + batch, Kind: types.TestKind_TEST_KIND_SAMPLING,
 		Result: types.TestResult_TEST_RESULT_NEGATIVE, Lab: "Hangzhou CDC", TestName: "SARS-CoV-2 nucleic acid"}))
+	must(c.Send(ctx, customs, &types.MsgRecordTest{Batch: impU + "/" + batch, Kind: types.TestKind_TEST_KIND_INSPECTION,
+		Result: types.TestResult_TEST_RESULT_NEGATIVE, Lab: "Hangzhou Customs", TestName: "inspection and quarantine", Certificate: "IQ-310100-2026-0042"}))
 	must(c.Send(ctx, wh, &types.MsgRelease{Codes: []string{code(1), code(2)}, DisinfectionCertificate: "DS-330100-2026-0917"}))
 
 	// The market receives, splits one carton into four packs and sends packs on.

@@ -23,3 +23,14 @@ func CodeStatusName(s CodeStatus) string {
 	}
 	return "active"
 }
+
+// UnitName is a quantity unit in words: "grams", "pieces".
+func UnitName(u QuantityUnit) string {
+	switch u {
+	case QuantityUnit_QUANTITY_UNIT_GRAMS:
+		return "grams"
+	case QuantityUnit_QUANTITY_UNIT_PIECES:
+		return "pieces"
+	}
+	return "no unit"
+}

@@ -19,6 +19,34 @@ func DefaultParams() *Params {
 	}
 }
 
+// Defaults of the parameters rules v3 added, for chains whose parameters
+// predate them (0 means the default).
+const (
+	DefaultUnverifiedAlertSeconds  = 24 * 3600
+	DefaultUncommissionedAlertDays = 14
+	DefaultSiteAlertDays           = 14
+)
+
+func orDefault(v, d uint32) uint32 {
+	if v == 0 {
+		return d
+	}
+	return v
+}
+
+// UnverifiedAlert is how long goods may cite a declaration customs has not recorded before an alert.
+func (p *Params) UnverifiedAlert() uint32 {
+	return orDefault(p.UnverifiedAlertSeconds, DefaultUnverifiedAlertSeconds)
+}
+
+// UncommissionedAlert is how many days a declaration may go uncited before an alert.
+func (p *Params) UncommissionedAlert() uint32 {
+	return orDefault(p.UncommissionedAlertDays, DefaultUncommissionedAlertDays)
+}
+
+// SiteAlert is how many days back a positive site test reaches the divisions the site supplied.
+func (p *Params) SiteAlert() uint32 { return orDefault(p.SiteAlertDays, DefaultSiteAlertDays) }
+
 // Validate checks that the parameters leave the chain usable.
 func (p *Params) Validate() error {
 	switch {
@@ -32,6 +60,12 @@ func (p *Params) Validate() error {
 		return ErrInvalidField.Wrapf("params.max_keys_per_owner must be at least 1")
 	case p.UnreceivedAlertSeconds < 60:
 		return ErrInvalidField.Wrapf("params.unreceived_alert_seconds must be at least 60")
+	case p.UnverifiedAlertSeconds != 0 && p.UnverifiedAlertSeconds < 60:
+		return ErrInvalidField.Wrapf("params.unverified_alert_seconds must be at least 60 (or 0 for the default)")
+	case p.UncommissionedAlertDays > 3650:
+		return ErrInvalidField.Wrapf("params.uncommissioned_alert_days must be at most 3650")
+	case p.SiteAlertDays > 365:
+		return ErrInvalidField.Wrapf("params.site_alert_days must be at most 365")
 	}
 	for i, c := range p.SupervisionExemptOrigins {
 		if !isCountry(c) {

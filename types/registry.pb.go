@@ -867,8 +867,12 @@ type Params struct {
 	TemperatureProfiles       []*TemperatureProfile `protobuf:"bytes,6,rep,name=temperature_profiles,json=temperatureProfiles,proto3" json:"temperature_profiles,omitempty"`
 	UnreceivedAlertSeconds    uint32                `protobuf:"varint,7,opt,name=unreceived_alert_seconds,json=unreceivedAlertSeconds,proto3" json:"unreceived_alert_seconds,omitempty"` // a consignment still open after this raises an alert
 	CloneWindowSeconds        uint32                `protobuf:"varint,8,opt,name=clone_window_seconds,json=cloneWindowSeconds,proto3" json:"clone_window_seconds,omitempty"`             // one code in two provinces within this raises an alert
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// From rules v3 (0: the default named in types.DefaultParams):
+	UnverifiedAlertSeconds  uint32 `protobuf:"varint,9,opt,name=unverified_alert_seconds,json=unverifiedAlertSeconds,proto3" json:"unverified_alert_seconds,omitempty"`     // goods citing a declaration still not on chain after this raise an alert
+	UncommissionedAlertDays uint32 `protobuf:"varint,10,opt,name=uncommissioned_alert_days,json=uncommissionedAlertDays,proto3" json:"uncommissioned_alert_days,omitempty"` // a declaration no commission cites after this many days raises an alert
+	SiteAlertDays           uint32 `protobuf:"varint,11,opt,name=site_alert_days,json=siteAlertDays,proto3" json:"site_alert_days,omitempty"`                               // a positive site test alerts the divisions the site supplied within this
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -953,6 +957,27 @@ func (x *Params) GetUnreceivedAlertSeconds() uint32 {
 func (x *Params) GetCloneWindowSeconds() uint32 {
 	if x != nil {
 		return x.CloneWindowSeconds
+	}
+	return 0
+}
+
+func (x *Params) GetUnverifiedAlertSeconds() uint32 {
+	if x != nil {
+		return x.UnverifiedAlertSeconds
+	}
+	return 0
+}
+
+func (x *Params) GetUncommissionedAlertDays() uint32 {
+	if x != nil {
+		return x.UncommissionedAlertDays
+	}
+	return 0
+}
+
+func (x *Params) GetSiteAlertDays() uint32 {
+	if x != nil {
+		return x.SiteAlertDays
 	}
 	return 0
 }
@@ -1299,7 +1324,7 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\bsequence\x18\x04 \x01(\x04R\bsequence\x12\x18\n" +
 	"\arevoked\x18\x05 \x01(\bR\arevoked\x12\x14\n" +
 	"\x05label\x18\x06 \x01(\tR\x05label\x12!\n" +
-	"\fadded_height\x18\a \x01(\x03R\vaddedHeight\"\xbd\x03\n" +
+	"\fadded_height\x18\a \x01(\x03R\vaddedHeight\"\xdb\x04\n" +
 	"\x06Params\x12 \n" +
 	"\fmax_tx_bytes\x18\x01 \x01(\rR\n" +
 	"maxTxBytes\x12%\n" +
@@ -1309,7 +1334,11 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\x1brequire_customs_declaration\x18\x05 \x01(\bR\x19requireCustomsDeclaration\x12S\n" +
 	"\x14temperature_profiles\x18\x06 \x03(\v2 .coldtrace.v1.TemperatureProfileR\x13temperatureProfiles\x128\n" +
 	"\x18unreceived_alert_seconds\x18\a \x01(\rR\x16unreceivedAlertSeconds\x120\n" +
-	"\x14clone_window_seconds\x18\b \x01(\rR\x12cloneWindowSeconds\"S\n" +
+	"\x14clone_window_seconds\x18\b \x01(\rR\x12cloneWindowSeconds\x128\n" +
+	"\x18unverified_alert_seconds\x18\t \x01(\rR\x16unverifiedAlertSeconds\x12:\n" +
+	"\x19uncommissioned_alert_days\x18\n" +
+	" \x01(\rR\x17uncommissionedAlertDays\x12&\n" +
+	"\x0fsite_alert_days\x18\v \x01(\rR\rsiteAlertDays\"S\n" +
 	"\rRootRegulator\x12\x1a\n" +
 	"\bdivision\x18\x01 \x01(\tR\bdivision\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +

@@ -20,10 +20,19 @@ import (
 //	    in China's time (UTC+8); times and temperatures bounded; production
 //	    and tests not after today; day counters saturate; MsgScheduleUpgrade,
 //	    MsgSetParams.
+//	v3  customs data in a closed loop (18-digit declaration numbers, lines,
+//	    commissions before their declaration recorded as unverified and
+//	    matched when it arrives, per-line quantities, alerts for goods and
+//	    declarations left unmatched); release evidence from the authorities
+//	    (inspection certificates recorded by customs, a release certificate
+//	    per release); people and environment tests (MsgRecordSiteTest); a
+//	    positive result alerts every division that received the batch; net
+//	    weights for goods in pieces; the province's figures.
 const (
 	RulesV1     uint32 = 1
 	RulesV2     uint32 = 2
-	LatestRules uint32 = RulesV2
+	RulesV3     uint32 = 3
+	LatestRules uint32 = RulesV3
 )
 
 // RuleSet answers what a rules version requires.
@@ -46,6 +55,14 @@ func (r RuleSet) StrictValues() bool { return r >= RuleSet(RulesV2) }
 
 // LocalDays: the day of a block time is China's (UTC+8), not UTC's.
 func (r RuleSet) LocalDays() bool { return r >= RuleSet(RulesV2) }
+
+// CustomsLoop: commissions and declarations are matched whatever their
+// order, and release and sale wait for the match (v3).
+func (r RuleSet) CustomsLoop() bool { return r >= RuleSet(RulesV3) }
+
+// AuthorityEvidence: release needs customs' inspection certificate and
+// issues a release certificate; figures in grams are kept (v3).
+func (r RuleSet) AuthorityEvidence() bool { return r >= RuleSet(RulesV3) }
 
 // China is the time zone of the chain's days and dates. China keeps no
 // daylight saving time, so a fixed zone needs no tz database.
@@ -72,6 +89,42 @@ var msgSince = map[protoreflect.FullName]uint32{
 	"coldtrace.v1.MsgScheduleUpgrade": RulesV2, // descriptors are not built yet when package vars are
 	"coldtrace.v1.MsgSetParams":       RulesV2,
 	"coldtrace.v1.MsgAddDivision":     RulesV2,
+	"coldtrace.v1.MsgRecordSiteTest":  RulesV3,
+}
+
+// fieldSince names the fields added to existing messages after v1; a tx
+// that sets one under older rules is refused as undecodable, as the
+// binaries of the time refused a field they did not know.
+var fieldSince = map[protoreflect.FullName]uint32{
+	"coldtrace.v1.MsgDeclare.lines":                 RulesV3,
+	"coldtrace.v1.MsgRecordTest.certificate":        RulesV3,
+	"coldtrace.v1.ProductFacts.net_grams_per_piece": RulesV3,
+	"coldtrace.v1.ProductFacts.hs_code":             RulesV3,
+	"coldtrace.v1.Params.unverified_alert_seconds":  RulesV3,
+	"coldtrace.v1.Params.uncommissioned_alert_days": RulesV3,
+	"coldtrace.v1.Params.site_alert_days":           RulesV3,
+}
+
+// KnowsFields refuses a message that sets a field added after r.
+func (r RuleSet) KnowsFields(m protoreflect.Message) error {
+	var err error
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if since, ok := fieldSince[fd.FullName()]; ok && uint32(r) < since {
+			err = ErrTxDecode.Wrapf("field %s does not exist under rules v%d", fd.FullName(), r)
+			return false
+		}
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			l := v.List()
+			for i := 0; i < l.Len() && err == nil; i++ {
+				err = r.KnowsFields(l.Get(i).Message())
+			}
+		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
+			err = r.KnowsFields(v.Message())
+		}
+		return err == nil
+	})
+	return err
 }
 
 // Knows reports whether messages of this type exist under r.

@@ -70,6 +70,62 @@ func (TestKind) EnumDescriptor() ([]byte, []int) {
 	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{0}
 }
 
+// SiteSubject is what a people-and-environment test sampled.
+type SiteSubject int32
+
+const (
+	SiteSubject_SITE_SUBJECT_UNSPECIFIED SiteSubject = 0
+	SiteSubject_SITE_SUBJECT_STAFF       SiteSubject = 1 // nucleic-acid tests of the site's staff
+	SiteSubject_SITE_SUBJECT_SURFACE     SiteSubject = 2 // surfaces of the cold store or stall
+	SiteSubject_SITE_SUBJECT_VEHICLE     SiteSubject = 3 // a vehicle's cargo space
+	SiteSubject_SITE_SUBJECT_PACKAGING   SiteSubject = 4 // outer packaging
+)
+
+// Enum value maps for SiteSubject.
+var (
+	SiteSubject_name = map[int32]string{
+		0: "SITE_SUBJECT_UNSPECIFIED",
+		1: "SITE_SUBJECT_STAFF",
+		2: "SITE_SUBJECT_SURFACE",
+		3: "SITE_SUBJECT_VEHICLE",
+		4: "SITE_SUBJECT_PACKAGING",
+	}
+	SiteSubject_value = map[string]int32{
+		"SITE_SUBJECT_UNSPECIFIED": 0,
+		"SITE_SUBJECT_STAFF":       1,
+		"SITE_SUBJECT_SURFACE":     2,
+		"SITE_SUBJECT_VEHICLE":     3,
+		"SITE_SUBJECT_PACKAGING":   4,
+	}
+)
+
+func (x SiteSubject) Enum() *SiteSubject {
+	p := new(SiteSubject)
+	*p = x
+	return p
+}
+
+func (x SiteSubject) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SiteSubject) Descriptor() protoreflect.EnumDescriptor {
+	return file_coldtrace_v1_supervision_proto_enumTypes[1].Descriptor()
+}
+
+func (SiteSubject) Type() protoreflect.EnumType {
+	return &file_coldtrace_v1_supervision_proto_enumTypes[1]
+}
+
+func (x SiteSubject) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SiteSubject.Descriptor instead.
+func (SiteSubject) EnumDescriptor() ([]byte, []int) {
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{1}
+}
+
 type AlertKind int32
 
 const (
@@ -81,6 +137,7 @@ const (
 	AlertKind_ALERT_KIND_RECALL       AlertKind = 5 // recall with open holdings
 	AlertKind_ALERT_KIND_CLONE        AlertKind = 6 // one code in distant places within an impossible time
 	AlertKind_ALERT_KIND_POSITIVE     AlertKind = 7 // positive test
+	AlertKind_ALERT_KIND_CUSTOMS      AlertKind = 8 // from v3: goods and customs data disagree, or one is missing
 )
 
 // Enum value maps for AlertKind.
@@ -94,6 +151,7 @@ var (
 		5: "ALERT_KIND_RECALL",
 		6: "ALERT_KIND_CLONE",
 		7: "ALERT_KIND_POSITIVE",
+		8: "ALERT_KIND_CUSTOMS",
 	}
 	AlertKind_value = map[string]int32{
 		"ALERT_KIND_UNSPECIFIED":  0,
@@ -104,6 +162,7 @@ var (
 		"ALERT_KIND_RECALL":       5,
 		"ALERT_KIND_CLONE":        6,
 		"ALERT_KIND_POSITIVE":     7,
+		"ALERT_KIND_CUSTOMS":      8,
 	}
 )
 
@@ -118,11 +177,11 @@ func (x AlertKind) String() string {
 }
 
 func (AlertKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_coldtrace_v1_supervision_proto_enumTypes[1].Descriptor()
+	return file_coldtrace_v1_supervision_proto_enumTypes[2].Descriptor()
 }
 
 func (AlertKind) Type() protoreflect.EnumType {
-	return &file_coldtrace_v1_supervision_proto_enumTypes[1]
+	return &file_coldtrace_v1_supervision_proto_enumTypes[2]
 }
 
 func (x AlertKind) Number() protoreflect.EnumNumber {
@@ -131,7 +190,7 @@ func (x AlertKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AlertKind.Descriptor instead.
 func (AlertKind) EnumDescriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{1}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{2}
 }
 
 // Customs is the national customs authority: it records declarations and
@@ -258,10 +317,105 @@ func (x *TemperatureProfile) GetToleranceSeconds() uint32 {
 	return 0
 }
 
-// MsgDeclare: customs records an import declaration.
+// DeclarationLine (rules v3) is one line of goods on a declaration.
+type DeclarationLine struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Goods         string                 `protobuf:"bytes,1,opt,name=goods,proto3" json:"goods,omitempty"`                                      // description
+	Gtin          string                 `protobuf:"bytes,2,opt,name=gtin,proto3" json:"gtin,omitempty"`                                        // 14 digits; or
+	HsCode        string                 `protobuf:"bytes,3,opt,name=hs_code,json=hsCode,proto3" json:"hs_code,omitempty"`                      // China's 10-digit tariff code (at least one of the two)
+	OriginCountry string                 `protobuf:"bytes,4,opt,name=origin_country,json=originCountry,proto3" json:"origin_country,omitempty"` // ISO 3166-1 alpha-2
+	Quantity      uint64                 `protobuf:"varint,5,opt,name=quantity,proto3" json:"quantity,omitempty"`                               // net quantity declared, in unit
+	Unit          QuantityUnit           `protobuf:"varint,6,opt,name=unit,proto3,enum=coldtrace.v1.QuantityUnit" json:"unit,omitempty"`
+	NetGrams      uint64                 `protobuf:"varint,7,opt,name=net_grams,json=netGrams,proto3" json:"net_grams,omitempty"` // net weight; required when unit is pieces
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclarationLine) Reset() {
+	*x = DeclarationLine{}
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclarationLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclarationLine) ProtoMessage() {}
+
+func (x *DeclarationLine) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclarationLine.ProtoReflect.Descriptor instead.
+func (*DeclarationLine) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DeclarationLine) GetGoods() string {
+	if x != nil {
+		return x.Goods
+	}
+	return ""
+}
+
+func (x *DeclarationLine) GetGtin() string {
+	if x != nil {
+		return x.Gtin
+	}
+	return ""
+}
+
+func (x *DeclarationLine) GetHsCode() string {
+	if x != nil {
+		return x.HsCode
+	}
+	return ""
+}
+
+func (x *DeclarationLine) GetOriginCountry() string {
+	if x != nil {
+		return x.OriginCountry
+	}
+	return ""
+}
+
+func (x *DeclarationLine) GetQuantity() uint64 {
+	if x != nil {
+		return x.Quantity
+	}
+	return 0
+}
+
+func (x *DeclarationLine) GetUnit() QuantityUnit {
+	if x != nil {
+		return x.Unit
+	}
+	return QuantityUnit_QUANTITY_UNIT_UNSPECIFIED
+}
+
+func (x *DeclarationLine) GetNetGrams() uint64 {
+	if x != nil {
+		return x.NetGrams
+	}
+	return 0
+}
+
+// MsgDeclare: customs records an import declaration. Until rules v3 it
+// declares one kind of goods in the fields 4-8; from v3 it may instead list
+// its lines (and then leaves 4-8 empty).
 type MsgDeclare struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Number        string                 `protobuf:"bytes,1,opt,name=number,proto3" json:"number,omitempty"` // declaration number, e.g. 18 digits
+	Number        string                 `protobuf:"bytes,1,opt,name=number,proto3" json:"number,omitempty"` // declaration number: 18 digits from v3
 	Port          string                 `protobuf:"bytes,2,opt,name=port,proto3" json:"port,omitempty"`
 	Date          string                 `protobuf:"bytes,3,opt,name=date,proto3" json:"date,omitempty"`   // YYYY-MM-DD
 	Goods         string                 `protobuf:"bytes,4,opt,name=goods,proto3" json:"goods,omitempty"` // description
@@ -270,13 +424,14 @@ type MsgDeclare struct {
 	Unit          QuantityUnit           `protobuf:"varint,7,opt,name=unit,proto3,enum=coldtrace.v1.QuantityUnit" json:"unit,omitempty"`
 	OriginCountry string                 `protobuf:"bytes,8,opt,name=origin_country,json=originCountry,proto3" json:"origin_country,omitempty"` // ISO 3166-1 alpha-2
 	Importer      string                 `protobuf:"bytes,9,opt,name=importer,proto3" json:"importer,omitempty"`                                // USCC
+	Lines         []*DeclarationLine     `protobuf:"bytes,10,rep,name=lines,proto3" json:"lines,omitempty"`                                     // from rules v3, at most 100
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgDeclare) Reset() {
 	*x = MsgDeclare{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[2]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -288,7 +443,7 @@ func (x *MsgDeclare) String() string {
 func (*MsgDeclare) ProtoMessage() {}
 
 func (x *MsgDeclare) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[2]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -301,7 +456,7 @@ func (x *MsgDeclare) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDeclare.ProtoReflect.Descriptor instead.
 func (*MsgDeclare) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{2}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MsgDeclare) GetNumber() string {
@@ -367,19 +522,28 @@ func (x *MsgDeclare) GetImporter() string {
 	return ""
 }
 
+func (x *MsgDeclare) GetLines() []*DeclarationLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
 // Declaration is a state record keyed by its number.
 type Declaration struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Declaration   *MsgDeclare            `protobuf:"bytes,1,opt,name=declaration,proto3" json:"declaration,omitempty"`
-	Commissioned  uint64                 `protobuf:"varint,2,opt,name=commissioned,proto3" json:"commissioned,omitempty"` // quantity commissioned citing it so far
-	Height        int64                  `protobuf:"varint,3,opt,name=height,proto3" json:"height,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Declaration      *MsgDeclare            `protobuf:"bytes,1,opt,name=declaration,proto3" json:"declaration,omitempty"`
+	Commissioned     uint64                 `protobuf:"varint,2,opt,name=commissioned,proto3" json:"commissioned,omitempty"` // quantity commissioned citing it so far (single-line declarations)
+	Height           int64                  `protobuf:"varint,3,opt,name=height,proto3" json:"height,omitempty"`
+	LineCommissioned []uint64               `protobuf:"varint,4,rep,packed,name=line_commissioned,json=lineCommissioned,proto3" json:"line_commissioned,omitempty"` // from v3: per line of declaration_lines, in its unit
+	TimeMs           int64                  `protobuf:"varint,5,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"`                                      // from v3: block time it was recorded
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Declaration) Reset() {
 	*x = Declaration{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[3]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -391,7 +555,7 @@ func (x *Declaration) String() string {
 func (*Declaration) ProtoMessage() {}
 
 func (x *Declaration) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[3]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -404,7 +568,7 @@ func (x *Declaration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Declaration.ProtoReflect.Descriptor instead.
 func (*Declaration) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{3}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Declaration) GetDeclaration() *MsgDeclare {
@@ -428,6 +592,20 @@ func (x *Declaration) GetHeight() int64 {
 	return 0
 }
 
+func (x *Declaration) GetLineCommissioned() []uint64 {
+	if x != nil {
+		return x.LineCommissioned
+	}
+	return nil
+}
+
+func (x *Declaration) GetTimeMs() int64 {
+	if x != nil {
+		return x.TimeMs
+	}
+	return 0
+}
+
 // MsgWarehouseEntry (CBV storing): a supervision warehouse records codes it
 // holds as entered for inspection, testing and disinfection.
 type MsgWarehouseEntry struct {
@@ -439,7 +617,7 @@ type MsgWarehouseEntry struct {
 
 func (x *MsgWarehouseEntry) Reset() {
 	*x = MsgWarehouseEntry{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[4]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -451,7 +629,7 @@ func (x *MsgWarehouseEntry) String() string {
 func (*MsgWarehouseEntry) ProtoMessage() {}
 
 func (x *MsgWarehouseEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[4]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -464,7 +642,7 @@ func (x *MsgWarehouseEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgWarehouseEntry.ProtoReflect.Descriptor instead.
 func (*MsgWarehouseEntry) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{4}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MsgWarehouseEntry) GetCodes() []string {
@@ -480,7 +658,7 @@ func (x *MsgWarehouseEntry) GetCodes() []string {
 type MsgRelease struct {
 	state                   protoimpl.MessageState `protogen:"open.v1"`
 	Codes                   []string               `protobuf:"bytes,1,rep,name=codes,proto3" json:"codes,omitempty"`
-	InspectionCertificate   string                 `protobuf:"bytes,2,opt,name=inspection_certificate,json=inspectionCertificate,proto3" json:"inspection_certificate,omitempty"`
+	InspectionCertificate   string                 `protobuf:"bytes,2,opt,name=inspection_certificate,json=inspectionCertificate,proto3" json:"inspection_certificate,omitempty"` // until rules v3; from v3 customs records it (MsgRecordTest.certificate)
 	DisinfectionCertificate string                 `protobuf:"bytes,3,opt,name=disinfection_certificate,json=disinfectionCertificate,proto3" json:"disinfection_certificate,omitempty"`
 	unknownFields           protoimpl.UnknownFields
 	sizeCache               protoimpl.SizeCache
@@ -488,7 +666,7 @@ type MsgRelease struct {
 
 func (x *MsgRelease) Reset() {
 	*x = MsgRelease{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[5]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +678,7 @@ func (x *MsgRelease) String() string {
 func (*MsgRelease) ProtoMessage() {}
 
 func (x *MsgRelease) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[5]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +691,7 @@ func (x *MsgRelease) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRelease.ProtoReflect.Descriptor instead.
 func (*MsgRelease) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{5}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *MsgRelease) GetCodes() []string {
@@ -537,6 +715,132 @@ func (x *MsgRelease) GetDisinfectionCertificate() string {
 	return ""
 }
 
+// ReleaseCertificate (出仓证明, rules v3) is a state record: what one release
+// let out of a supervision warehouse, and on what evidence.
+type ReleaseCertificate struct {
+	state                   protoimpl.MessageState `protogen:"open.v1"`
+	Number                  string                 `protobuf:"bytes,1,opt,name=number,proto3" json:"number,omitempty"`       // RC-{division}-{YYYYMMDD}-{n}
+	Warehouse               string                 `protobuf:"bytes,2,opt,name=warehouse,proto3" json:"warehouse,omitempty"` // USCC
+	Division                string                 `protobuf:"bytes,3,opt,name=division,proto3" json:"division,omitempty"`
+	Codes                   []string               `protobuf:"bytes,4,rep,name=codes,proto3" json:"codes,omitempty"`                                                                 // sorted
+	Batches                 []string               `protobuf:"bytes,5,rep,name=batches,proto3" json:"batches,omitempty"`                                                             // sorted
+	InspectionCertificates  []string               `protobuf:"bytes,6,rep,name=inspection_certificates,json=inspectionCertificates,proto3" json:"inspection_certificates,omitempty"` // recorded by customs
+	Tests                   [][]byte               `protobuf:"bytes,7,rep,name=tests,proto3" json:"tests,omitempty"`                                                                 // the authorities' batch tests (event hashes)
+	DisinfectionCertificate string                 `protobuf:"bytes,8,opt,name=disinfection_certificate,json=disinfectionCertificate,proto3" json:"disinfection_certificate,omitempty"`
+	Height                  int64                  `protobuf:"varint,9,opt,name=height,proto3" json:"height,omitempty"`
+	TimeMs                  int64                  `protobuf:"varint,10,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"`
+	Grams                   uint64                 `protobuf:"varint,11,opt,name=grams,proto3" json:"grams,omitempty"` // net weight released
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *ReleaseCertificate) Reset() {
+	*x = ReleaseCertificate{}
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseCertificate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseCertificate) ProtoMessage() {}
+
+func (x *ReleaseCertificate) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseCertificate.ProtoReflect.Descriptor instead.
+func (*ReleaseCertificate) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ReleaseCertificate) GetNumber() string {
+	if x != nil {
+		return x.Number
+	}
+	return ""
+}
+
+func (x *ReleaseCertificate) GetWarehouse() string {
+	if x != nil {
+		return x.Warehouse
+	}
+	return ""
+}
+
+func (x *ReleaseCertificate) GetDivision() string {
+	if x != nil {
+		return x.Division
+	}
+	return ""
+}
+
+func (x *ReleaseCertificate) GetCodes() []string {
+	if x != nil {
+		return x.Codes
+	}
+	return nil
+}
+
+func (x *ReleaseCertificate) GetBatches() []string {
+	if x != nil {
+		return x.Batches
+	}
+	return nil
+}
+
+func (x *ReleaseCertificate) GetInspectionCertificates() []string {
+	if x != nil {
+		return x.InspectionCertificates
+	}
+	return nil
+}
+
+func (x *ReleaseCertificate) GetTests() [][]byte {
+	if x != nil {
+		return x.Tests
+	}
+	return nil
+}
+
+func (x *ReleaseCertificate) GetDisinfectionCertificate() string {
+	if x != nil {
+		return x.DisinfectionCertificate
+	}
+	return ""
+}
+
+func (x *ReleaseCertificate) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *ReleaseCertificate) GetTimeMs() int64 {
+	if x != nil {
+		return x.TimeMs
+	}
+	return 0
+}
+
+func (x *ReleaseCertificate) GetGrams() uint64 {
+	if x != nil {
+		return x.Grams
+	}
+	return 0
+}
+
 // MsgRecordTest: customs, a supervision warehouse or a regulator records an
 // inspection or a test of a batch or of codes. A positive result holds the
 // whole batch, its split children and every unit containing them.
@@ -550,13 +854,14 @@ type MsgRecordTest struct {
 	SampleId      string                 `protobuf:"bytes,6,opt,name=sample_id,json=sampleId,proto3" json:"sample_id,omitempty"`
 	TestName      string                 `protobuf:"bytes,7,opt,name=test_name,json=testName,proto3" json:"test_name,omitempty"` // e.g. "SARS-CoV-2 nucleic acid"
 	DocumentHash  []byte                 `protobuf:"bytes,8,opt,name=document_hash,json=documentHash,proto3" json:"document_hash,omitempty"`
+	Certificate   string                 `protobuf:"bytes,9,opt,name=certificate,proto3" json:"certificate,omitempty"` // from rules v3: the inspection and quarantine certificate number (customs, inspection, negative)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgRecordTest) Reset() {
 	*x = MsgRecordTest{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[6]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -568,7 +873,7 @@ func (x *MsgRecordTest) String() string {
 func (*MsgRecordTest) ProtoMessage() {}
 
 func (x *MsgRecordTest) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[6]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -581,7 +886,7 @@ func (x *MsgRecordTest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRecordTest.ProtoReflect.Descriptor instead.
 func (*MsgRecordTest) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{6}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MsgRecordTest) GetBatch() string {
@@ -640,6 +945,210 @@ func (x *MsgRecordTest) GetDocumentHash() []byte {
 	return nil
 }
 
+func (x *MsgRecordTest) GetCertificate() string {
+	if x != nil {
+		return x.Certificate
+	}
+	return ""
+}
+
+// MsgRecordSiteTest (rules v3): a test of the people or the environment of
+// a site. No person is named: a count, a lab, a result and a report hash.
+// A positive result holds every code held at the site and alerts every
+// division the site supplied within params.site_alert_days.
+type MsgRecordSiteTest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Site          string                 `protobuf:"bytes,1,opt,name=site,proto3" json:"site,omitempty"` // USCC of the enterprise tested
+	Subject       SiteSubject            `protobuf:"varint,2,opt,name=subject,proto3,enum=coldtrace.v1.SiteSubject" json:"subject,omitempty"`
+	Samples       uint32                 `protobuf:"varint,3,opt,name=samples,proto3" json:"samples,omitempty"`     // people or swabs tested
+	Positives     uint32                 `protobuf:"varint,4,opt,name=positives,proto3" json:"positives,omitempty"` // how many of them were positive (0: negative)
+	Lab           string                 `protobuf:"bytes,5,opt,name=lab,proto3" json:"lab,omitempty"`
+	SampleDate    string                 `protobuf:"bytes,6,opt,name=sample_date,json=sampleDate,proto3" json:"sample_date,omitempty"`       // YYYY-MM-DD
+	DocumentHash  []byte                 `protobuf:"bytes,7,opt,name=document_hash,json=documentHash,proto3" json:"document_hash,omitempty"` // sha256 of the lab report
+	Note          string                 `protobuf:"bytes,8,opt,name=note,proto3" json:"note,omitempty"`                                     // e.g. "loading bay, vehicle 3" — never a person's name or id
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgRecordSiteTest) Reset() {
+	*x = MsgRecordSiteTest{}
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRecordSiteTest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRecordSiteTest) ProtoMessage() {}
+
+func (x *MsgRecordSiteTest) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRecordSiteTest.ProtoReflect.Descriptor instead.
+func (*MsgRecordSiteTest) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *MsgRecordSiteTest) GetSite() string {
+	if x != nil {
+		return x.Site
+	}
+	return ""
+}
+
+func (x *MsgRecordSiteTest) GetSubject() SiteSubject {
+	if x != nil {
+		return x.Subject
+	}
+	return SiteSubject_SITE_SUBJECT_UNSPECIFIED
+}
+
+func (x *MsgRecordSiteTest) GetSamples() uint32 {
+	if x != nil {
+		return x.Samples
+	}
+	return 0
+}
+
+func (x *MsgRecordSiteTest) GetPositives() uint32 {
+	if x != nil {
+		return x.Positives
+	}
+	return 0
+}
+
+func (x *MsgRecordSiteTest) GetLab() string {
+	if x != nil {
+		return x.Lab
+	}
+	return ""
+}
+
+func (x *MsgRecordSiteTest) GetSampleDate() string {
+	if x != nil {
+		return x.SampleDate
+	}
+	return ""
+}
+
+func (x *MsgRecordSiteTest) GetDocumentHash() []byte {
+	if x != nil {
+		return x.DocumentHash
+	}
+	return nil
+}
+
+func (x *MsgRecordSiteTest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// SiteTest is a state record: one people-and-environment test.
+type SiteTest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	Id               uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Test             *MsgRecordSiteTest     `protobuf:"bytes,2,opt,name=test,proto3" json:"test,omitempty"`
+	RecordedBy       string                 `protobuf:"bytes,3,opt,name=recorded_by,json=recordedBy,proto3" json:"recorded_by,omitempty"` // "customs", a division, or the site's USCC
+	Height           int64                  `protobuf:"varint,4,opt,name=height,proto3" json:"height,omitempty"`
+	TimeMs           int64                  `protobuf:"varint,5,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"`
+	CodesHeld        uint64                 `protobuf:"varint,6,opt,name=codes_held,json=codesHeld,proto3" json:"codes_held,omitempty"`
+	DivisionsAlerted []string               `protobuf:"bytes,7,rep,name=divisions_alerted,json=divisionsAlerted,proto3" json:"divisions_alerted,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *SiteTest) Reset() {
+	*x = SiteTest{}
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SiteTest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SiteTest) ProtoMessage() {}
+
+func (x *SiteTest) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SiteTest.ProtoReflect.Descriptor instead.
+func (*SiteTest) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SiteTest) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *SiteTest) GetTest() *MsgRecordSiteTest {
+	if x != nil {
+		return x.Test
+	}
+	return nil
+}
+
+func (x *SiteTest) GetRecordedBy() string {
+	if x != nil {
+		return x.RecordedBy
+	}
+	return ""
+}
+
+func (x *SiteTest) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *SiteTest) GetTimeMs() int64 {
+	if x != nil {
+		return x.TimeMs
+	}
+	return 0
+}
+
+func (x *SiteTest) GetCodesHeld() uint64 {
+	if x != nil {
+		return x.CodesHeld
+	}
+	return 0
+}
+
+func (x *SiteTest) GetDivisionsAlerted() []string {
+	if x != nil {
+		return x.DivisionsAlerted
+	}
+	return nil
+}
+
 // MsgHold: a regulator holds goods of its jurisdiction (disposition non_conformant).
 type MsgHold struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -652,7 +1161,7 @@ type MsgHold struct {
 
 func (x *MsgHold) Reset() {
 	*x = MsgHold{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[7]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -664,7 +1173,7 @@ func (x *MsgHold) String() string {
 func (*MsgHold) ProtoMessage() {}
 
 func (x *MsgHold) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[7]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -677,7 +1186,7 @@ func (x *MsgHold) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgHold.ProtoReflect.Descriptor instead.
 func (*MsgHold) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{7}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MsgHold) GetCodes() []string {
@@ -713,7 +1222,7 @@ type MsgUnhold struct {
 
 func (x *MsgUnhold) Reset() {
 	*x = MsgUnhold{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[8]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -725,7 +1234,7 @@ func (x *MsgUnhold) String() string {
 func (*MsgUnhold) ProtoMessage() {}
 
 func (x *MsgUnhold) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[8]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -738,7 +1247,7 @@ func (x *MsgUnhold) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUnhold.ProtoReflect.Descriptor instead.
 func (*MsgUnhold) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{8}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MsgUnhold) GetCodes() []string {
@@ -773,7 +1282,7 @@ type MsgRecall struct {
 
 func (x *MsgRecall) Reset() {
 	*x = MsgRecall{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[9]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -785,7 +1294,7 @@ func (x *MsgRecall) String() string {
 func (*MsgRecall) ProtoMessage() {}
 
 func (x *MsgRecall) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[9]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -798,7 +1307,7 @@ func (x *MsgRecall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRecall.ProtoReflect.Descriptor instead.
 func (*MsgRecall) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{9}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MsgRecall) GetBatch() string {
@@ -830,7 +1339,7 @@ type MsgDestroy struct {
 
 func (x *MsgDestroy) Reset() {
 	*x = MsgDestroy{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[10]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -842,7 +1351,7 @@ func (x *MsgDestroy) String() string {
 func (*MsgDestroy) ProtoMessage() {}
 
 func (x *MsgDestroy) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[10]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -855,7 +1364,7 @@ func (x *MsgDestroy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDestroy.ProtoReflect.Descriptor instead.
 func (*MsgDestroy) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{10}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MsgDestroy) GetCode() string {
@@ -904,7 +1413,7 @@ type MsgAcknowledge struct {
 
 func (x *MsgAcknowledge) Reset() {
 	*x = MsgAcknowledge{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[11]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -916,7 +1425,7 @@ func (x *MsgAcknowledge) String() string {
 func (*MsgAcknowledge) ProtoMessage() {}
 
 func (x *MsgAcknowledge) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[11]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -929,7 +1438,7 @@ func (x *MsgAcknowledge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAcknowledge.ProtoReflect.Descriptor instead.
 func (*MsgAcknowledge) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{11}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MsgAcknowledge) GetAlert() uint64 {
@@ -962,7 +1471,7 @@ type RecallScope struct {
 
 func (x *RecallScope) Reset() {
 	*x = RecallScope{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[12]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -974,7 +1483,7 @@ func (x *RecallScope) String() string {
 func (*RecallScope) ProtoMessage() {}
 
 func (x *RecallScope) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[12]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -987,7 +1496,7 @@ func (x *RecallScope) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecallScope.ProtoReflect.Descriptor instead.
 func (*RecallScope) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{12}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RecallScope) GetCode() string {
@@ -1058,7 +1567,7 @@ type Recall struct {
 
 func (x *Recall) Reset() {
 	*x = Recall{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[13]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1070,7 +1579,7 @@ func (x *Recall) String() string {
 func (*Recall) ProtoMessage() {}
 
 func (x *Recall) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[13]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1083,7 +1592,7 @@ func (x *Recall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Recall.ProtoReflect.Descriptor instead.
 func (*Recall) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{13}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Recall) GetId() uint64 {
@@ -1178,7 +1687,7 @@ type Alert struct {
 
 func (x *Alert) Reset() {
 	*x = Alert{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[14]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1190,7 +1699,7 @@ func (x *Alert) String() string {
 func (*Alert) ProtoMessage() {}
 
 func (x *Alert) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[14]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1203,7 +1712,7 @@ func (x *Alert) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alert.ProtoReflect.Descriptor instead.
 func (*Alert) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{14}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Alert) GetId() uint64 {
@@ -1307,7 +1816,7 @@ type AlertList struct {
 
 func (x *AlertList) Reset() {
 	*x = AlertList{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[15]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1319,7 +1828,7 @@ func (x *AlertList) String() string {
 func (*AlertList) ProtoMessage() {}
 
 func (x *AlertList) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[15]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1332,7 +1841,7 @@ func (x *AlertList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlertList.ProtoReflect.Descriptor instead.
 func (*AlertList) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{15}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AlertList) GetAlerts() []*Alert {
@@ -1358,7 +1867,7 @@ type RecallList struct {
 
 func (x *RecallList) Reset() {
 	*x = RecallList{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[16]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1370,7 +1879,7 @@ func (x *RecallList) String() string {
 func (*RecallList) ProtoMessage() {}
 
 func (x *RecallList) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[16]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1383,7 +1892,7 @@ func (x *RecallList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecallList.ProtoReflect.Descriptor instead.
 func (*RecallList) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{16}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RecallList) GetRecalls() []*Recall {
@@ -1405,7 +1914,7 @@ type Flow struct {
 
 func (x *Flow) Reset() {
 	*x = Flow{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[17]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1417,7 +1926,7 @@ func (x *Flow) String() string {
 func (*Flow) ProtoMessage() {}
 
 func (x *Flow) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[17]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1430,7 +1939,7 @@ func (x *Flow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Flow.ProtoReflect.Descriptor instead.
 func (*Flow) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{17}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Flow) GetOriginCountry() string {
@@ -1454,7 +1963,130 @@ func (x *Flow) GetQuantity() uint64 {
 	return 0
 }
 
-// DayStats are the counters of one division and day (UTC date of the block).
+// ImportFigure (rules v3): imported goods by origin and port of entry, in grams.
+type ImportFigure struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	OriginCountry     string                 `protobuf:"bytes,1,opt,name=origin_country,json=originCountry,proto3" json:"origin_country,omitempty"`
+	Port              string                 `protobuf:"bytes,2,opt,name=port,proto3" json:"port,omitempty"`
+	DeclaredGrams     uint64                 `protobuf:"varint,3,opt,name=declared_grams,json=declaredGrams,proto3" json:"declared_grams,omitempty"`
+	CommissionedGrams uint64                 `protobuf:"varint,4,opt,name=commissioned_grams,json=commissionedGrams,proto3" json:"commissioned_grams,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ImportFigure) Reset() {
+	*x = ImportFigure{}
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportFigure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportFigure) ProtoMessage() {}
+
+func (x *ImportFigure) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportFigure.ProtoReflect.Descriptor instead.
+func (*ImportFigure) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ImportFigure) GetOriginCountry() string {
+	if x != nil {
+		return x.OriginCountry
+	}
+	return ""
+}
+
+func (x *ImportFigure) GetPort() string {
+	if x != nil {
+		return x.Port
+	}
+	return ""
+}
+
+func (x *ImportFigure) GetDeclaredGrams() uint64 {
+	if x != nil {
+		return x.DeclaredGrams
+	}
+	return 0
+}
+
+func (x *ImportFigure) GetCommissionedGrams() uint64 {
+	if x != nil {
+		return x.CommissionedGrams
+	}
+	return 0
+}
+
+// KindCount is a count by a name (an enterprise kind, a business step).
+type KindCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Count         uint64                 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KindCount) Reset() {
+	*x = KindCount{}
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KindCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KindCount) ProtoMessage() {}
+
+func (x *KindCount) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KindCount.ProtoReflect.Descriptor instead.
+func (*KindCount) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *KindCount) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *KindCount) GetCount() uint64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// DayStats are the counters of one division and day (UTC date of the block
+// under rules v1, China's from v2). Fields from 10 on are kept from rules v3.
 type DayStats struct {
 	state                       protoimpl.MessageState `protogen:"open.v1"`
 	Division                    string                 `protobuf:"bytes,1,opt,name=division,proto3" json:"division,omitempty"`
@@ -1465,14 +2097,24 @@ type DayStats struct {
 	Holds                       uint64                 `protobuf:"varint,6,opt,name=holds,proto3" json:"holds,omitempty"`
 	Positives                   uint64                 `protobuf:"varint,7,opt,name=positives,proto3" json:"positives,omitempty"`
 	Alerts                      uint64                 `protobuf:"varint,8,opt,name=alerts,proto3" json:"alerts,omitempty"`
-	Flows                       []*Flow                `protobuf:"bytes,9,rep,name=flows,proto3" json:"flows,omitempty"` // sorted by (origin_country, source_division)
+	Flows                       []*Flow                `protobuf:"bytes,9,rep,name=flows,proto3" json:"flows,omitempty"`                                                                  // sorted by (origin_country, source_division)
+	Imports                     []*ImportFigure        `protobuf:"bytes,10,rep,name=imports,proto3" json:"imports,omitempty"`                                                             // sorted by (origin_country, port)
+	WarehouseEnteredGrams       uint64                 `protobuf:"varint,11,opt,name=warehouse_entered_grams,json=warehouseEnteredGrams,proto3" json:"warehouse_entered_grams,omitempty"` // entered into supervision warehouses
+	WarehouseReleasedGrams      uint64                 `protobuf:"varint,12,opt,name=warehouse_released_grams,json=warehouseReleasedGrams,proto3" json:"warehouse_released_grams,omitempty"`
+	DestroyedGrams              uint64                 `protobuf:"varint,13,opt,name=destroyed_grams,json=destroyedGrams,proto3" json:"destroyed_grams,omitempty"`
+	BlockedGrams                uint64                 `protobuf:"varint,14,opt,name=blocked_grams,json=blockedGrams,proto3" json:"blocked_grams,omitempty"`                           // held after a positive test
+	PositivesStaff              uint64                 `protobuf:"varint,15,opt,name=positives_staff,json=positivesStaff,proto3" json:"positives_staff,omitempty"`                     // positive people tests (samples)
+	PositivesEnvironment        uint64                 `protobuf:"varint,16,opt,name=positives_environment,json=positivesEnvironment,proto3" json:"positives_environment,omitempty"`   // positive environment tests (samples)
+	EnterprisesRegistered       []*KindCount           `protobuf:"bytes,17,rep,name=enterprises_registered,json=enterprisesRegistered,proto3" json:"enterprises_registered,omitempty"` // by kind, sorted
+	Scans                       []*KindCount           `protobuf:"bytes,18,rep,name=scans,proto3" json:"scans,omitempty"`                                                              // events by business step, sorted
+	CommissionedGrams           uint64                 `protobuf:"varint,19,opt,name=commissioned_grams,json=commissionedGrams,proto3" json:"commissioned_grams,omitempty"`
 	unknownFields               protoimpl.UnknownFields
 	sizeCache                   protoimpl.SizeCache
 }
 
 func (x *DayStats) Reset() {
 	*x = DayStats{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[18]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +2126,7 @@ func (x *DayStats) String() string {
 func (*DayStats) ProtoMessage() {}
 
 func (x *DayStats) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[18]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +2139,7 @@ func (x *DayStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DayStats.ProtoReflect.Descriptor instead.
 func (*DayStats) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{18}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DayStats) GetDivision() string {
@@ -1563,6 +2205,76 @@ func (x *DayStats) GetFlows() []*Flow {
 	return nil
 }
 
+func (x *DayStats) GetImports() []*ImportFigure {
+	if x != nil {
+		return x.Imports
+	}
+	return nil
+}
+
+func (x *DayStats) GetWarehouseEnteredGrams() uint64 {
+	if x != nil {
+		return x.WarehouseEnteredGrams
+	}
+	return 0
+}
+
+func (x *DayStats) GetWarehouseReleasedGrams() uint64 {
+	if x != nil {
+		return x.WarehouseReleasedGrams
+	}
+	return 0
+}
+
+func (x *DayStats) GetDestroyedGrams() uint64 {
+	if x != nil {
+		return x.DestroyedGrams
+	}
+	return 0
+}
+
+func (x *DayStats) GetBlockedGrams() uint64 {
+	if x != nil {
+		return x.BlockedGrams
+	}
+	return 0
+}
+
+func (x *DayStats) GetPositivesStaff() uint64 {
+	if x != nil {
+		return x.PositivesStaff
+	}
+	return 0
+}
+
+func (x *DayStats) GetPositivesEnvironment() uint64 {
+	if x != nil {
+		return x.PositivesEnvironment
+	}
+	return 0
+}
+
+func (x *DayStats) GetEnterprisesRegistered() []*KindCount {
+	if x != nil {
+		return x.EnterprisesRegistered
+	}
+	return nil
+}
+
+func (x *DayStats) GetScans() []*KindCount {
+	if x != nil {
+		return x.Scans
+	}
+	return nil
+}
+
+func (x *DayStats) GetCommissionedGrams() uint64 {
+	if x != nil {
+		return x.CommissionedGrams
+	}
+	return 0
+}
+
 type StatsList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Days          []*DayStats            `protobuf:"bytes,1,rep,name=days,proto3" json:"days,omitempty"`   // one entry per division and day
@@ -1573,7 +2285,7 @@ type StatsList struct {
 
 func (x *StatsList) Reset() {
 	*x = StatsList{}
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[19]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1585,7 +2297,7 @@ func (x *StatsList) String() string {
 func (*StatsList) ProtoMessage() {}
 
 func (x *StatsList) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_supervision_proto_msgTypes[19]
+	mi := &file_coldtrace_v1_supervision_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1598,7 +2310,7 @@ func (x *StatsList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatsList.ProtoReflect.Descriptor instead.
 func (*StatsList) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{19}
+	return file_coldtrace_v1_supervision_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *StatsList) GetDays() []*DayStats {
@@ -1628,7 +2340,15 @@ const file_coldtrace_v1_supervision_proto_rawDesc = "" +
 	"\bcategory\x18\x01 \x01(\tR\bcategory\x12\x1b\n" +
 	"\tmin_centi\x18\x02 \x01(\x05R\bminCenti\x12\x1b\n" +
 	"\tmax_centi\x18\x03 \x01(\x05R\bmaxCenti\x12+\n" +
-	"\x11tolerance_seconds\x18\x04 \x01(\rR\x10toleranceSeconds\"\x85\x02\n" +
+	"\x11tolerance_seconds\x18\x04 \x01(\rR\x10toleranceSeconds\"\xe4\x01\n" +
+	"\x0fDeclarationLine\x12\x14\n" +
+	"\x05goods\x18\x01 \x01(\tR\x05goods\x12\x12\n" +
+	"\x04gtin\x18\x02 \x01(\tR\x04gtin\x12\x17\n" +
+	"\ahs_code\x18\x03 \x01(\tR\x06hsCode\x12%\n" +
+	"\x0eorigin_country\x18\x04 \x01(\tR\roriginCountry\x12\x1a\n" +
+	"\bquantity\x18\x05 \x01(\x04R\bquantity\x12.\n" +
+	"\x04unit\x18\x06 \x01(\x0e2\x1a.coldtrace.v1.QuantityUnitR\x04unit\x12\x1b\n" +
+	"\tnet_grams\x18\a \x01(\x04R\bnetGrams\"\xba\x02\n" +
 	"\n" +
 	"MsgDeclare\x12\x16\n" +
 	"\x06number\x18\x01 \x01(\tR\x06number\x12\x12\n" +
@@ -1639,18 +2359,35 @@ const file_coldtrace_v1_supervision_proto_rawDesc = "" +
 	"\bquantity\x18\x06 \x01(\x04R\bquantity\x12.\n" +
 	"\x04unit\x18\a \x01(\x0e2\x1a.coldtrace.v1.QuantityUnitR\x04unit\x12%\n" +
 	"\x0eorigin_country\x18\b \x01(\tR\roriginCountry\x12\x1a\n" +
-	"\bimporter\x18\t \x01(\tR\bimporter\"\x85\x01\n" +
+	"\bimporter\x18\t \x01(\tR\bimporter\x123\n" +
+	"\x05lines\x18\n" +
+	" \x03(\v2\x1d.coldtrace.v1.DeclarationLineR\x05lines\"\xcb\x01\n" +
 	"\vDeclaration\x12:\n" +
 	"\vdeclaration\x18\x01 \x01(\v2\x18.coldtrace.v1.MsgDeclareR\vdeclaration\x12\"\n" +
 	"\fcommissioned\x18\x02 \x01(\x04R\fcommissioned\x12\x16\n" +
-	"\x06height\x18\x03 \x01(\x03R\x06height\")\n" +
+	"\x06height\x18\x03 \x01(\x03R\x06height\x12+\n" +
+	"\x11line_commissioned\x18\x04 \x03(\x04R\x10lineCommissioned\x12\x17\n" +
+	"\atime_ms\x18\x05 \x01(\x03R\x06timeMs\")\n" +
 	"\x11MsgWarehouseEntry\x12\x14\n" +
 	"\x05codes\x18\x01 \x03(\tR\x05codes\"\x94\x01\n" +
 	"\n" +
 	"MsgRelease\x12\x14\n" +
 	"\x05codes\x18\x01 \x03(\tR\x05codes\x125\n" +
 	"\x16inspection_certificate\x18\x02 \x01(\tR\x15inspectionCertificate\x129\n" +
-	"\x18disinfection_certificate\x18\x03 \x01(\tR\x17disinfectionCertificate\"\x8a\x02\n" +
+	"\x18disinfection_certificate\x18\x03 \x01(\tR\x17disinfectionCertificate\"\xe7\x02\n" +
+	"\x12ReleaseCertificate\x12\x16\n" +
+	"\x06number\x18\x01 \x01(\tR\x06number\x12\x1c\n" +
+	"\twarehouse\x18\x02 \x01(\tR\twarehouse\x12\x1a\n" +
+	"\bdivision\x18\x03 \x01(\tR\bdivision\x12\x14\n" +
+	"\x05codes\x18\x04 \x03(\tR\x05codes\x12\x18\n" +
+	"\abatches\x18\x05 \x03(\tR\abatches\x127\n" +
+	"\x17inspection_certificates\x18\x06 \x03(\tR\x16inspectionCertificates\x12\x14\n" +
+	"\x05tests\x18\a \x03(\fR\x05tests\x129\n" +
+	"\x18disinfection_certificate\x18\b \x01(\tR\x17disinfectionCertificate\x12\x16\n" +
+	"\x06height\x18\t \x01(\x03R\x06height\x12\x17\n" +
+	"\atime_ms\x18\n" +
+	" \x01(\x03R\x06timeMs\x12\x14\n" +
+	"\x05grams\x18\v \x01(\x04R\x05grams\"\xac\x02\n" +
 	"\rMsgRecordTest\x12\x14\n" +
 	"\x05batch\x18\x01 \x01(\tR\x05batch\x12\x14\n" +
 	"\x05codes\x18\x02 \x03(\tR\x05codes\x12*\n" +
@@ -1659,7 +2396,28 @@ const file_coldtrace_v1_supervision_proto_rawDesc = "" +
 	"\x03lab\x18\x05 \x01(\tR\x03lab\x12\x1b\n" +
 	"\tsample_id\x18\x06 \x01(\tR\bsampleId\x12\x1b\n" +
 	"\ttest_name\x18\a \x01(\tR\btestName\x12#\n" +
-	"\rdocument_hash\x18\b \x01(\fR\fdocumentHash\"M\n" +
+	"\rdocument_hash\x18\b \x01(\fR\fdocumentHash\x12 \n" +
+	"\vcertificate\x18\t \x01(\tR\vcertificate\"\x80\x02\n" +
+	"\x11MsgRecordSiteTest\x12\x12\n" +
+	"\x04site\x18\x01 \x01(\tR\x04site\x123\n" +
+	"\asubject\x18\x02 \x01(\x0e2\x19.coldtrace.v1.SiteSubjectR\asubject\x12\x18\n" +
+	"\asamples\x18\x03 \x01(\rR\asamples\x12\x1c\n" +
+	"\tpositives\x18\x04 \x01(\rR\tpositives\x12\x10\n" +
+	"\x03lab\x18\x05 \x01(\tR\x03lab\x12\x1f\n" +
+	"\vsample_date\x18\x06 \x01(\tR\n" +
+	"sampleDate\x12#\n" +
+	"\rdocument_hash\x18\a \x01(\fR\fdocumentHash\x12\x12\n" +
+	"\x04note\x18\b \x01(\tR\x04note\"\xed\x01\n" +
+	"\bSiteTest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x123\n" +
+	"\x04test\x18\x02 \x01(\v2\x1f.coldtrace.v1.MsgRecordSiteTestR\x04test\x12\x1f\n" +
+	"\vrecorded_by\x18\x03 \x01(\tR\n" +
+	"recordedBy\x12\x16\n" +
+	"\x06height\x18\x04 \x01(\x03R\x06height\x12\x17\n" +
+	"\atime_ms\x18\x05 \x01(\x03R\x06timeMs\x12\x1d\n" +
+	"\n" +
+	"codes_held\x18\x06 \x01(\x04R\tcodesHeld\x12+\n" +
+	"\x11divisions_alerted\x18\a \x03(\tR\x10divisionsAlerted\"M\n" +
 	"\aMsgHold\x12\x14\n" +
 	"\x05codes\x18\x01 \x03(\tR\x05codes\x12\x14\n" +
 	"\x05batch\x18\x02 \x01(\tR\x05batch\x12\x16\n" +
@@ -1728,7 +2486,15 @@ const file_coldtrace_v1_supervision_proto_rawDesc = "" +
 	"\x04Flow\x12%\n" +
 	"\x0eorigin_country\x18\x01 \x01(\tR\roriginCountry\x12'\n" +
 	"\x0fsource_division\x18\x02 \x01(\tR\x0esourceDivision\x12\x1a\n" +
-	"\bquantity\x18\x03 \x01(\x04R\bquantity\"\xc7\x02\n" +
+	"\bquantity\x18\x03 \x01(\x04R\bquantity\"\x9f\x01\n" +
+	"\fImportFigure\x12%\n" +
+	"\x0eorigin_country\x18\x01 \x01(\tR\roriginCountry\x12\x12\n" +
+	"\x04port\x18\x02 \x01(\tR\x04port\x12%\n" +
+	"\x0edeclared_grams\x18\x03 \x01(\x04R\rdeclaredGrams\x12-\n" +
+	"\x12commissioned_grams\x18\x04 \x01(\x04R\x11commissionedGrams\"5\n" +
+	"\tKindCount\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x04R\x05count\"\xc9\x06\n" +
 	"\bDayStats\x12\x1a\n" +
 	"\bdivision\x18\x01 \x01(\tR\bdivision\x12\x10\n" +
 	"\x03day\x18\x02 \x01(\tR\x03day\x12-\n" +
@@ -1738,14 +2504,31 @@ const file_coldtrace_v1_supervision_proto_rawDesc = "" +
 	"\x05holds\x18\x06 \x01(\x04R\x05holds\x12\x1c\n" +
 	"\tpositives\x18\a \x01(\x04R\tpositives\x12\x16\n" +
 	"\x06alerts\x18\b \x01(\x04R\x06alerts\x12(\n" +
-	"\x05flows\x18\t \x03(\v2\x12.coldtrace.v1.FlowR\x05flows\"e\n" +
+	"\x05flows\x18\t \x03(\v2\x12.coldtrace.v1.FlowR\x05flows\x124\n" +
+	"\aimports\x18\n" +
+	" \x03(\v2\x1a.coldtrace.v1.ImportFigureR\aimports\x126\n" +
+	"\x17warehouse_entered_grams\x18\v \x01(\x04R\x15warehouseEnteredGrams\x128\n" +
+	"\x18warehouse_released_grams\x18\f \x01(\x04R\x16warehouseReleasedGrams\x12'\n" +
+	"\x0fdestroyed_grams\x18\r \x01(\x04R\x0edestroyedGrams\x12#\n" +
+	"\rblocked_grams\x18\x0e \x01(\x04R\fblockedGrams\x12'\n" +
+	"\x0fpositives_staff\x18\x0f \x01(\x04R\x0epositivesStaff\x123\n" +
+	"\x15positives_environment\x18\x10 \x01(\x04R\x14positivesEnvironment\x12N\n" +
+	"\x16enterprises_registered\x18\x11 \x03(\v2\x17.coldtrace.v1.KindCountR\x15enterprisesRegistered\x12-\n" +
+	"\x05scans\x18\x12 \x03(\v2\x17.coldtrace.v1.KindCountR\x05scans\x12-\n" +
+	"\x12commissioned_grams\x18\x13 \x01(\x04R\x11commissionedGrams\"e\n" +
 	"\tStatsList\x12*\n" +
 	"\x04days\x18\x01 \x03(\v2\x16.coldtrace.v1.DayStatsR\x04days\x12,\n" +
 	"\x05total\x18\x02 \x01(\v2\x16.coldtrace.v1.DayStatsR\x05total*W\n" +
 	"\bTestKind\x12\x19\n" +
 	"\x15TEST_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14TEST_KIND_INSPECTION\x10\x01\x12\x16\n" +
-	"\x12TEST_KIND_SAMPLING\x10\x02*\xd6\x01\n" +
+	"\x12TEST_KIND_SAMPLING\x10\x02*\x93\x01\n" +
+	"\vSiteSubject\x12\x1c\n" +
+	"\x18SITE_SUBJECT_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12SITE_SUBJECT_STAFF\x10\x01\x12\x18\n" +
+	"\x14SITE_SUBJECT_SURFACE\x10\x02\x12\x18\n" +
+	"\x14SITE_SUBJECT_VEHICLE\x10\x03\x12\x1a\n" +
+	"\x16SITE_SUBJECT_PACKAGING\x10\x04*\xee\x01\n" +
 	"\tAlertKind\x12\x1a\n" +
 	"\x16ALERT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17ALERT_KIND_NOT_RECEIVED\x10\x01\x12\x13\n" +
@@ -1754,7 +2537,8 @@ const file_coldtrace_v1_supervision_proto_rawDesc = "" +
 	"\x17ALERT_KIND_EXPIRED_HELD\x10\x04\x12\x15\n" +
 	"\x11ALERT_KIND_RECALL\x10\x05\x12\x14\n" +
 	"\x10ALERT_KIND_CLONE\x10\x06\x12\x17\n" +
-	"\x13ALERT_KIND_POSITIVE\x10\aB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
+	"\x13ALERT_KIND_POSITIVE\x10\a\x12\x16\n" +
+	"\x12ALERT_KIND_CUSTOMS\x10\bB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
 	file_coldtrace_v1_supervision_proto_rawDescOnce sync.Once
@@ -1768,52 +2552,66 @@ func file_coldtrace_v1_supervision_proto_rawDescGZIP() []byte {
 	return file_coldtrace_v1_supervision_proto_rawDescData
 }
 
-var file_coldtrace_v1_supervision_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_coldtrace_v1_supervision_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_coldtrace_v1_supervision_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_coldtrace_v1_supervision_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_coldtrace_v1_supervision_proto_goTypes = []any{
 	(TestKind)(0),              // 0: coldtrace.v1.TestKind
-	(AlertKind)(0),             // 1: coldtrace.v1.AlertKind
-	(*Customs)(nil),            // 2: coldtrace.v1.Customs
-	(*TemperatureProfile)(nil), // 3: coldtrace.v1.TemperatureProfile
-	(*MsgDeclare)(nil),         // 4: coldtrace.v1.MsgDeclare
-	(*Declaration)(nil),        // 5: coldtrace.v1.Declaration
-	(*MsgWarehouseEntry)(nil),  // 6: coldtrace.v1.MsgWarehouseEntry
-	(*MsgRelease)(nil),         // 7: coldtrace.v1.MsgRelease
-	(*MsgRecordTest)(nil),      // 8: coldtrace.v1.MsgRecordTest
-	(*MsgHold)(nil),            // 9: coldtrace.v1.MsgHold
-	(*MsgUnhold)(nil),          // 10: coldtrace.v1.MsgUnhold
-	(*MsgRecall)(nil),          // 11: coldtrace.v1.MsgRecall
-	(*MsgDestroy)(nil),         // 12: coldtrace.v1.MsgDestroy
-	(*MsgAcknowledge)(nil),     // 13: coldtrace.v1.MsgAcknowledge
-	(*RecallScope)(nil),        // 14: coldtrace.v1.RecallScope
-	(*Recall)(nil),             // 15: coldtrace.v1.Recall
-	(*Alert)(nil),              // 16: coldtrace.v1.Alert
-	(*AlertList)(nil),          // 17: coldtrace.v1.AlertList
-	(*RecallList)(nil),         // 18: coldtrace.v1.RecallList
-	(*Flow)(nil),               // 19: coldtrace.v1.Flow
-	(*DayStats)(nil),           // 20: coldtrace.v1.DayStats
-	(*StatsList)(nil),          // 21: coldtrace.v1.StatsList
-	(QuantityUnit)(0),          // 22: coldtrace.v1.QuantityUnit
-	(TestResult)(0),            // 23: coldtrace.v1.TestResult
+	(SiteSubject)(0),           // 1: coldtrace.v1.SiteSubject
+	(AlertKind)(0),             // 2: coldtrace.v1.AlertKind
+	(*Customs)(nil),            // 3: coldtrace.v1.Customs
+	(*TemperatureProfile)(nil), // 4: coldtrace.v1.TemperatureProfile
+	(*DeclarationLine)(nil),    // 5: coldtrace.v1.DeclarationLine
+	(*MsgDeclare)(nil),         // 6: coldtrace.v1.MsgDeclare
+	(*Declaration)(nil),        // 7: coldtrace.v1.Declaration
+	(*MsgWarehouseEntry)(nil),  // 8: coldtrace.v1.MsgWarehouseEntry
+	(*MsgRelease)(nil),         // 9: coldtrace.v1.MsgRelease
+	(*ReleaseCertificate)(nil), // 10: coldtrace.v1.ReleaseCertificate
+	(*MsgRecordTest)(nil),      // 11: coldtrace.v1.MsgRecordTest
+	(*MsgRecordSiteTest)(nil),  // 12: coldtrace.v1.MsgRecordSiteTest
+	(*SiteTest)(nil),           // 13: coldtrace.v1.SiteTest
+	(*MsgHold)(nil),            // 14: coldtrace.v1.MsgHold
+	(*MsgUnhold)(nil),          // 15: coldtrace.v1.MsgUnhold
+	(*MsgRecall)(nil),          // 16: coldtrace.v1.MsgRecall
+	(*MsgDestroy)(nil),         // 17: coldtrace.v1.MsgDestroy
+	(*MsgAcknowledge)(nil),     // 18: coldtrace.v1.MsgAcknowledge
+	(*RecallScope)(nil),        // 19: coldtrace.v1.RecallScope
+	(*Recall)(nil),             // 20: coldtrace.v1.Recall
+	(*Alert)(nil),              // 21: coldtrace.v1.Alert
+	(*AlertList)(nil),          // 22: coldtrace.v1.AlertList
+	(*RecallList)(nil),         // 23: coldtrace.v1.RecallList
+	(*Flow)(nil),               // 24: coldtrace.v1.Flow
+	(*ImportFigure)(nil),       // 25: coldtrace.v1.ImportFigure
+	(*KindCount)(nil),          // 26: coldtrace.v1.KindCount
+	(*DayStats)(nil),           // 27: coldtrace.v1.DayStats
+	(*StatsList)(nil),          // 28: coldtrace.v1.StatsList
+	(QuantityUnit)(0),          // 29: coldtrace.v1.QuantityUnit
+	(TestResult)(0),            // 30: coldtrace.v1.TestResult
 }
 var file_coldtrace_v1_supervision_proto_depIdxs = []int32{
-	22, // 0: coldtrace.v1.MsgDeclare.unit:type_name -> coldtrace.v1.QuantityUnit
-	4,  // 1: coldtrace.v1.Declaration.declaration:type_name -> coldtrace.v1.MsgDeclare
-	0,  // 2: coldtrace.v1.MsgRecordTest.kind:type_name -> coldtrace.v1.TestKind
-	23, // 3: coldtrace.v1.MsgRecordTest.result:type_name -> coldtrace.v1.TestResult
-	22, // 4: coldtrace.v1.RecallScope.unit:type_name -> coldtrace.v1.QuantityUnit
-	14, // 5: coldtrace.v1.Recall.scope:type_name -> coldtrace.v1.RecallScope
-	1,  // 6: coldtrace.v1.Alert.kind:type_name -> coldtrace.v1.AlertKind
-	16, // 7: coldtrace.v1.AlertList.alerts:type_name -> coldtrace.v1.Alert
-	15, // 8: coldtrace.v1.RecallList.recalls:type_name -> coldtrace.v1.Recall
-	19, // 9: coldtrace.v1.DayStats.flows:type_name -> coldtrace.v1.Flow
-	20, // 10: coldtrace.v1.StatsList.days:type_name -> coldtrace.v1.DayStats
-	20, // 11: coldtrace.v1.StatsList.total:type_name -> coldtrace.v1.DayStats
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	29, // 0: coldtrace.v1.DeclarationLine.unit:type_name -> coldtrace.v1.QuantityUnit
+	29, // 1: coldtrace.v1.MsgDeclare.unit:type_name -> coldtrace.v1.QuantityUnit
+	5,  // 2: coldtrace.v1.MsgDeclare.lines:type_name -> coldtrace.v1.DeclarationLine
+	6,  // 3: coldtrace.v1.Declaration.declaration:type_name -> coldtrace.v1.MsgDeclare
+	0,  // 4: coldtrace.v1.MsgRecordTest.kind:type_name -> coldtrace.v1.TestKind
+	30, // 5: coldtrace.v1.MsgRecordTest.result:type_name -> coldtrace.v1.TestResult
+	1,  // 6: coldtrace.v1.MsgRecordSiteTest.subject:type_name -> coldtrace.v1.SiteSubject
+	12, // 7: coldtrace.v1.SiteTest.test:type_name -> coldtrace.v1.MsgRecordSiteTest
+	29, // 8: coldtrace.v1.RecallScope.unit:type_name -> coldtrace.v1.QuantityUnit
+	19, // 9: coldtrace.v1.Recall.scope:type_name -> coldtrace.v1.RecallScope
+	2,  // 10: coldtrace.v1.Alert.kind:type_name -> coldtrace.v1.AlertKind
+	21, // 11: coldtrace.v1.AlertList.alerts:type_name -> coldtrace.v1.Alert
+	20, // 12: coldtrace.v1.RecallList.recalls:type_name -> coldtrace.v1.Recall
+	24, // 13: coldtrace.v1.DayStats.flows:type_name -> coldtrace.v1.Flow
+	25, // 14: coldtrace.v1.DayStats.imports:type_name -> coldtrace.v1.ImportFigure
+	26, // 15: coldtrace.v1.DayStats.enterprises_registered:type_name -> coldtrace.v1.KindCount
+	26, // 16: coldtrace.v1.DayStats.scans:type_name -> coldtrace.v1.KindCount
+	27, // 17: coldtrace.v1.StatsList.days:type_name -> coldtrace.v1.DayStats
+	27, // 18: coldtrace.v1.StatsList.total:type_name -> coldtrace.v1.DayStats
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_supervision_proto_init() }
@@ -1827,8 +2625,8 @@ func file_coldtrace_v1_supervision_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_coldtrace_v1_supervision_proto_rawDesc), len(file_coldtrace_v1_supervision_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   20,
+			NumEnums:      3,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

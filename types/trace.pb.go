@@ -120,6 +120,60 @@ func (TestResult) EnumDescriptor() ([]byte, []int) {
 	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{1}
 }
 
+// CustomsState (rules v3) is where a batch of imported goods stands against
+// the declaration it cites.
+type CustomsState int32
+
+const (
+	CustomsState_CUSTOMS_STATE_UNSPECIFIED CustomsState = 0 // no declaration involved (exempt origin, or before v3)
+	CustomsState_CUSTOMS_STATE_VERIFIED    CustomsState = 1 // the declaration is on chain and matches
+	CustomsState_CUSTOMS_STATE_UNVERIFIED  CustomsState = 2 // cites a declaration customs has not recorded yet
+	CustomsState_CUSTOMS_STATE_MISMATCH    CustomsState = 3 // the declaration arrived and does not match, or is exceeded
+)
+
+// Enum value maps for CustomsState.
+var (
+	CustomsState_name = map[int32]string{
+		0: "CUSTOMS_STATE_UNSPECIFIED",
+		1: "CUSTOMS_STATE_VERIFIED",
+		2: "CUSTOMS_STATE_UNVERIFIED",
+		3: "CUSTOMS_STATE_MISMATCH",
+	}
+	CustomsState_value = map[string]int32{
+		"CUSTOMS_STATE_UNSPECIFIED": 0,
+		"CUSTOMS_STATE_VERIFIED":    1,
+		"CUSTOMS_STATE_UNVERIFIED":  2,
+		"CUSTOMS_STATE_MISMATCH":    3,
+	}
+)
+
+func (x CustomsState) Enum() *CustomsState {
+	p := new(CustomsState)
+	*p = x
+	return p
+}
+
+func (x CustomsState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CustomsState) Descriptor() protoreflect.EnumDescriptor {
+	return file_coldtrace_v1_trace_proto_enumTypes[2].Descriptor()
+}
+
+func (CustomsState) Type() protoreflect.EnumType {
+	return &file_coldtrace_v1_trace_proto_enumTypes[2]
+}
+
+func (x CustomsState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CustomsState.Descriptor instead.
+func (CustomsState) EnumDescriptor() ([]byte, []int) {
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{2}
+}
+
 type SaleKind int32
 
 const (
@@ -153,11 +207,11 @@ func (x SaleKind) String() string {
 }
 
 func (SaleKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_coldtrace_v1_trace_proto_enumTypes[2].Descriptor()
+	return file_coldtrace_v1_trace_proto_enumTypes[3].Descriptor()
 }
 
 func (SaleKind) Type() protoreflect.EnumType {
-	return &file_coldtrace_v1_trace_proto_enumTypes[2]
+	return &file_coldtrace_v1_trace_proto_enumTypes[3]
 }
 
 func (x SaleKind) Number() protoreflect.EnumNumber {
@@ -166,7 +220,7 @@ func (x SaleKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use SaleKind.Descriptor instead.
 func (SaleKind) EnumDescriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{2}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{3}
 }
 
 type CorrectionReason int32
@@ -202,11 +256,11 @@ func (x CorrectionReason) String() string {
 }
 
 func (CorrectionReason) Descriptor() protoreflect.EnumDescriptor {
-	return file_coldtrace_v1_trace_proto_enumTypes[3].Descriptor()
+	return file_coldtrace_v1_trace_proto_enumTypes[4].Descriptor()
 }
 
 func (CorrectionReason) Type() protoreflect.EnumType {
-	return &file_coldtrace_v1_trace_proto_enumTypes[3]
+	return &file_coldtrace_v1_trace_proto_enumTypes[4]
 }
 
 func (x CorrectionReason) Number() protoreflect.EnumNumber {
@@ -215,7 +269,7 @@ func (x CorrectionReason) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CorrectionReason.Descriptor instead.
 func (CorrectionReason) EnumDescriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{3}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{4}
 }
 
 type CodeStatus int32
@@ -257,11 +311,11 @@ func (x CodeStatus) String() string {
 }
 
 func (CodeStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_coldtrace_v1_trace_proto_enumTypes[4].Descriptor()
+	return file_coldtrace_v1_trace_proto_enumTypes[5].Descriptor()
 }
 
 func (CodeStatus) Type() protoreflect.EnumType {
-	return &file_coldtrace_v1_trace_proto_enumTypes[4]
+	return &file_coldtrace_v1_trace_proto_enumTypes[5]
 }
 
 func (x CodeStatus) Number() protoreflect.EnumNumber {
@@ -270,7 +324,7 @@ func (x CodeStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CodeStatus.Descriptor instead.
 func (CodeStatus) EnumDescriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{4}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{5}
 }
 
 // LabTest is a test report kept off chain; only its hash is on chain.
@@ -360,6 +414,8 @@ type ProductFacts struct {
 	NucleicAcidTest         *LabTest               `protobuf:"bytes,13,opt,name=nucleic_acid_test,json=nucleicAcidTest,proto3" json:"nucleic_acid_test,omitempty"`
 	TempMinCenti            int32                  `protobuf:"varint,14,opt,name=temp_min_centi,json=tempMinCenti,proto3" json:"temp_min_centi,omitempty"` // allowed storage range, centi-degrees Celsius
 	TempMaxCenti            int32                  `protobuf:"varint,15,opt,name=temp_max_centi,json=tempMaxCenti,proto3" json:"temp_max_centi,omitempty"`
+	NetGramsPerPiece        uint32                 `protobuf:"varint,16,opt,name=net_grams_per_piece,json=netGramsPerPiece,proto3" json:"net_grams_per_piece,omitempty"` // from rules v3: required for goods counted in pieces
+	HsCode                  string                 `protobuf:"bytes,17,opt,name=hs_code,json=hsCode,proto3" json:"hs_code,omitempty"`                                    // from rules v3: China's 10-digit tariff code, optional
 	unknownFields           protoimpl.UnknownFields
 	sizeCache               protoimpl.SizeCache
 }
@@ -499,23 +555,45 @@ func (x *ProductFacts) GetTempMaxCenti() int32 {
 	return 0
 }
 
+func (x *ProductFacts) GetNetGramsPerPiece() uint32 {
+	if x != nil {
+		return x.NetGramsPerPiece
+	}
+	return 0
+}
+
+func (x *ProductFacts) GetHsCode() string {
+	if x != nil {
+		return x.HsCode
+	}
+	return ""
+}
+
 // Batch is a state record: the facts shared by every code of a batch.
 type Batch struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"` // commissioner USCC + "/" + batch
-	Batch         string                 `protobuf:"bytes,2,opt,name=batch,proto3" json:"batch,omitempty"`
-	Commissioner  string                 `protobuf:"bytes,3,opt,name=commissioner,proto3" json:"commissioner,omitempty"` // USCC
-	Facts         *ProductFacts          `protobuf:"bytes,4,opt,name=facts,proto3" json:"facts,omitempty"`
-	Height        int64                  `protobuf:"varint,5,opt,name=height,proto3" json:"height,omitempty"`
-	TimeMs        int64                  `protobuf:"varint,6,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"`
-	Codes         uint64                 `protobuf:"varint,7,opt,name=codes,proto3" json:"codes,omitempty"`                                   // codes commissioned or split into this batch
-	Supervised    bool                   `protobuf:"varint,8,opt,name=supervised,proto3" json:"supervised,omitempty"`                         // must pass a supervision warehouse (origin not exempt)
-	NegativeTest  bool                   `protobuf:"varint,9,opt,name=negative_test,json=negativeTest,proto3" json:"negative_test,omitempty"` // a negative nucleic-acid test is recorded for the batch
-	PositiveTest  bool                   `protobuf:"varint,10,opt,name=positive_test,json=positiveTest,proto3" json:"positive_test,omitempty"`
-	Recall        uint64                 `protobuf:"varint,11,opt,name=recall,proto3" json:"recall,omitempty"`                          // id of the recall, 0 if none
-	TestEvents    [][]byte               `protobuf:"bytes,12,rep,name=test_events,json=testEvents,proto3" json:"test_events,omitempty"` // batch-level inspections and tests
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Id           string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"` // commissioner USCC + "/" + batch
+	Batch        string                 `protobuf:"bytes,2,opt,name=batch,proto3" json:"batch,omitempty"`
+	Commissioner string                 `protobuf:"bytes,3,opt,name=commissioner,proto3" json:"commissioner,omitempty"` // USCC
+	Facts        *ProductFacts          `protobuf:"bytes,4,opt,name=facts,proto3" json:"facts,omitempty"`
+	Height       int64                  `protobuf:"varint,5,opt,name=height,proto3" json:"height,omitempty"`
+	TimeMs       int64                  `protobuf:"varint,6,opt,name=time_ms,json=timeMs,proto3" json:"time_ms,omitempty"`
+	Codes        uint64                 `protobuf:"varint,7,opt,name=codes,proto3" json:"codes,omitempty"`                                   // codes commissioned or split into this batch
+	Supervised   bool                   `protobuf:"varint,8,opt,name=supervised,proto3" json:"supervised,omitempty"`                         // must pass a supervision warehouse (origin not exempt)
+	NegativeTest bool                   `protobuf:"varint,9,opt,name=negative_test,json=negativeTest,proto3" json:"negative_test,omitempty"` // a negative nucleic-acid test is recorded for the batch
+	PositiveTest bool                   `protobuf:"varint,10,opt,name=positive_test,json=positiveTest,proto3" json:"positive_test,omitempty"`
+	Recall       uint64                 `protobuf:"varint,11,opt,name=recall,proto3" json:"recall,omitempty"`                          // id of the recall, 0 if none
+	TestEvents   [][]byte               `protobuf:"bytes,12,rep,name=test_events,json=testEvents,proto3" json:"test_events,omitempty"` // batch-level inspections and tests
+	// From rules v3: the customs loop and the authorities' evidence.
+	Customs                CustomsState `protobuf:"varint,13,opt,name=customs,proto3,enum=coldtrace.v1.CustomsState" json:"customs,omitempty"`
+	CustomsProblem         string       `protobuf:"bytes,14,opt,name=customs_problem,json=customsProblem,proto3" json:"customs_problem,omitempty"`                           // why it is not verified, in words
+	DeclaredQuantity       uint64       `protobuf:"varint,15,opt,name=declared_quantity,json=declaredQuantity,proto3" json:"declared_quantity,omitempty"`                    // commissioned quantity counted against its declaration (or waiting to be)
+	DeclarationLine        uint32       `protobuf:"varint,16,opt,name=declaration_line,json=declarationLine,proto3" json:"declaration_line,omitempty"`                       // 1-based line of the declaration it matched
+	InspectionCertificates []string     `protobuf:"bytes,17,rep,name=inspection_certificates,json=inspectionCertificates,proto3" json:"inspection_certificates,omitempty"`   // recorded by customs
+	PositiveTests          uint64       `protobuf:"varint,18,opt,name=positive_tests,json=positiveTests,proto3" json:"positive_tests,omitempty"`                             // positive tests of the batch or its codes
+	DeclaredUnit           QuantityUnit `protobuf:"varint,19,opt,name=declared_unit,json=declaredUnit,proto3,enum=coldtrace.v1.QuantityUnit" json:"declared_unit,omitempty"` // the unit of declared_quantity
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Batch) Reset() {
@@ -630,6 +708,55 @@ func (x *Batch) GetTestEvents() [][]byte {
 		return x.TestEvents
 	}
 	return nil
+}
+
+func (x *Batch) GetCustoms() CustomsState {
+	if x != nil {
+		return x.Customs
+	}
+	return CustomsState_CUSTOMS_STATE_UNSPECIFIED
+}
+
+func (x *Batch) GetCustomsProblem() string {
+	if x != nil {
+		return x.CustomsProblem
+	}
+	return ""
+}
+
+func (x *Batch) GetDeclaredQuantity() uint64 {
+	if x != nil {
+		return x.DeclaredQuantity
+	}
+	return 0
+}
+
+func (x *Batch) GetDeclarationLine() uint32 {
+	if x != nil {
+		return x.DeclarationLine
+	}
+	return 0
+}
+
+func (x *Batch) GetInspectionCertificates() []string {
+	if x != nil {
+		return x.InspectionCertificates
+	}
+	return nil
+}
+
+func (x *Batch) GetPositiveTests() uint64 {
+	if x != nil {
+		return x.PositiveTests
+	}
+	return 0
+}
+
+func (x *Batch) GetDeclaredUnit() QuantityUnit {
+	if x != nil {
+		return x.DeclaredUnit
+	}
+	return QuantityUnit_QUANTITY_UNIT_UNSPECIFIED
 }
 
 type CodeQuantity struct {
@@ -1406,8 +1533,9 @@ type CodeRecord struct {
 	Units              []string               `protobuf:"bytes,25,rep,name=units,proto3" json:"units,omitempty"`                                               // logistic units it is in, sorted
 	LastDivision       string                 `protobuf:"bytes,26,opt,name=last_division,json=lastDivision,proto3" json:"last_division,omitempty"`             // where it was last placed (commission, receipt)
 	LastTimeMs         int64                  `protobuf:"varint,27,opt,name=last_time_ms,json=lastTimeMs,proto3" json:"last_time_ms,omitempty"`
-	OpenConsignments   [][]byte               `protobuf:"bytes,28,rep,name=open_consignments,json=openConsignments,proto3" json:"open_consignments,omitempty"` // ids of open consignments carrying it, sorted
-	HoldDivisions      []string               `protobuf:"bytes,29,rep,name=hold_divisions,json=holdDivisions,proto3" json:"hold_divisions,omitempty"`          // divisions of its holders when held (the holds index)
+	OpenConsignments   [][]byte               `protobuf:"bytes,28,rep,name=open_consignments,json=openConsignments,proto3" json:"open_consignments,omitempty"`       // ids of open consignments carrying it, sorted
+	HoldDivisions      []string               `protobuf:"bytes,29,rep,name=hold_divisions,json=holdDivisions,proto3" json:"hold_divisions,omitempty"`                // divisions of its holders when held (the holds index)
+	ReleaseCertificate string                 `protobuf:"bytes,30,opt,name=release_certificate,json=releaseCertificate,proto3" json:"release_certificate,omitempty"` // from rules v3: the certificate of its release
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -1643,6 +1771,13 @@ func (x *CodeRecord) GetHoldDivisions() []string {
 		return x.HoldDivisions
 	}
 	return nil
+}
+
+func (x *CodeRecord) GetReleaseCertificate() string {
+	if x != nil {
+		return x.ReleaseCertificate
+	}
+	return ""
 }
 
 // Consignment is a state record: goods on their way to one buyer.
@@ -2105,7 +2240,7 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x06result\x18\x01 \x01(\x0e2\x18.coldtrace.v1.TestResultR\x06result\x12\x10\n" +
 	"\x03lab\x18\x02 \x01(\tR\x03lab\x12\x12\n" +
 	"\x04date\x18\x03 \x01(\tR\x04date\x12#\n" +
-	"\rdocument_hash\x18\x04 \x01(\fR\fdocumentHash\"\xed\x04\n" +
+	"\rdocument_hash\x18\x04 \x01(\fR\fdocumentHash\"\xb5\x05\n" +
 	"\fProductFacts\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x12\x12\n" +
@@ -2123,7 +2258,9 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x18disinfection_certificate\x18\f \x01(\tR\x17disinfectionCertificate\x12A\n" +
 	"\x11nucleic_acid_test\x18\r \x01(\v2\x15.coldtrace.v1.LabTestR\x0fnucleicAcidTest\x12$\n" +
 	"\x0etemp_min_centi\x18\x0e \x01(\x05R\ftempMinCenti\x12$\n" +
-	"\x0etemp_max_centi\x18\x0f \x01(\x05R\ftempMaxCenti\"\xed\x02\n" +
+	"\x0etemp_max_centi\x18\x0f \x01(\x05R\ftempMaxCenti\x12-\n" +
+	"\x13net_grams_per_piece\x18\x10 \x01(\rR\x10netGramsPerPiece\x12\x17\n" +
+	"\ahs_code\x18\x11 \x01(\tR\x06hsCode\"\xc5\x05\n" +
 	"\x05Batch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05batch\x18\x02 \x01(\tR\x05batch\x12\"\n" +
@@ -2140,7 +2277,14 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	" \x01(\bR\fpositiveTest\x12\x16\n" +
 	"\x06recall\x18\v \x01(\x04R\x06recall\x12\x1f\n" +
 	"\vtest_events\x18\f \x03(\fR\n" +
-	"testEvents\">\n" +
+	"testEvents\x124\n" +
+	"\acustoms\x18\r \x01(\x0e2\x1a.coldtrace.v1.CustomsStateR\acustoms\x12'\n" +
+	"\x0fcustoms_problem\x18\x0e \x01(\tR\x0ecustomsProblem\x12+\n" +
+	"\x11declared_quantity\x18\x0f \x01(\x04R\x10declaredQuantity\x12)\n" +
+	"\x10declaration_line\x18\x10 \x01(\rR\x0fdeclarationLine\x127\n" +
+	"\x17inspection_certificates\x18\x11 \x03(\tR\x16inspectionCertificates\x12%\n" +
+	"\x0epositive_tests\x18\x12 \x01(\x04R\rpositiveTests\x12?\n" +
+	"\rdeclared_unit\x18\x13 \x01(\x0e2\x1a.coldtrace.v1.QuantityUnitR\fdeclaredUnit\">\n" +
 	"\fCodeQuantity\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x04R\bquantity\"i\n" +
@@ -2192,7 +2336,7 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x11corrective_events\x18\x04 \x03(\fR\x10correctiveEvents\"=\n" +
 	"\aHolding\x12\x16\n" +
 	"\x06holder\x18\x01 \x01(\tR\x06holder\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x04R\bquantity\"\xed\a\n" +
+	"\bquantity\x18\x02 \x01(\x04R\bquantity\"\x9e\b\n" +
 	"\n" +
 	"CodeRecord\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x19\n" +
@@ -2229,7 +2373,8 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\flast_time_ms\x18\x1b \x01(\x03R\n" +
 	"lastTimeMs\x12+\n" +
 	"\x11open_consignments\x18\x1c \x03(\fR\x10openConsignments\x12%\n" +
-	"\x0ehold_divisions\x18\x1d \x03(\tR\rholdDivisions\"\xa4\x03\n" +
+	"\x0ehold_divisions\x18\x1d \x03(\tR\rholdDivisions\x12/\n" +
+	"\x13release_certificate\x18\x1e \x01(\tR\x12releaseCertificate\"\xa4\x03\n" +
 	"\vConsignment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x16\n" +
 	"\x06sender\x18\x02 \x01(\tR\x06sender\x12\x14\n" +
@@ -2276,7 +2421,12 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"TestResult\x12\x1b\n" +
 	"\x17TEST_RESULT_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14TEST_RESULT_NEGATIVE\x10\x01\x12\x18\n" +
-	"\x14TEST_RESULT_POSITIVE\x10\x02*S\n" +
+	"\x14TEST_RESULT_POSITIVE\x10\x02*\x83\x01\n" +
+	"\fCustomsState\x12\x1d\n" +
+	"\x19CUSTOMS_STATE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16CUSTOMS_STATE_VERIFIED\x10\x01\x12\x1c\n" +
+	"\x18CUSTOMS_STATE_UNVERIFIED\x10\x02\x12\x1a\n" +
+	"\x16CUSTOMS_STATE_MISMATCH\x10\x03*S\n" +
 	"\bSaleKind\x12\x19\n" +
 	"\x15SALE_KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10SALE_KIND_RETAIL\x10\x01\x12\x16\n" +
@@ -2305,67 +2455,70 @@ func file_coldtrace_v1_trace_proto_rawDescGZIP() []byte {
 	return file_coldtrace_v1_trace_proto_rawDescData
 }
 
-var file_coldtrace_v1_trace_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_coldtrace_v1_trace_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
 var file_coldtrace_v1_trace_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_coldtrace_v1_trace_proto_goTypes = []any{
 	(QuantityUnit)(0),       // 0: coldtrace.v1.QuantityUnit
 	(TestResult)(0),         // 1: coldtrace.v1.TestResult
-	(SaleKind)(0),           // 2: coldtrace.v1.SaleKind
-	(CorrectionReason)(0),   // 3: coldtrace.v1.CorrectionReason
-	(CodeStatus)(0),         // 4: coldtrace.v1.CodeStatus
-	(*LabTest)(nil),         // 5: coldtrace.v1.LabTest
-	(*ProductFacts)(nil),    // 6: coldtrace.v1.ProductFacts
-	(*Batch)(nil),           // 7: coldtrace.v1.Batch
-	(*CodeQuantity)(nil),    // 8: coldtrace.v1.CodeQuantity
-	(*NewCode)(nil),         // 9: coldtrace.v1.NewCode
-	(*MsgCommission)(nil),   // 10: coldtrace.v1.MsgCommission
-	(*MsgDispatch)(nil),     // 11: coldtrace.v1.MsgDispatch
-	(*MsgReceive)(nil),      // 12: coldtrace.v1.MsgReceive
-	(*MsgSell)(nil),         // 13: coldtrace.v1.MsgSell
-	(*MsgSplit)(nil),        // 14: coldtrace.v1.MsgSplit
-	(*MsgAggregate)(nil),    // 15: coldtrace.v1.MsgAggregate
-	(*MsgDisaggregate)(nil), // 16: coldtrace.v1.MsgDisaggregate
-	(*MsgSensorReport)(nil), // 17: coldtrace.v1.MsgSensorReport
-	(*MsgCorrect)(nil),      // 18: coldtrace.v1.MsgCorrect
-	(*Holding)(nil),         // 19: coldtrace.v1.Holding
-	(*CodeRecord)(nil),      // 20: coldtrace.v1.CodeRecord
-	(*Consignment)(nil),     // 21: coldtrace.v1.Consignment
-	(*CodeList)(nil),        // 22: coldtrace.v1.CodeList
-	(*ConsignmentList)(nil), // 23: coldtrace.v1.ConsignmentList
-	(*TraceStep)(nil),       // 24: coldtrace.v1.TraceStep
-	(*Trace)(nil),           // 25: coldtrace.v1.Trace
-	(*CodeView)(nil),        // 26: coldtrace.v1.CodeView
+	(CustomsState)(0),       // 2: coldtrace.v1.CustomsState
+	(SaleKind)(0),           // 3: coldtrace.v1.SaleKind
+	(CorrectionReason)(0),   // 4: coldtrace.v1.CorrectionReason
+	(CodeStatus)(0),         // 5: coldtrace.v1.CodeStatus
+	(*LabTest)(nil),         // 6: coldtrace.v1.LabTest
+	(*ProductFacts)(nil),    // 7: coldtrace.v1.ProductFacts
+	(*Batch)(nil),           // 8: coldtrace.v1.Batch
+	(*CodeQuantity)(nil),    // 9: coldtrace.v1.CodeQuantity
+	(*NewCode)(nil),         // 10: coldtrace.v1.NewCode
+	(*MsgCommission)(nil),   // 11: coldtrace.v1.MsgCommission
+	(*MsgDispatch)(nil),     // 12: coldtrace.v1.MsgDispatch
+	(*MsgReceive)(nil),      // 13: coldtrace.v1.MsgReceive
+	(*MsgSell)(nil),         // 14: coldtrace.v1.MsgSell
+	(*MsgSplit)(nil),        // 15: coldtrace.v1.MsgSplit
+	(*MsgAggregate)(nil),    // 16: coldtrace.v1.MsgAggregate
+	(*MsgDisaggregate)(nil), // 17: coldtrace.v1.MsgDisaggregate
+	(*MsgSensorReport)(nil), // 18: coldtrace.v1.MsgSensorReport
+	(*MsgCorrect)(nil),      // 19: coldtrace.v1.MsgCorrect
+	(*Holding)(nil),         // 20: coldtrace.v1.Holding
+	(*CodeRecord)(nil),      // 21: coldtrace.v1.CodeRecord
+	(*Consignment)(nil),     // 22: coldtrace.v1.Consignment
+	(*CodeList)(nil),        // 23: coldtrace.v1.CodeList
+	(*ConsignmentList)(nil), // 24: coldtrace.v1.ConsignmentList
+	(*TraceStep)(nil),       // 25: coldtrace.v1.TraceStep
+	(*Trace)(nil),           // 26: coldtrace.v1.Trace
+	(*CodeView)(nil),        // 27: coldtrace.v1.CodeView
 }
 var file_coldtrace_v1_trace_proto_depIdxs = []int32{
 	1,  // 0: coldtrace.v1.LabTest.result:type_name -> coldtrace.v1.TestResult
-	5,  // 1: coldtrace.v1.ProductFacts.nucleic_acid_test:type_name -> coldtrace.v1.LabTest
-	6,  // 2: coldtrace.v1.Batch.facts:type_name -> coldtrace.v1.ProductFacts
-	0,  // 3: coldtrace.v1.NewCode.unit:type_name -> coldtrace.v1.QuantityUnit
-	6,  // 4: coldtrace.v1.MsgCommission.facts:type_name -> coldtrace.v1.ProductFacts
-	9,  // 5: coldtrace.v1.MsgCommission.codes:type_name -> coldtrace.v1.NewCode
-	8,  // 6: coldtrace.v1.MsgDispatch.items:type_name -> coldtrace.v1.CodeQuantity
-	8,  // 7: coldtrace.v1.MsgReceive.received:type_name -> coldtrace.v1.CodeQuantity
-	2,  // 8: coldtrace.v1.MsgSell.kind:type_name -> coldtrace.v1.SaleKind
-	8,  // 9: coldtrace.v1.MsgSell.items:type_name -> coldtrace.v1.CodeQuantity
-	9,  // 10: coldtrace.v1.MsgSplit.children:type_name -> coldtrace.v1.NewCode
-	8,  // 11: coldtrace.v1.MsgAggregate.items:type_name -> coldtrace.v1.CodeQuantity
-	3,  // 12: coldtrace.v1.MsgCorrect.reason:type_name -> coldtrace.v1.CorrectionReason
-	0,  // 13: coldtrace.v1.CodeRecord.unit:type_name -> coldtrace.v1.QuantityUnit
-	19, // 14: coldtrace.v1.CodeRecord.holdings:type_name -> coldtrace.v1.Holding
-	4,  // 15: coldtrace.v1.CodeRecord.status:type_name -> coldtrace.v1.CodeStatus
-	8,  // 16: coldtrace.v1.CodeRecord.contents:type_name -> coldtrace.v1.CodeQuantity
-	8,  // 17: coldtrace.v1.Consignment.items:type_name -> coldtrace.v1.CodeQuantity
-	8,  // 18: coldtrace.v1.Consignment.received_items:type_name -> coldtrace.v1.CodeQuantity
-	21, // 19: coldtrace.v1.ConsignmentList.consignments:type_name -> coldtrace.v1.Consignment
-	0,  // 20: coldtrace.v1.TraceStep.unit:type_name -> coldtrace.v1.QuantityUnit
-	24, // 21: coldtrace.v1.Trace.steps:type_name -> coldtrace.v1.TraceStep
-	20, // 22: coldtrace.v1.CodeView.code:type_name -> coldtrace.v1.CodeRecord
-	7,  // 23: coldtrace.v1.CodeView.batch:type_name -> coldtrace.v1.Batch
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	6,  // 1: coldtrace.v1.ProductFacts.nucleic_acid_test:type_name -> coldtrace.v1.LabTest
+	7,  // 2: coldtrace.v1.Batch.facts:type_name -> coldtrace.v1.ProductFacts
+	2,  // 3: coldtrace.v1.Batch.customs:type_name -> coldtrace.v1.CustomsState
+	0,  // 4: coldtrace.v1.Batch.declared_unit:type_name -> coldtrace.v1.QuantityUnit
+	0,  // 5: coldtrace.v1.NewCode.unit:type_name -> coldtrace.v1.QuantityUnit
+	7,  // 6: coldtrace.v1.MsgCommission.facts:type_name -> coldtrace.v1.ProductFacts
+	10, // 7: coldtrace.v1.MsgCommission.codes:type_name -> coldtrace.v1.NewCode
+	9,  // 8: coldtrace.v1.MsgDispatch.items:type_name -> coldtrace.v1.CodeQuantity
+	9,  // 9: coldtrace.v1.MsgReceive.received:type_name -> coldtrace.v1.CodeQuantity
+	3,  // 10: coldtrace.v1.MsgSell.kind:type_name -> coldtrace.v1.SaleKind
+	9,  // 11: coldtrace.v1.MsgSell.items:type_name -> coldtrace.v1.CodeQuantity
+	10, // 12: coldtrace.v1.MsgSplit.children:type_name -> coldtrace.v1.NewCode
+	9,  // 13: coldtrace.v1.MsgAggregate.items:type_name -> coldtrace.v1.CodeQuantity
+	4,  // 14: coldtrace.v1.MsgCorrect.reason:type_name -> coldtrace.v1.CorrectionReason
+	0,  // 15: coldtrace.v1.CodeRecord.unit:type_name -> coldtrace.v1.QuantityUnit
+	20, // 16: coldtrace.v1.CodeRecord.holdings:type_name -> coldtrace.v1.Holding
+	5,  // 17: coldtrace.v1.CodeRecord.status:type_name -> coldtrace.v1.CodeStatus
+	9,  // 18: coldtrace.v1.CodeRecord.contents:type_name -> coldtrace.v1.CodeQuantity
+	9,  // 19: coldtrace.v1.Consignment.items:type_name -> coldtrace.v1.CodeQuantity
+	9,  // 20: coldtrace.v1.Consignment.received_items:type_name -> coldtrace.v1.CodeQuantity
+	22, // 21: coldtrace.v1.ConsignmentList.consignments:type_name -> coldtrace.v1.Consignment
+	0,  // 22: coldtrace.v1.TraceStep.unit:type_name -> coldtrace.v1.QuantityUnit
+	25, // 23: coldtrace.v1.Trace.steps:type_name -> coldtrace.v1.TraceStep
+	21, // 24: coldtrace.v1.CodeView.code:type_name -> coldtrace.v1.CodeRecord
+	8,  // 25: coldtrace.v1.CodeView.batch:type_name -> coldtrace.v1.Batch
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_trace_proto_init() }
@@ -2378,7 +2531,7 @@ func file_coldtrace_v1_trace_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_coldtrace_v1_trace_proto_rawDesc), len(file_coldtrace_v1_trace_proto_rawDesc)),
-			NumEnums:      5,
+			NumEnums:      6,
 			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,

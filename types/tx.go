@@ -105,6 +105,9 @@ func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
 		if name := inner.ProtoReflect().Descriptor().FullName(); !rules.Knows(name) {
 			return nil, ErrTxDecode.Wrapf("message %d: %s does not exist under rules v%d", i, name, rules)
 		}
+		if err := rules.KnowsFields(inner.ProtoReflect()); err != nil {
+			return nil, wrapIndex(err, i)
+		}
 		if err := validateMsg(inner); err != nil {
 			return nil, wrapIndex(err, i)
 		}

@@ -186,6 +186,7 @@ type Msg struct {
 	//	*Msg_ScheduleUpgrade
 	//	*Msg_SetParams
 	//	*Msg_AddDivision
+	//	*Msg_RecordSiteTest
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -480,6 +481,15 @@ func (x *Msg) GetAddDivision() *MsgAddDivision {
 	return nil
 }
 
+func (x *Msg) GetRecordSiteTest() *MsgRecordSiteTest {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RecordSiteTest); ok {
+			return x.RecordSiteTest
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -596,6 +606,10 @@ type Msg_AddDivision struct {
 	AddDivision *MsgAddDivision `protobuf:"bytes,33,opt,name=add_division,json=addDivision,proto3,oneof"` // from rules v2
 }
 
+type Msg_RecordSiteTest struct {
+	RecordSiteTest *MsgRecordSiteTest `protobuf:"bytes,34,opt,name=record_site_test,json=recordSiteTest,proto3,oneof"` // from rules v3
+}
+
 func (*Msg_RegisterRegulator) isMsg_Sum() {}
 
 func (*Msg_RegisterEnterprise) isMsg_Sum() {}
@@ -652,6 +666,8 @@ func (*Msg_SetParams) isMsg_Sum() {}
 
 func (*Msg_AddDivision) isMsg_Sum() {}
 
+func (*Msg_RecordSiteTest) isMsg_Sum() {}
+
 var File_coldtrace_v1_tx_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_tx_proto_rawDesc = "" +
@@ -666,7 +682,7 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x06signer\x18\x02 \x01(\fR\x06signer\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12-\n" +
 	"\bmessages\x18\x04 \x03(\v2\x11.coldtrace.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xfa\r\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xc7\x0e\n" +
 	"\x03Msg\x12S\n" +
 	"\x12register_regulator\x18\x01 \x01(\v2\".coldtrace.v1.MsgRegisterRegulatorH\x00R\x11registerRegulator\x12V\n" +
 	"\x13register_enterprise\x18\x02 \x01(\v2#.coldtrace.v1.MsgRegisterEnterpriseH\x00R\x12registerEnterprise\x122\n" +
@@ -701,7 +717,8 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x10schedule_upgrade\x18\x1f \x01(\v2 .coldtrace.v1.MsgScheduleUpgradeH\x00R\x0fscheduleUpgrade\x12;\n" +
 	"\n" +
 	"set_params\x18  \x01(\v2\x1a.coldtrace.v1.MsgSetParamsH\x00R\tsetParams\x12A\n" +
-	"\fadd_division\x18! \x01(\v2\x1c.coldtrace.v1.MsgAddDivisionH\x00R\vaddDivisionB\x05\n" +
+	"\fadd_division\x18! \x01(\v2\x1c.coldtrace.v1.MsgAddDivisionH\x00R\vaddDivision\x12K\n" +
+	"\x10record_site_test\x18\" \x01(\v2\x1f.coldtrace.v1.MsgRecordSiteTestH\x00R\x0erecordSiteTestB\x05\n" +
 	"\x03sumB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
@@ -749,6 +766,7 @@ var file_coldtrace_v1_tx_proto_goTypes = []any{
 	(*MsgScheduleUpgrade)(nil),     // 28: coldtrace.v1.MsgScheduleUpgrade
 	(*MsgSetParams)(nil),           // 29: coldtrace.v1.MsgSetParams
 	(*MsgAddDivision)(nil),         // 30: coldtrace.v1.MsgAddDivision
+	(*MsgRecordSiteTest)(nil),      // 31: coldtrace.v1.MsgRecordSiteTest
 }
 var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
@@ -780,11 +798,12 @@ var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	28, // 26: coldtrace.v1.Msg.schedule_upgrade:type_name -> coldtrace.v1.MsgScheduleUpgrade
 	29, // 27: coldtrace.v1.Msg.set_params:type_name -> coldtrace.v1.MsgSetParams
 	30, // 28: coldtrace.v1.Msg.add_division:type_name -> coldtrace.v1.MsgAddDivision
-	29, // [29:29] is the sub-list for method output_type
-	29, // [29:29] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	31, // 29: coldtrace.v1.Msg.record_site_test:type_name -> coldtrace.v1.MsgRecordSiteTest
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_tx_proto_init() }
@@ -826,6 +845,7 @@ func file_coldtrace_v1_tx_proto_init() {
 		(*Msg_ScheduleUpgrade)(nil),
 		(*Msg_SetParams)(nil),
 		(*Msg_AddDivision)(nil),
+		(*Msg_RecordSiteTest)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -179,7 +179,7 @@ func (f *ProductFacts) ValidateBasic() error {
 	if f.TempMinCenti > f.TempMaxCenti {
 		return ErrInvalidField.Wrapf("facts: temp_min_centi %d is above temp_max_centi %d", f.TempMinCenti, f.TempMaxCenti)
 	}
-	return nil
+	return ValidateHSCode("facts.hs_code", f.HsCode)
 }
 
 func (m *MsgCommission) ValidateBasic() error {

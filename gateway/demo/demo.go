@@ -417,6 +417,12 @@ func Seed(ctx context.Context, c *client.Client, o Options) (*Result, error) {
 			Result: types.TestResult_TEST_RESULT_NEGATIVE, Lab: "Hangzhou CDC", TestName: "SARS-CoV-2 nucleic acid"}); err != nil {
 		return nil, err
 	}
+	if err := s.once(r.Imported[0], "inspecting", "customs", o.Customs, "customs' inspection and quarantine certificate of the batch",
+		&types.MsgRecordTest{Batch: r.Importer + "/" + impBatch, Kind: types.TestKind_TEST_KIND_INSPECTION,
+			Result: types.TestResult_TEST_RESULT_NEGATIVE, Lab: "杭州海关技术中心", TestName: "inspection and quarantine",
+			Certificate: "IQ-310100-2026-0042"}); err != nil {
+		return nil, err
+	}
 	if err := s.once(r.Imported[0], "releasing", r.Warehouse, wh, "release after inspection, test and disinfection",
 		&types.MsgRelease{Codes: r.Imported[:2], DisinfectionCertificate: "DS-330100-2026-0917"}); err != nil {
 		return nil, err
