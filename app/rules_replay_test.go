@@ -257,7 +257,7 @@ func TestUpgradeTakesEffectAtItsHeight(t *testing.T) {
 		t.Fatalf("height 3: rules v%d", v)
 	}
 	c.mustBlock(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 5, Height: 0, Reason: "cancelled"})) // height 4
-	c.mustBlock() // height 5: v3, which this binary knows
+	c.mustBlock()                                                                                     // height 5: v3, which this binary knows
 	if v := ruleVersion(t, c.app); v != 3 {
 		t.Fatalf("height 5: rules v%d", v)
 	}

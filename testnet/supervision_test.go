@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,8 +125,17 @@ func TestPositiveTestHoldsBatchOnNode(t *testing.T) {
 	if _, err := c.QueryInto(ctx, "/supervision/alerts/33", &alerts); err != nil {
 		t.Fatal(err)
 	}
-	if len(alerts.Alerts) != 1 || alerts.Alerts[0].Kind != types.AlertKind_ALERT_KIND_POSITIVE || alerts.Alerts[0].Division != "330100" {
-		t.Fatalf("alerts %v", alerts.Alerts)
+	// The importer's division and every division that received any of the
+	// batch (the shop's and the restaurant's, 330106) are told.
+	var alerted []string
+	for _, a := range alerts.Alerts {
+		if a.Kind != types.AlertKind_ALERT_KIND_POSITIVE {
+			t.Fatalf("alert %v", a)
+		}
+		alerted = append(alerted, a.Division)
+	}
+	if strings.Join(alerted, ",") != "330100,330106" {
+		t.Fatalf("positive alerts went to %v, want the importer's 330100 and the receivers' 330106: %v", alerted, alerts.Alerts)
 	}
 
 	// Held children do not move: not from the market, not into the restaurant.
