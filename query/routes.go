@@ -229,13 +229,16 @@ func init() {
 			})},
 		{Path: "/supervision/recalls", Query: "?batch=USCC/BATCH", Answer: "RecallList",
 			handle: func(r *request) (*abci.ResponseQuery, error) { return queryRecalls(r.st, r.height, r.q.Get("batch")) }},
-		{Path: "/supervision/stats", Arg: "{division prefix}", Query: "?from=DATE&to=DATE", Answer: "StatsList (days and total; flows included)",
+		{Path: "/supervision/stats", Arg: "{division or prefix}", Query: "?from=DATE&to=DATE&by=day|month", Answer: "StatsList (rows by division and day or month, and the total; flows included)",
 			handle: func(r *request) (*abci.ResponseQuery, error) {
 				p, err := prefixArg(r)
 				if err != nil {
 					return nil, err
 				}
-				return queryStats(r.st, r.height, p, r.q.Get("from"), r.q.Get("to"))
+				if d, err := types.ParseDivision(p); err == nil {
+					p = d.Prefix() // 330000 is the province, 330100 the city with its districts
+				}
+				return queryStats(r.st, r.height, p, r.q.Get("from"), r.q.Get("to"), r.q.Get("by"))
 			}},
 		{Path: "/supervision/declaration", Arg: "{number}", Answer: "Declaration (provable)",
 			handle: record("declaration", func(r *request) ([]byte, error) { return state.DeclarationKey(r.arg), nil })},

@@ -85,13 +85,21 @@ func queryRecalls(st *state.State, height int64, batch string) (*abci.ResponseQu
 // maxStatsRows bounds a stats query: divisions × days under the prefix.
 const maxStatsRows = 20_000
 
-func queryStats(st *state.State, height int64, prefix, from, to string) (*abci.ResponseQuery, error) {
+func queryStats(st *state.State, height int64, prefix, from, to, by string) (*abci.ResponseQuery, error) {
 	for _, d := range []struct{ name, v string }{{"from", from}, {"to", to}} {
 		if d.v != "" {
 			if err := types.ValidateDate(d.name, d.v, false); err != nil {
 				return nil, types.ErrBadQuery.Wrapf("%v", err)
 			}
 		}
+	}
+	month := false
+	switch by {
+	case "", "day":
+	case "month":
+		month = true
+	default:
+		return nil, types.ErrBadQuery.Wrapf("by=%q: give day or month", by)
 	}
 	out := &types.StatsList{Total: &types.DayStats{Division: prefix, Day: from + ".." + to}}
 	rows := 0
@@ -111,8 +119,18 @@ func queryStats(st *state.State, height int64, prefix, from, to string) (*abci.R
 			iterErr = err
 			return false
 		}
-		out.Days = append(out.Days, d)
 		sumStats(out.Total, d, prefix)
+		if month && len(d.Day) >= 7 {
+			// Keys run by division then day, so a division's month is the last row while it lasts.
+			if n := len(out.Days); n > 0 && out.Days[n-1].Division == d.Division && out.Days[n-1].Day == d.Day[:7] {
+				sumStats(out.Days[n-1], d, d.Division)
+				return true
+			}
+			m := &types.DayStats{Division: d.Division, Day: d.Day[:7]}
+			sumStats(m, d, d.Division)
+			d = m
+		}
+		out.Days = append(out.Days, d)
 		return true
 	})
 	if err == nil {
@@ -124,19 +142,39 @@ func queryStats(st *state.State, height int64, prefix, from, to string) (*abci.R
 	return encode(height, out)
 }
 
-// sumStats adds a division's day to the jurisdiction's total. Flows between
-// divisions of the jurisdiction are internal to it and left out of the total.
+// sumStats adds a division's day to a total over prefix (a jurisdiction,
+// or the division itself for a month). Flows between divisions under the
+// prefix are internal to it and left out of the total.
 func sumStats(t, d *types.DayStats, prefix string) {
-	t.CodesCommissioned += d.CodesCommissioned
-	t.QuantitySold = types.Add(t.QuantitySold, d.QuantitySold, true)
-	t.Holds += d.Holds
-	t.Positives += d.Positives
-	t.Alerts += d.Alerts
+	add := func(a *uint64, b uint64) { *a = types.Add(*a, b, true) }
+	add(&t.CodesCommissioned, d.CodesCommissioned)
+	add(&t.QuantitySold, d.QuantitySold)
+	add(&t.Holds, d.Holds)
+	add(&t.Positives, d.Positives)
+	add(&t.Alerts, d.Alerts)
+	add(&t.WarehouseEnteredGrams, d.WarehouseEnteredGrams)
+	add(&t.WarehouseReleasedGrams, d.WarehouseReleasedGrams)
+	add(&t.DestroyedGrams, d.DestroyedGrams)
+	add(&t.BlockedGrams, d.BlockedGrams)
+	add(&t.PositivesStaff, d.PositivesStaff)
+	add(&t.PositivesEnvironment, d.PositivesEnvironment)
+	add(&t.CommissionedGrams, d.CommissionedGrams)
+	for _, f := range d.Imports {
+		into := t.Import(f.OriginCountry, f.Port)
+		add(&into.DeclaredGrams, f.DeclaredGrams)
+		add(&into.CommissionedGrams, f.CommissionedGrams)
+	}
+	for _, k := range d.EnterprisesRegistered {
+		t.EnterprisesRegistered = types.AddKind(t.EnterprisesRegistered, k.Kind, k.Count)
+	}
+	for _, k := range d.Scans {
+		t.Scans = types.AddKind(t.Scans, k.Kind, k.Count)
+	}
 	for _, f := range d.Flows {
 		if len(f.SourceDivision) >= len(prefix) && f.SourceDivision[:len(prefix)] == prefix {
 			continue
 		}
-		t.QuantityReceivedFromOutside = types.Add(t.QuantityReceivedFromOutside, f.Quantity, true)
+		add(&t.QuantityReceivedFromOutside, f.Quantity)
 		t.AddFlow(f.OriginCountry, f.SourceDivision, f.Quantity, true)
 	}
 }
