@@ -42,18 +42,42 @@ func newTxSupervisionCmd(g *globals) *cobra.Command {
 	}
 
 	var d types.MsgDeclare
-	var unit string
+	var unit, feed string
 	declare := sub(&cobra.Command{
-		Use:   "declare NUMBER --port P --date D --goods G --quantity Q --unit grams|pieces --origin CC --importer USCC --from customs",
-		Short: "Record an import declaration (customs); commissions of the goods cite it",
-		Args:  cobra.ExactArgs(1),
+		Use:   "declare (NUMBER --port P --date D --goods G --quantity Q --unit grams|pieces --origin CC --importer USCC | --file FEED.csv) --from customs",
+		Short: "Record import declarations (customs), one by flags or a whole customs feed; commissions of the goods cite them",
+		Long: `Record one declaration from flags, or a customs feed with --file: a CSV whose header
+names the columns number,port,date,importer,goods,gtin,hs_code,origin,quantity,unit,net_grams
+(gtin or hs_code per line; unit grams or pieces, pieces with net_grams). Rows that share a
+number are the lines of one declaration. Every row is checked before anything is sent; the
+feed is split into txs within the chain's size and message limits and sent in order.
+Declarations already on chain are skipped, so a feed that stopped half-way (a refusal, a
+lost connection) is finished by running the same command again.
+
+From rules v3 a number is customs' 18 digits, and goods commissioned before their
+declaration are matched when it arrives.`,
+		Args: cobra.MaximumNArgs(1),
 	}, func(args []string) (proto.Message, error) {
+		if len(args) != 1 {
+			return nil, errors.New("give a declaration NUMBER, or --file FEED.csv")
+		}
 		m := proto.Clone(&d).(*types.MsgDeclare)
 		m.Number, m.Importer = args[0], strings.ToUpper(m.Importer)
 		u, err := parseUnit(unit)
 		m.Unit = u
 		return m, err
 	})
+	declare.Flags().StringVar(&feed, "file", "", "a customs feed (CSV) to record in bulk")
+	single := declare.RunE
+	declare.RunE = func(cmd *cobra.Command, args []string) error {
+		if feed == "" {
+			return single(cmd, args)
+		}
+		if len(args) > 0 {
+			return errors.New("give a NUMBER or --file, not both")
+		}
+		return g.declareFeed(cmd, from, feed)
+	}
 	declare.Flags().StringVar(&d.Port, "port", "", "port of entry")
 	declare.Flags().StringVar(&d.Date, "date", "", "declaration date, YYYY-MM-DD")
 	declare.Flags().StringVar(&d.Goods, "goods", "", "description of the goods")
@@ -73,8 +97,15 @@ func newTxSupervisionCmd(g *globals) *cobra.Command {
 	release := sub(&cobra.Command{
 		Use:   "release CODE... --from KEY",
 		Short: "Release entered codes (supervision warehouse); refused without the four conditions",
-		Long: `A release needs, on the batch or given here: an inspection and quarantine certificate,
-a negative nucleic-acid test, a disinfection certificate and complete traceability facts.`,
+		Long: `A release needs: an inspection and quarantine certificate, a negative nucleic-acid test of
+the batch recorded by customs, a supervision warehouse or a regulator, a disinfection
+certificate (on the batch or given here) and complete traceability facts.
+
+From rules v3 the inspection certificate must be recorded by customs (tx supervision test
+--kind inspection --certificate N --from customs; --inspection-certificate no longer counts),
+the goods' customs declaration must be on chain and match them, and each release issues a
+release certificate (出仓证明, RC-division-date-n) that every released code carries:
+query supervision release-certificate NUMBER.`,
 		Args: cobra.MinimumNArgs(1),
 	}, func(args []string) (proto.Message, error) {
 		return &types.MsgRelease{Codes: args, InspectionCertificate: inspection, DisinfectionCertificate: disinfection}, nil
@@ -85,7 +116,7 @@ a negative nucleic-acid test, a disinfection certificate and complete traceabili
 	var t types.MsgRecordTest
 	var kind, result, docHash string
 	test := sub(&cobra.Command{
-		Use:   "test (--batch USCC/BATCH | CODE...) --result negative|positive --lab L --name N --from KEY",
+		Use:   "test (--batch USCC/BATCH | CODE...) --result negative|positive --lab L --name N [--kind inspection --certificate N] --from KEY",
 		Short: "Record an inspection or lab test (customs, supervision warehouse, regulator); a positive result holds the whole batch",
 		Args:  cobra.ArbitraryArgs,
 	}, func(args []string) (proto.Message, error) {
@@ -124,6 +155,7 @@ a negative nucleic-acid test, a disinfection certificate and complete traceabili
 	test.Flags().StringVar(&t.SampleId, "sample", "", "sample id")
 	test.Flags().StringVar(&t.TestName, "name", "SARS-CoV-2 nucleic acid", "what was tested")
 	test.Flags().StringVar(&docHash, "doc-hash", "", "sha256 (hex) of the report, kept off chain")
+	test.Flags().StringVar(&t.Certificate, "certificate", "", "inspection and quarantine certificate number (customs; --kind inspection --result negative --batch); from rules v3 the only certificate a release accepts")
 
 	hold := sub(&cobra.Command{
 		Use:   "hold (--batch USCC/BATCH | CODE...) --reason TEXT --from KEY",
@@ -190,7 +222,37 @@ a negative nucleic-acid test, a disinfection certificate and complete traceabili
 	})
 	ack.Flags().StringVar(&comment, "comment", "", "what was done (required)")
 
-	cmd.AddCommand(declare, enter, release, test, hold, unhold, recall, destroy, ack)
+	var st types.MsgRecordSiteTest
+	var subject string
+	siteTest := sub(&cobra.Command{
+		Use:   "site-test SITE-USCC --subject staff|surface|vehicle|packaging --samples N [--positives K] --lab L --date D --doc-hash H --from KEY",
+		Short: "Record a people or environment test of a site (customs, a regulator over it, or the site itself; rules v3)",
+		Long: `Record a test of a site's staff (nucleic-acid tests), surfaces, vehicles or packaging.
+No person is named on chain: a count of samples and of positives, a lab, a date and the
+report's hash. A positive result holds every code held at the site and alerts the site's
+division and every division the site supplied within params.site_alert_days (default 14).`,
+		Args: cobra.ExactArgs(1),
+	}, func(args []string) (proto.Message, error) {
+		m := proto.Clone(&st).(*types.MsgRecordSiteTest)
+		m.Site = strings.ToUpper(args[0])
+		v, ok := types.SiteSubject_value["SITE_SUBJECT_"+strings.ToUpper(subject)]
+		if !ok || v == 0 {
+			return nil, fmt.Errorf("--subject must be staff, surface, vehicle or packaging, not %q", subject)
+		}
+		m.Subject = types.SiteSubject(v)
+		h, err := parseHex32(docHash, "document hash")
+		m.DocumentHash = h
+		return m, err
+	})
+	siteTest.Flags().StringVar(&subject, "subject", "", "staff, surface, vehicle or packaging")
+	siteTest.Flags().Uint32Var(&st.Samples, "samples", 0, "people or swabs tested")
+	siteTest.Flags().Uint32Var(&st.Positives, "positives", 0, "how many of them were positive")
+	siteTest.Flags().StringVar(&st.Lab, "lab", "", "laboratory")
+	siteTest.Flags().StringVar(&st.SampleDate, "date", "", "sampling date, YYYY-MM-DD")
+	siteTest.Flags().StringVar(&docHash, "doc-hash", "", "sha256 (hex) of the lab report, kept off chain (required)")
+	siteTest.Flags().StringVar(&st.Note, "note", "", "where or what was sampled; never a person's name or id")
+
+	cmd.AddCommand(declare, enter, release, test, siteTest, hold, unhold, recall, destroy, ack)
 	return cmd
 }
 
@@ -229,9 +291,40 @@ func newQuerySupervisionCmd(g *globals) *cobra.Command {
 		c.Flags().StringVar(&toDate, "to", "", "last day, YYYY-MM-DD (default: today)")
 		return c
 	}
+	var by string
 	statsPath := func(a []string) string {
-		return fmt.Sprintf("/supervision/stats/%s?from=%s&to=%s", a[0], url.QueryEscape(fromDate), url.QueryEscape(toDate))
+		return fmt.Sprintf("/supervision/stats/%s?from=%s&to=%s&by=%s", a[0], url.QueryEscape(fromDate), url.QueryEscape(toDate), url.QueryEscape(by))
 	}
+	stats := dates(&cobra.Command{
+		Use:   "stats DIVISION [--from D] [--to D] [--by day|month]",
+		Short: "The province's figures for a jurisdiction: 330000 the province, 330100 the city with its districts",
+		Long: `The figures a jurisdiction reports, by China's day (or month with --by month), and their
+total: imported goods declared and commissioned by origin and port, quantities entered
+into, released from and destroyed at supervision warehouses, quantities blocked after a
+positive test, positives of goods, staff and environment, enterprises on board by kind,
+codes commissioned and scans by kind. Weights are shown in kg and t; -o json gives the
+StatsList with grams. A six-digit code is its jurisdiction (330000 = 33, 330100 = 3301);
+a shorter prefix works too.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.dial()
+			if err != nil {
+				return err
+			}
+			s := &types.StatsList{}
+			v, err := g.fetch(cmd, c, statsPath(args), s)
+			if err != nil {
+				return err
+			}
+			defer g.printVerified(cmd, v)
+			if g.output == "json" {
+				return g.printRecord(cmd, s)
+			}
+			return printFigures(cmd.OutOrStdout(), args[0], s)
+		},
+	})
+	stats.Flags().StringVar(&by, "by", "day", "rows by day or month")
+	addNodeFlag(stats, g)
 	flows := dates(&cobra.Command{
 		Use:   "flows DIVISION-PREFIX",
 		Short: "Quantities received into a jurisdiction from outside it, by origin country and source division",
@@ -287,12 +380,17 @@ func newQuerySupervisionCmd(g *globals) *cobra.Command {
 			func(a []string) string { return "/supervision/holds/" + a[0] + "?" + page() },
 			func() proto.Message { return &types.CodeList{} })),
 		recall,
-		dates(q("stats DIVISION-PREFIX", "Counters per division and day, and their total",
-			statsPath, func() proto.Message { return &types.StatsList{} })),
+		stats,
 		flows,
 		q("declaration NUMBER", "A customs declaration and how much has been commissioned against it",
 			func(a []string) string { return "/supervision/declaration/" + url.PathEscape(a[0]) },
 			func() proto.Message { return &types.Declaration{} }),
+		q("release-certificate NUMBER", "A release certificate (出仓证明): the codes a supervision warehouse released and the evidence",
+			func(a []string) string { return "/supervision/release-certificate/" + url.PathEscape(a[0]) },
+			func() proto.Message { return &types.ReleaseCertificate{} }),
+		q("site-test ID", "A people or environment test of a site",
+			func(a []string) string { return "/supervision/site-test/" + a[0] },
+			func() proto.Message { return &types.SiteTest{} }),
 	)
 	return cmd
 }
