@@ -19,7 +19,9 @@ import (
 //	    width, fillers, private use; blank text) in any text; days and dates
 //	    in China's time (UTC+8); times and temperatures bounded; production
 //	    and tests not after today; day counters saturate; MsgScheduleUpgrade,
-//	    MsgSetParams.
+//	    MsgSetParams; codes in txs follow GS1 Digital Link's rules for the
+//	    scheme (one case) and the query string (no primary key, key
+//	    qualifier or repeated AI).
 const (
 	RulesV1     uint32 = 1
 	RulesV2     uint32 = 2
@@ -43,6 +45,9 @@ func (r RuleSet) CanonicalTx() bool { return r >= RuleSet(RulesV2) }
 
 // StrictValues: dates, shelf lives and text are checked as v2 describes.
 func (r RuleSet) StrictValues() bool { return r >= RuleSet(RulesV2) }
+
+// StrictCodes: codes in txs follow GS1 Digital Link's scheme and query rules.
+func (r RuleSet) StrictCodes() bool { return r >= RuleSet(RulesV2) }
 
 // LocalDays: the day of a block time is China's (UTC+8), not UTC's.
 func (r RuleSet) LocalDays() bool { return r >= RuleSet(RulesV2) }
