@@ -296,3 +296,51 @@ func TestCodeFieldNames(t *testing.T) {
 		}
 	}
 }
+
+// TestCanonicalCodes: a client turns codes as typed or scanned into their
+// canonical form before signing, in every code field, nested ones too.
+func TestCanonicalCodes(t *testing.T) {
+	split := &types.MsgSplit{
+		Parent: "]d2" + gtinAI + "10B1" + GS + "21S1",
+		Children: []*types.NewCode{
+			{Code: "(01)09521234543213(10)B1(21)S2", Quantity: 1},
+			{Code: "", Quantity: 2}, // the chain issues a native code
+			{Code: "HTTPS://id.example.com/01/09521234543213/10/B1/21/S3?17=261231", Quantity: 3},
+		},
+	}
+	if err := types.CanonicalCodes(split); err != nil {
+		t.Fatalf("CanonicalCodes: %v", err)
+	}
+	want := []string{"/01/09521234543213/10/B1/21/S1", "/01/09521234543213/10/B1/21/S2", "", "/01/09521234543213/10/B1/21/S3"}
+	got := []string{split.Parent}
+	for _, c := range split.Children {
+		got = append(got, c.Code)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("codes %q, want %q", got, want)
+	}
+	if split.Children[2].Quantity != 3 {
+		t.Fatal("a quantity changed")
+	}
+	// The canonical codes pass the tx checks of rules v2.
+	raw := signedRaw(t, marshal(t, body(types.WrapMsg(split))))
+	lim := testLimits
+	lim.Rules = types.RulesV2
+	if _, err := types.DecodeTx(raw, lim, true); err != nil {
+		t.Fatalf("DecodeTx of the canonical codes: %v", err)
+	}
+
+	hold := &types.MsgHold{Codes: []string{"/00/" + goodSSCC, "]C1" + gtinAI + "10B1" + GS + "21X#"}, Reason: "r"}
+	err := types.CanonicalCodes(hold)
+	wantInvalidCode(t, err, "codes[1]", "('#') is not allowed")
+	if hold.Codes[0] != "/00/"+goodSSCC {
+		t.Fatalf("codes[0] = %q", hold.Codes[0])
+	}
+
+	c, err := types.CanonicalCodeInput("code", GS+gtinAI+"21S1")
+	if err != nil || c != "/01/09521234543213/21/S1" {
+		t.Fatalf("CanonicalCodeInput = %q, %v", c, err)
+	}
+	_, err = types.CanonicalCodeInput("code", "HtTp://h/01/09521234543213/21/S1")
+	wantInvalidCode(t, err, "code: Digital Link URI")
+}
