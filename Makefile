@@ -12,7 +12,7 @@ TESTNET_VALIDATORS ?= 4
 FUZZTIME ?= 30s
 FUZZ ?= .
 
-.PHONY: help build run test test-race fuzz fmt lint proto bench clean testnet-start testnet-stop
+.PHONY: help build run test test-race fuzz fmt lint proto label-font bench clean testnet-start testnet-stop
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ lint: ## gofmt check and go vet
 proto: ## regenerate types/*.pb.go (needs protoc: apt-get install -y protobuf-compiler)
 	GOBIN=$(GOBIN) go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	PATH="$(GOBIN):$$PATH" protoc -I proto --go_out=. --go_opt=module=github.com/coldtrace/coldtrace proto/coldtrace/v1/*.proto
+
+label-font: ## regenerate label/fonts/NotoSansSC-Labels.ttf and OFL.txt (needs: apt-get install -y fonts-noto-cjk python3-fonttools)
+	/usr/bin/python3 label/fonts/mkfont.py label/fonts/NotoSansSC-Labels.ttf
 
 bench: build ## the standard benchmark set: Go benchmarks, then coldtrace bench on 1 and 4 validators and the kvstore baseline (docs/PERFORMANCE.md)
 	bench/standard.sh

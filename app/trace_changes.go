@@ -550,7 +550,7 @@ func (c *changes) newCode(field, named, issuer string, b *types.Batch, issued *[
 		*issued = append(*issued, code)
 		return code, nil
 	}
-	parsed, _ := types.ParseCode(named) // checked by ValidateBasic
+	parsed, _ := types.ParseTxCode(named) // checked by ValidateBasic
 	if err := checkInBatch(field, parsed, b); err != nil {
 		return "", err
 	}

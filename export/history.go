@@ -294,7 +294,7 @@ func (x *index) created(code, actor string) {
 
 // canon is a code's canonical form, as the chain stores it.
 func (x *index) canon(s string) (string, error) {
-	c, err := types.ParseCode(s)
+	c, err := types.ParseTxCode(s) // as committed, under any rules version
 	if err != nil {
 		return "", err
 	}

@@ -15,6 +15,9 @@ import (
 
 	"github.com/go-pdf/fpdf"
 	qrcode "github.com/skip2/go-qrcode"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/coldtrace/coldtrace/client"
@@ -92,7 +95,7 @@ func unmarshalVerified(v *client.Verified, m proto.Message) error {
 }
 
 // latin1 keeps the runes a PDF core font can print (Latin-1) and drops the
-// others (a CJK name needs a TrueType font: LabelsPDF's fontFile).
+// others: for batch ids, which are printed small in Helvetica.
 func latin1(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -105,20 +108,25 @@ func latin1(s string) string {
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 
-// LabelsPDF writes A4 pages of 3 × 8 labels. fontFile, if given, is a
-// TrueType font used for the product name (needed for Chinese names; the
-// PDF core fonts print Latin-1 only, and other characters are left out).
+// LabelsPDF writes A4 pages of 3 × 8 labels. The product name is set in
+// the embedded label font (Noto Sans SC, subset: see textfont.go), which
+// the PDF embeds; a character outside it prints as Missing. fontFile, if
+// given, is a TrueType font used instead, for names the subset lacks.
 func LabelsPDF(w io.Writer, labels []Label, fontFile string) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetMargins(0, 0, 0)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetCreator("coldtrace", true)
 	pdf.SetTitle("coldtrace labels", true)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	nameFont := "Helvetica"
+	nameFont := labelFontFamily
 	if fontFile != "" {
-		pdf.AddUTF8Font("labelfont", "", fontFile)
-		nameFont = "labelfont"
+		nameFont = "userfont"
+		pdf.AddUTF8Font(nameFont, "", fontFile)
+	} else {
+		pdf.AddUTF8FontFromBytes(nameFont, "", labelFontTTF)
+	}
+	if err := pdf.Error(); err != nil {
+		return fmt.Errorf("label font: %w", err)
 	}
 	for i, lb := range labels {
 		if i%LabelsPerSheet == 0 {
@@ -140,24 +148,17 @@ func LabelsPDF(w io.Writer, labels []Label, fontFile string) error {
 		pdf.ImageOptions(img, x+1.5, y+(labelH-qr)/2, qr, qr, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 		tx, tw := x+qr+2.5, labelW-qr-4.5
 		ty := y + 3.5
-		name := lb.Name
-		if fontFile == "" {
-			name = latin1(name)
+		name := printableName(lb.Name)
+		if fontFile != "" {
+			name = bmpOnly(lb.Name)
 		}
 		if name != "" {
-			if fontFile != "" {
-				pdf.SetFont(nameFont, "", 9)
-			} else {
-				pdf.SetFont(nameFont, "B", 9)
-			}
-			lines := pdf.SplitText(name, tw)
+			pdf.SetFont(nameFont, "", 9)
+			lines := wrapText(name, tw-2*pdf.GetCellMargin(), pdf.GetStringWidth)
 			if len(lines) > 3 {
 				lines = lines[:3]
 			}
 			for _, ln := range lines {
-				if fontFile == "" {
-					ln = tr(ln)
-				}
 				pdf.SetXY(tx, ty)
 				pdf.CellFormat(tw, 4, ln, "", 0, "L", false, 0, "")
 				ty += 4
@@ -182,6 +183,25 @@ func LabelsPDF(w io.Writer, labels []Label, fontFile string) error {
 		pdf.AddPage()
 	}
 	return pdf.Output(w)
+}
+
+// bmpOnly prepares a name for a font given by the user: the PDF writer
+// reads characters of the Basic Multilingual Plane only; control and format
+// characters are dropped and white space folded.
+func bmpOnly(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			b.WriteRune(' ')
+		case skipRune(r):
+		case r > 0xFFFF:
+			b.WriteRune(Missing)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // wrapRunes cuts s into lines of at most n runes, preferring a break after
@@ -211,11 +231,26 @@ const (
 	pxLabelW = 640
 	pxLabelH = 340
 	pxQR     = 300
+
+	pxNameSize = 28 // the product name's em, in pixels (9 pt at 230 dpi)
+	pxNameLine = 36
 )
 
-// LabelsPNG draws sheets of up to 24 labels, one PNG each. Text is drawn
-// with a built-in 5 × 7 font: ASCII only (other characters are left out).
+// LabelsPNG draws sheets of up to 24 labels, one PNG each. The product
+// name is drawn in the embedded label font (a character outside it as
+// Missing); the code and batch in a built-in 5 × 7 font, ASCII only.
 func LabelsPNG(labels []Label) ([][]byte, error) {
+	f, err := labelFont()
+	if err != nil {
+		return nil, fmt.Errorf("label font: %w", err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: pxNameSize, DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		return nil, fmt.Errorf("label font: %w", err)
+	}
+	defer face.Close()
+	ascent := face.Metrics().Ascent.Ceil()
+	measure := func(s string) float64 { return float64(font.MeasureString(face, s)) / 64 }
 	var sheets [][]byte
 	for start := 0; start < len(labels) || start == 0; start += LabelsPerSheet {
 		end := min(start+LabelsPerSheet, len(labels))
@@ -243,17 +278,18 @@ func LabelsPNG(labels []Label) ([][]byte, error) {
 			}
 			tx, ty := ox+pxQR+30, oy+24
 			tw := pxLabelW - pxQR - 44
-			name := asciiOnly(lb.Name)
-			if name != "" {
-				lines := wrapWords(name, tw/(6*3))
+			if name := printableName(lb.Name); name != "" {
+				lines := wrapText(name, float64(tw), measure)
 				if len(lines) > 3 {
 					lines = lines[:3]
 				}
+				d := font.Drawer{Dst: img, Src: image.Black, Face: face}
 				for _, ln := range lines {
-					drawText(img, tx, ty, ln, 3)
-					ty += 8 * 3
+					d.Dot = fixed.P(tx, ty+ascent)
+					d.DrawString(ln)
+					ty += pxNameLine
 				}
-				ty += 12
+				ty += 10
 			}
 			for _, ln := range wrapRunes(lb.Code, tw/(6*2)) {
 				drawText(img, tx, ty, ln, 2)
@@ -296,36 +332,6 @@ func asciiOnly(s string) string {
 		}
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-// wrapWords fills lines of at most n characters with whole words (a word
-// longer than a line is cut).
-func wrapWords(s string, n int) []string {
-	var out []string
-	line := ""
-	for _, w := range strings.Fields(s) {
-		for len(w) > n {
-			if line != "" {
-				out = append(out, line)
-				line = ""
-			}
-			out = append(out, w[:n])
-			w = w[n:]
-		}
-		switch {
-		case line == "":
-			line = w
-		case len(line)+1+len(w) <= n:
-			line += " " + w
-		default:
-			out = append(out, line)
-			line = w
-		}
-	}
-	if line != "" {
-		out = append(out, line)
-	}
-	return out
 }
 
 // drawText draws ASCII text with the 5 × 7 font, each dot scale pixels,

@@ -110,7 +110,7 @@ func hexKey(what string, make func([]byte) []byte) func(*request) ([]byte, error
 }
 
 func codeArg(r *request) (string, error) {
-	c, err := types.ValidateCodeString("code", r.q.Get("code"))
+	c, err := types.CanonicalCodeInput("code", r.q.Get("code"))
 	if err != nil {
 		return "", types.ErrBadQuery.Wrapf("%v", err)
 	}

@@ -255,7 +255,7 @@ func forwardTrace(st *state.State, q url.Values) (*types.Trace, error) {
 			queue = append(queue, string(c))
 		}
 	case q.Get("code") != "":
-		c, err := types.ValidateCodeString("code", q.Get("code"))
+		c, err := types.CanonicalCodeInput("code", q.Get("code"))
 		if err != nil {
 			return nil, types.ErrBadQuery.Wrapf("%v", err)
 		}

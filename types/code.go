@@ -158,15 +158,23 @@ func clip(s string) string {
 	return s[:cut] + "…"
 }
 
-// ParseCode reads a traceability code in any of these forms:
+// ParseCode reads a traceability code as a person or a scanner gives it,
+// under the latest rules, in any of these forms:
 //
 //   - a GS1 Digital Link URI, "http(s)://host[/path prefix]/01/{GTIN}[/22/{cpv}][/10/{batch}][/21/{serial}]"
-//     or ".../00/{SSCC}", with an optional query string and fragment that are
-//     ignored; the path is read from its end, so a custom path prefix may
-//     come before the primary key;
+//     or ".../00/{SSCC}", with an optional query string and fragment; the
+//     path is read from its end, so a custom path prefix may come before the
+//     primary key;
 //   - the same path without scheme and host, starting with "/01/" or "/00/";
 //   - a GS1 element string with parentheses, "(01){GTIN}(10){batch}(21){serial}"
 //     (AIs in any order, each once) or "(00){SSCC}";
+//   - a GS1 element string as scanners send it: optionally a symbology
+//     identifier (]C1 GS1-128, ]e0 GS1 DataBar, ]d2 GS1 DataMatrix, ]Q3 GS1
+//     QR Code, ]J1 GS1 DotCode), then the AIs without parentheses, a
+//     variable-length value ended by the GS character (FNC1, 0x1D) or the
+//     end of the data (see code_scan.go);
+//   - a Digital Link URI read from a plain QR Code or Data Matrix, prefixed
+//     by its symbology identifier ]Q1 or ]d1;
 //   - a native code, "CT-{USCC}-{number}-{check}", "/c/CT-…" or a URI ending
 //     in "/c/CT-…".
 //
@@ -176,8 +184,39 @@ func clip(s string) string {
 // form. A GTIN code must carry a batch or a serial: a bare GTIN names a
 // product class, not goods that can be traced. Batch, serial and CPV are 1-20
 // characters of GS1 character set 82. Check digits and characters are
-// verified. Every error is ErrInvalidCode and says what to fix.
-func ParseCode(s string) (Code, error) {
+// verified. Data attributes (expiry date, net weight, ...: see aiTable) in an
+// element string or a Digital Link query string are checked and left out of
+// the Code, as they are no part of what a code names.
+//
+// As GS1 Digital Link 1.x requires, the scheme is "http" or "https" written
+// in one case ("HTTPS://" but not "Https://"), and the query string holds no
+// AI twice, no primary key and no key qualifier of the code (they belong in
+// the path). Every error is ErrInvalidCode and says what to fix.
+func ParseCode(s string) (Code, error) { return parseCode(s, inputSyntax) }
+
+// ParseTxCode reads a code as it is written in a tx: the forms of rules v1,
+// which every rules version accepts in ValidateBasic (rules v2 refuses more
+// in DecodeTx: see checkCodes), so it also reads every code of a committed
+// message. It takes no scanner forms: a client turns what it scanned into a
+// Code with ParseCode and sends Code.String.
+func ParseTxCode(s string) (Code, error) { return parseCode(s, txSyntax) }
+
+// codeSyntax says which forms and rules a parse applies.
+type codeSyntax struct {
+	scanner bool // symbology identifiers, element strings without parentheses, data attribute AIs
+	strict  bool // GS1 Digital Link's rules for the scheme and the query string
+}
+
+var (
+	inputSyntax    = codeSyntax{scanner: true, strict: true} // ParseCode
+	txSyntax       = codeSyntax{}                            // ParseTxCode: rules v1
+	strictTxSyntax = codeSyntax{strict: true}                // codes in txs from rules v2 on
+)
+
+// gs is the GS character (group separator) scanners send for FNC1.
+const gs = 0x1d
+
+func parseCode(s string, syn codeSyntax) (Code, error) {
 	if s == "" {
 		return Code{}, ErrInvalidCode.Wrapf("empty code: %s", codeForms)
 	}
@@ -185,21 +224,32 @@ func ParseCode(s string) (Code, error) {
 		return Code{}, ErrInvalidCode.Wrapf("code %q is %d bytes long, at most %d", clip(s), len(s), maxCodeInputLen)
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == 0x7f {
+		if c := s[i]; (c <= ' ' || c == 0x7f) && !(c == gs && syn.scanner) {
 			return Code{}, ErrInvalidCode.Wrapf("code %q: byte %d (%q) is white space or a control character; copy the code without spaces or line breaks", clip(s), i+1, c)
+		}
+	}
+	if syn.scanner {
+		if c, err, ok := parseScanned(s, syn); ok {
+			return c, err
 		}
 	}
 	switch {
 	case s[0] == '(':
-		return parseElementString(s)
+		return parseElementString(s, syn)
 	case strings.HasPrefix(s, nativePrefix):
 		return parseNative(s)
 	case hasPrefixFold(s, "https://"):
-		return parseDigitalLinkURI(s, len("https://"))
+		if err := checkScheme(s, "https://", syn); err != nil {
+			return Code{}, err
+		}
+		return parseDigitalLinkURI(s, len("https://"), syn)
 	case hasPrefixFold(s, "http://"):
-		return parseDigitalLinkURI(s, len("http://"))
+		if err := checkScheme(s, "http://", syn); err != nil {
+			return Code{}, err
+		}
+		return parseDigitalLinkURI(s, len("http://"), syn)
 	case s[0] == '/':
-		return parseDigitalLinkPath(s, s, false)
+		return parseDigitalLinkPath(s, s, false, syn)
 	case strings.Contains(s, "://"):
 		return Code{}, ErrInvalidCode.Wrapf("code %q: only http and https Digital Link URIs are read; %s", clip(s), codeForms)
 	case isDigits(s):
@@ -217,6 +267,16 @@ func ParseCode(s string) (Code, error) {
 		return Code{}, ErrInvalidCode.Wrapf("code %q: a native code starts with upper-case \"CT-\"", clip(s))
 	}
 	return Code{}, ErrInvalidCode.Wrapf("code %q is not in a recognised form: %s", clip(s), codeForms)
+}
+
+// checkScheme refuses, under strict syntax, a scheme in mixed case: GS1
+// Digital Link reads "http"/"https" in lower or upper case only.
+func checkScheme(s, scheme string, syn codeSyntax) error {
+	got := s[:len(scheme)]
+	if !syn.strict || got == scheme || got == strings.ToUpper(scheme) {
+		return nil
+	}
+	return ErrInvalidCode.Wrapf("Digital Link URI %q: the scheme %q mixes upper and lower case; write %q or %q", clip(s), got[:len(got)-3], scheme[:len(scheme)-3], strings.ToUpper(scheme[:len(scheme)-3]))
 }
 
 func hasPrefixFold(s, prefix string) bool {
@@ -237,7 +297,7 @@ func isDigits(s string) bool {
 
 // parseDigitalLinkURI reads "http(s)://host/path[?query][#fragment]";
 // schemeLen is the length of "http://" or "https://".
-func parseDigitalLinkURI(s string, schemeLen int) (Code, error) {
+func parseDigitalLinkURI(s string, schemeLen int, syn codeSyntax) (Code, error) {
 	rest := s[schemeLen:]
 	hostEnd := strings.IndexAny(rest, "/?#")
 	if hostEnd < 0 {
@@ -246,7 +306,7 @@ func parseDigitalLinkURI(s string, schemeLen int) (Code, error) {
 	if hostEnd == 0 {
 		return Code{}, ErrInvalidCode.Wrapf("Digital Link URI %q has no host", clip(s))
 	}
-	return parseDigitalLinkPath(s, rest[hostEnd:], true)
+	return parseDigitalLinkPath(s, rest[hostEnd:], true, syn)
 }
 
 // codePair is one "/{ai}/{value}" pair of a Digital Link path, value still
@@ -255,11 +315,29 @@ type codePair struct{ ai, raw string }
 
 // parseDigitalLinkPath reads the path p (possibly followed by a query string
 // or fragment) of the code s. A custom path prefix before the primary key is
-// allowed only in a full URI.
-func parseDigitalLinkPath(s, p string, prefixAllowed bool) (Code, error) {
-	if i := strings.IndexAny(p, "?#"); i >= 0 {
+// allowed only in a full URI. Under strict syntax the query string is
+// checked too (checkDLQuery).
+func parseDigitalLinkPath(s, p string, prefixAllowed bool, syn codeSyntax) (Code, error) {
+	var query string
+	if i := strings.IndexByte(p, '#'); i >= 0 {
 		p = p[:i]
 	}
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p, query = p[:i], p[i+1:]
+	}
+	c, err := parseDigitalLinkSegments(s, p, prefixAllowed)
+	if err != nil || !syn.strict {
+		return c, err
+	}
+	if err := checkDLQuery(s, query, c); err != nil {
+		return Code{}, err
+	}
+	return c, nil
+}
+
+// parseDigitalLinkSegments reads the path p, without query string and
+// fragment, of the code s.
+func parseDigitalLinkSegments(s, p string, prefixAllowed bool) (Code, error) {
 	if p == "" || p == "/" {
 		return Code{}, ErrInvalidCode.Wrapf("Digital Link URI %q has no path: want …/01/{GTIN}/10/{batch}, …/00/{SSCC} or …/c/CT-…", clip(s))
 	}
@@ -413,8 +491,9 @@ func padGTIN(g string) (string, error) {
 	return strings.Repeat("0", gtinLen-len(g)) + g, nil
 }
 
-// parseElementString reads "(01)…(10)…(21)…" or "(00)…".
-func parseElementString(s string) (Code, error) {
+// parseElementString reads "(01)…(10)…(21)…" or "(00)…"; with the scanner
+// syntax it also takes data attribute AIs (aiTable), checks and drops them.
+func parseElementString(s string, syn codeSyntax) (Code, error) {
 	vals := map[string]string{}
 	var order []string
 	for pos := 0; pos < len(s); {
@@ -428,8 +507,12 @@ func parseElementString(s string) (Code, error) {
 			return Code{}, ErrInvalidCode.Wrapf("element string %q: '(' at byte %d is not closed by ')'%s", clip(s), pos+1, after)
 		}
 		ai := s[pos+1 : pos+1+closing]
-		if !isCodeAI(ai) {
+		attr := syn.scanner && isDataAttribute(ai)
+		if !isCodeAI(ai) && !attr {
 			if len(ai) >= 2 && len(ai) <= 4 && isDigits(ai) {
+				if syn.scanner {
+					return Code{}, ErrInvalidCode.Wrapf("element string %q: AI (%s) is not one a code reads (%s)%s", clip(s), ai, knownAIs, after)
+				}
 				return Code{}, ErrInvalidCode.Wrapf("element string %q: AI (%s) is not part of a code (a code uses only (00), (01), (10), (21) and (22))%s", clip(s), ai, after)
 			}
 			return Code{}, ErrInvalidCode.Wrapf("element string %q: (%s) at byte %d is not an AI%s", clip(s), clip(ai), pos+1, after)
@@ -445,14 +528,32 @@ func parseElementString(s string) (Code, error) {
 		if start == end {
 			return Code{}, ErrInvalidCode.Wrapf("element string %q: AI (%s) has no value", clip(s), ai)
 		}
+		if attr {
+			if err := checkAttribute(s, ai, s[start:end]); err != nil {
+				return Code{}, err
+			}
+		}
 		vals[ai] = s[start:end]
 		order = append(order, ai)
 		pos = end
 	}
+	return codeFromAIs(s, vals, order, syn)
+}
 
+// codeFromAIs builds the code of the element string s from the values of
+// its AIs, given in the order they came; data attributes are left out. With
+// the scanner syntax a batch, serial or CPV beside an SSCC is a data
+// attribute of the logistic unit, as in the Digital Link /00/{SSCC}?10={batch}.
+func codeFromAIs(s string, vals map[string]string, order []string, syn codeSyntax) (Code, error) {
 	if sscc, ok := vals[aiSSCC]; ok {
 		for _, ai := range order {
-			if ai != aiSSCC {
+			if syn.scanner && (ai == aiBatch || ai == aiSerial || ai == aiCPV) {
+				if err := validateAIValue(ai, vals[ai]); err != nil {
+					return Code{}, err
+				}
+				continue
+			}
+			if ai != aiSSCC && isCodeAI(ai) {
 				return Code{}, ErrInvalidCode.Wrapf("element string %q: an SSCC (00) cannot be combined with other AIs, found (%s)", clip(s), ai)
 			}
 		}

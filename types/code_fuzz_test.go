@@ -8,7 +8,7 @@ import (
 	"github.com/coldtrace/coldtrace/types"
 )
 
-// FuzzParseCode: ParseCode never panics, refuses with ErrInvalidCode only,
+// FuzzParseCode: ParseCode (and ParseTxCode) never panic, refuse with ErrInvalidCode only,
 // and whatever it accepts is a valid Code whose canonical form (and, for a
 // GTIN or SSCC, element string and Digital Link URI) parses back to it.
 func FuzzParseCode(f *testing.F) {
@@ -29,11 +29,26 @@ func FuzzParseCode(f *testing.F) {
 		"CT-91330100716105852F-0-0",
 		"",
 		"09521234543213",
+		"]d20109521234543213" + "10B1\x1d21S1",
+		"]C10109521234543213" + "17261231" + "3103001250" + "10L\x1d",
+		"\x1d0010614141123456789702095212345432133712\x1d10B1",
+		"]Q1HTTPS://h/01/09521234543213/21/S1?17=261231&linkType=all",
+		"HtTp://h/01/09521234543213/10/B1?10=B1&17=261200",
+		"]E04006381333931",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		// The syntax of txs under rules v1: it never panics either, and a
+		// string both read names the same code.
+		tc, terr := types.ParseTxCode(s)
+		if terr != nil && !errors.Is(terr, types.ErrInvalidCode) {
+			t.Fatalf("ParseTxCode(%q): error %q is not ErrInvalidCode", s, terr)
+		}
 		c, err := types.ParseCode(s)
+		if err == nil && terr == nil && c != tc {
+			t.Fatalf("ParseCode(%q) = %+v, ParseTxCode = %+v", s, c, tc)
+		}
 		if err != nil {
 			if !errors.Is(err, types.ErrInvalidCode) {
 				t.Fatalf("ParseCode(%q): error %q is not ErrInvalidCode", s, err)

@@ -315,7 +315,6 @@ func TestParseCodeRefuses(t *testing.T) {
 		{"bare sscc", goodSSCC, []string{"/00/{SSCC}"}},
 		{"urn", "urn:epc:id:sgtin:9521234.054321.S1", []string{"not in a recognised form"}},
 		{"ftp uri", "ftp://id.example.com/01/09521234543213/10/B1", []string{"only http and https"}},
-		{"element string without parentheses", "010952123454321310B1", []string{"AIs in parentheses"}},
 
 		// Digital Link.
 		{"uri bare gtin", dl, []string{"product class", "09521234543213"}},
@@ -364,12 +363,11 @@ func TestParseCodeRefuses(t *testing.T) {
 		{"element wrong check digit", "(01)09521234543214(10)B1", []string{"check digit is 4, want 3"}},
 		{"element gtin-13", "(01)9521234543213(10)B1", []string{"14-digit GTIN", "(01)09521234543213"}},
 		{"element bad gtin-13", "(01)9521234543214(10)B1", []string{"check digit"}},
-		{"element unknown AI", "(01)09521234543213(17)261231(10)B1", []string{"AI (17) is not part of a code"}},
 		{"element parenthesis in value", "(01)09521234543213(10)A(B(21)S1", []string{"cannot contain '('", "(10)"}},
 		{"element parenthesis at end of value", "(01)09521234543213(10)AB(", []string{"cannot contain '('"}},
 		{"element AI twice", "(01)09521234543213(10)B1(10)B2", []string{"AI (10) appears twice"}},
 		{"element sscc with gtin", "(00)106141411234567897(01)09521234543213", []string{"cannot be combined", "(01)"}},
-		{"element sscc with serial", "(21)S1(00)106141411234567897", []string{"cannot be combined", "(21)"}},
+		{"element unknown AI", "(01)09521234543213(99)261231(10)B1", []string{"AI (99) is not one a code reads"}},
 		{"element no primary key", "(10)B1(21)S1", []string{"no GTIN (01) or SSCC (00)"}},
 		{"element empty value", "(01)09521234543213(10)(21)S1", []string{"AI (10) has no value"}},
 		{"element unclosed", "(01", []string{"not closed"}},

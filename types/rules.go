@@ -27,7 +27,9 @@ import (
 //	    (inspection certificates recorded by customs, a release certificate
 //	    per release); people and environment tests (MsgRecordSiteTest); a
 //	    positive result alerts every division that received the batch; net
-//	    weights for goods in pieces; the province's figures.
+//	    weights for goods in pieces; the province's figures; codes in txs
+//	    follow GS1 Digital Link's rules for the scheme (one case) and the
+//	    query string (no primary key, key qualifier or repeated AI).
 const (
 	RulesV1     uint32 = 1
 	RulesV2     uint32 = 2
@@ -52,6 +54,9 @@ func (r RuleSet) CanonicalTx() bool { return r >= RuleSet(RulesV2) }
 
 // StrictValues: dates, shelf lives and text are checked as v2 describes.
 func (r RuleSet) StrictValues() bool { return r >= RuleSet(RulesV2) }
+
+// StrictCodes: codes in txs follow GS1 Digital Link's scheme and query rules (v3).
+func (r RuleSet) StrictCodes() bool { return r >= RuleSet(RulesV3) }
 
 // LocalDays: the day of a block time is China's (UTC+8), not UTC's.
 func (r RuleSet) LocalDays() bool { return r >= RuleSet(RulesV2) }

@@ -116,6 +116,11 @@ func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
 				return nil, wrapIndex(err, i)
 			}
 		}
+		if rules.StrictCodes() {
+			if err := checkCodes(inner); err != nil {
+				return nil, wrapIndex(err, i)
+			}
+		}
 		d.Msgs[i] = inner
 	}
 	return d, nil

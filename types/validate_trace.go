@@ -25,7 +25,7 @@ func validateQuantity(field string, q uint64) error {
 
 // ValidateCodeString checks that s parses as a code and returns its canonical form.
 func ValidateCodeString(field, s string) (string, error) {
-	c, err := ParseCode(s)
+	c, err := ParseTxCode(s)
 	if err != nil {
 		return "", ErrInvalidCode.Wrapf("%s: %s", field, trimName(err, ErrInvalidCode))
 	}
@@ -103,7 +103,7 @@ func validateNewCodes(field string, codes []*NewCode, needUnit bool) error {
 	for i, nc := range codes {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		if nc.Code != "" {
-			c, err := ParseCode(nc.Code)
+			c, err := ParseTxCode(nc.Code)
 			if err != nil {
 				return ErrInvalidCode.Wrapf("%s: %s", f, trimName(err, ErrInvalidCode))
 			}
@@ -235,7 +235,7 @@ func (m *MsgSplit) ValidateBasic() error {
 }
 
 func validateUnitCode(s string) error {
-	c, err := ParseCode(s)
+	c, err := ParseTxCode(s)
 	if err != nil {
 		return ErrInvalidCode.Wrapf("unit: %s", trimName(err, ErrInvalidCode))
 	}

@@ -133,7 +133,7 @@ func (s *exportSource) code(code string) error {
 		}
 		if inner, err := e.Msg.Inner(); err == nil {
 			if m, ok := inner.(*types.MsgAggregate); ok {
-				if u, err := types.ParseCode(m.Unit); err == nil && u.String() != page.Code.Code {
+				if u, err := types.ParseTxCode(m.Unit); err == nil && u.String() != page.Code.Code {
 					units = append(units, u.String())
 				}
 			}

@@ -21,8 +21,11 @@ func newLabelCmd(g *globals) *cobra.Command {
 'coldtrace query --help'), and prints one label per code: a QR code of the code's GS1
 Digital Link URI on --base (the gateway's public address), the product name and the
 code in text. A .pdf gets A4 pages of 3 x 8 labels of 70 x 37 mm; a .png gets sheets of
-24 labels (labels.png, labels-2.png, ...). PDF core fonts and the PNG font print Latin
-letters only: give --font with a TrueType font for a Chinese product name in the PDF.`,
+24 labels (labels.png, labels-2.png, ...). The product name is printed in Chinese and
+Latin letters with the embedded Noto Sans SC subset: ASCII, Latin-1, GB 2312's symbols
+and level-1 hanzi, and the fish-radical hanzi of level 2. A character outside it prints
+as 〓 and is named on stderr; for such a name give --font with a TrueType font (.ttf)
+that has it (PDF only).`,
 		Example: `  coldtrace label --batch 91330106MA2CFX8Q1D/B2026-07 --out labels.pdf --base https://trace.example.gov.cn`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -51,6 +54,10 @@ letters only: give --font with a TrueType font for a Chinese product name in the
 			}
 			if len(labels) == 0 {
 				return fmt.Errorf("batch %s has no codes", batch)
+			}
+			if missing := label.MissingRunes(labels[0].Name); len(missing) > 0 && font == "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: the label font has no %q of the product name %q; they print as %c (give --font FILE.ttf with a font that has them, for a PDF)\n",
+					string(missing), labels[0].Name, label.Missing)
 			}
 			var files []string
 			if ext == ".pdf" {
@@ -90,7 +97,7 @@ letters only: give --font with a TrueType font for a Chinese product name in the
 	cmd.Flags().StringVar(&batch, "batch", "", "batch id: the commissioner's USCC/BATCH")
 	cmd.Flags().StringVar(&out, "out", "", "labels.pdf or labels.png")
 	cmd.Flags().StringVar(&base, "base", "http://"+gateway.DefaultListen, "the gateway's public address, printed in the QR codes")
-	cmd.Flags().StringVar(&font, "font", "", "TrueType font (.ttf) for product names in the PDF (needed for Chinese)")
+	cmd.Flags().StringVar(&font, "font", "", "TrueType font (.ttf) for product names in the PDF, instead of the embedded Noto Sans SC subset")
 	addNodeFlag(cmd, g)
 	addTrustFlags(cmd, g)
 	return cmd

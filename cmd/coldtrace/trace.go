@@ -85,7 +85,9 @@ func newTxTraceCmd(g *globals) *cobra.Command {
 		Use:   "trace",
 		Short: "Commission codes and record their movements (an enterprise key signs)",
 		Long: `Codes are GS1 Digital Link URIs (https://host/01/{GTIN}/10/{batch}/21/{serial}, /00/{SSCC}),
-GS1 element strings ((01)...(10)...(21)...) or native CT- codes issued by the chain.
+GS1 element strings ((01)...(10)...(21)...), element strings as scanners send them
+(]d2010952123454321310B1<GS>21S1, GS typed in bash as $'\x1d': README "Codes as labels and
+scanners write them") or native CT- codes issued by the chain; they are sent in canonical form.
 Quantities are whole numbers in the code's unit (grams or pieces): CODE=QUANTITY.`,
 	}
 	var from string

@@ -156,6 +156,10 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 	if err := g.checkOutput(); err != nil {
 		return err
 	}
+	// Codes as typed or scanned go on chain in their canonical form.
+	if err := types.CanonicalCodes(msg); err != nil {
+		return err
+	}
 	key, err := g.signingKey(from)
 	if err != nil {
 		return err
