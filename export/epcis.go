@@ -5,6 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/coldtrace/coldtrace/types"
 )
@@ -15,8 +18,12 @@ const (
 	EPCISContext = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 	// ExtensionNamespace is the IRI of the "ct:" prefix every field beyond
 	// the standard is written under.
-	ExtensionNamespace = "urn:coldtrace:epcis:"
+	ExtensionNamespace = "https://id.coldtrace.example/voc/"
 )
+
+// chinaOffset is the eventTimeZoneOffset of every event: the chain's
+// enterprises and regulators are in China, which keeps one offset all year.
+var chinaOffset = time.Unix(0, 0).In(types.China).Format("-07:00")
 
 // EPCIS event types.
 const (
@@ -77,6 +84,9 @@ type epcisEvent struct {
 
 	// Extensions, in the ct: namespace.
 	Message            string `json:"ct:message"`
+	ChainEventHash     string `json:"ct:chainEventHash"`
+	Authority          string `json:"ct:authority,omitempty"`
+	Holder             string `json:"ct:holder,omitempty"`
 	Batch              string `json:"ct:batch,omitempty"`
 	Carrier            string `json:"ct:carrier,omitempty"`
 	DeliveryNote       string `json:"ct:deliveryNote,omitempty"`
@@ -105,9 +115,32 @@ type errorDeclaration struct {
 }
 
 type quantity struct {
-	EPCClass string `json:"epcClass"`
-	Quantity uint64 `json:"quantity"`
-	UOM      string `json:"uom,omitempty"`
+	EPCClass string      `json:"epcClass"`
+	Quantity json.Number `json:"quantity"`
+	UOM      string      `json:"uom,omitempty"`
+	n        uint64      // in the chain's unit (grams or pieces)
+}
+
+// addQuantity adds a quantity element to a list, summed with one of the
+// same class and unit: two codes of one lot are one quantity of the lot.
+func addQuantity(qs []*quantity, q *quantity) []*quantity {
+	for _, o := range qs {
+		if o.EPCClass == q.EPCClass && o.UOM == q.UOM {
+			o.n += q.n
+			o.Quantity = amount(o.n, o.UOM)
+			return qs
+		}
+	}
+	return append(qs, q)
+}
+
+// amount writes a quantity in the chain's unit for the EPCIS unit: grams as
+// kilograms (KGM), pieces as a count.
+func amount(n uint64, uom string) json.Number {
+	if uom == "KGM" {
+		return kilograms(n)
+	}
+	return json.Number(strconv.FormatUint(n, 10))
 }
 
 type location struct {
@@ -255,10 +288,10 @@ func (x *index) errorDeclaration(e *entry, m *types.MsgCorrect, depth int) (*epc
 		ed.Reason = "incorrect_data"
 	}
 	for _, h := range m.CorrectiveEvents {
-		ed.CorrectiveEventIDs = append(ed.CorrectiveEventIDs, eventID(h))
+		ed.CorrectiveEventIDs = append(ed.CorrectiveEventIDs, x.eventID(h))
 	}
 	ev.ErrorDeclaration = ed
-	ev.DeclarationEventID = eventID(e.hash)
+	ev.DeclarationEventID = x.eventID(e.hash)
 	ev.DeclaredBy = x.party(e.ev.Actor)
 	ev.CorrectionNote = m.Note
 	return ev, nil
@@ -268,15 +301,18 @@ func (x *index) errorDeclaration(e *entry, m *types.MsgCorrect, depth int) (*epc
 func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 	ev := &epcisEvent{
 		Type:                objectEvent,
-		EventID:             eventID(e.hash),
+		EventID:             x.eventID(e.hash),
 		EventTime:           timestamp(e.ev.TimeMs),
-		EventTimeZoneOffset: "+00:00",
+		EventTimeZoneOffset: chinaOffset,
 		Message:             types.MsgName(e.msg),
+		ChainEventHash:      hashURI(e.hash),
 	}
 	actor := x.party(e.ev.Actor)
-	ev.ReadPoint = &location{ID: actor}
 	if x.isEnterprise(e.ev.Actor) {
-		ev.BizLocation = &location{ID: actor}
+		site := &location{ID: x.location(e.ev.Actor)}
+		ev.ReadPoint, ev.BizLocation = site, site
+	} else {
+		ev.Authority = actor // a regulator or customs acts on goods; where, the message does not say
 	}
 	var err error
 	switch m := e.msg.(type) {
@@ -293,8 +329,7 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 		if err = x.addItems(ev, m.Items); err != nil {
 			break
 		}
-		ev.SourceList = []*source{{Type: "owning_party", Source: actor}}
-		ev.DestinationList = []*destination{{Type: "owning_party", Destination: x.party(m.Buyer)}}
+		ev.SourceList, ev.DestinationList = x.transfer(e.ev.Actor, m.Buyer)
 		ev.BizTransactionList = x.consignmentRef(e.ev.Consignment)
 		if m.Carrier != "" {
 			ev.Carrier = x.party(m.Carrier)
@@ -312,10 +347,7 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 		if err = x.addItems(ev, got); err != nil {
 			break
 		}
-		if con := x.consignment(m.Consignment); con != nil {
-			ev.SourceList = []*source{{Type: "owning_party", Source: x.party(con.Sender)}}
-		}
-		ev.DestinationList = []*destination{{Type: "owning_party", Destination: actor}}
+		ev.SourceList, ev.DestinationList = x.transfer(x.sender(m.Consignment), e.ev.Actor)
 		ev.BizTransactionList = x.consignmentRef(m.Consignment)
 		ev.Note = m.Note
 
@@ -329,8 +361,7 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 			ev.SaleKind = "consumed"
 		}
 		if m.BusinessBuyer != "" { // a consumer is never named
-			ev.SourceList = []*source{{Type: "owning_party", Source: actor}}
-			ev.DestinationList = []*destination{{Type: "owning_party", Destination: x.party(m.BusinessBuyer)}}
+			ev.SourceList, ev.DestinationList = x.transfer(e.ev.Actor, m.BusinessBuyer)
 		}
 
 	case *types.MsgSplit:
@@ -428,7 +459,12 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 			break
 		}
 		x.addObject(ev, code, m.Quantity)
-		ev.ReadPoint, ev.BizLocation = &location{ID: x.party(m.Holder)}, nil
+		ev.Authority = ""
+		if x.isEnterprise(m.Holder) {
+			site := &location{ID: x.location(m.Holder)}
+			ev.ReadPoint, ev.BizLocation = site, site
+		}
+		ev.Holder = x.party(m.Holder)
 		ev.Witness = actor
 		ev.Method = m.Method
 		if len(m.DocumentHash) > 0 {
@@ -463,7 +499,7 @@ func (x *index) addItems(ev *epcisEvent, items []*types.CodeQuantity) error {
 func (x *index) addObject(ev *epcisEvent, code string, q uint64) {
 	epc, qe := x.what(code, q)
 	if qe != nil {
-		ev.QuantityList = append(ev.QuantityList, qe)
+		ev.QuantityList = addQuantity(ev.QuantityList, qe)
 		return
 	}
 	if ev.EPCList == nil {
@@ -476,40 +512,47 @@ func (x *index) addObject(ev *epcisEvent, code string, q uint64) {
 func (x *index) put(epcs *[]string, qs *[]*quantity, code string, q uint64) {
 	epc, qe := x.what(code, q)
 	if qe != nil {
-		*qs = append(*qs, qe)
+		*qs = addQuantity(*qs, qe)
 		return
 	}
 	*epcs = append(*epcs, epc)
 }
 
-// what names a quantity of a code: an instance (one piece of a serialised
-// item, a logistic unit or a native code) as an EPC, any other quantity as a
-// quantity element (uom GRM for grams, none for pieces). A code whose unit
-// the histories do not reveal is named as an EPC, its quantity left unsaid
-// rather than guessed.
+// what names a quantity of a code. A whole instance (one piece of a
+// serialised item or logistic unit, or all of a serialised or native code
+// of weighed goods) is an EPC; any other quantity is a quantity of the
+// code's class (see class): kilograms (uom KGM) for weighed goods, a count
+// for pieces. A code whose unit the histories do not reveal is named as an
+// EPC, its quantity left unsaid rather than guessed.
 func (x *index) what(code string, q uint64) (string, *quantity) {
-	dl := x.digitalLink(code)
 	unit, known := x.units[code]
 	switch {
 	case !known || unit == types.QuantityUnit_QUANTITY_UNIT_UNSPECIFIED:
-		return dl, nil
-	case unit == types.QuantityUnit_QUANTITY_UNIT_PIECES && q == 1 && instance(code):
-		return dl, nil
+		return x.digitalLink(code), nil
+	case instance(code) && (unit == types.QuantityUnit_QUANTITY_UNIT_PIECES && q == 1 || q == x.whole(code)):
+		return x.digitalLink(code), nil
 	case unit == types.QuantityUnit_QUANTITY_UNIT_GRAMS:
-		return "", &quantity{EPCClass: dl, Quantity: q, UOM: "GRM"}
+		return "", &quantity{EPCClass: x.class(code), Quantity: kilograms(q), UOM: "KGM", n: q}
 	default:
-		return "", &quantity{EPCClass: dl, Quantity: q}
+		return "", &quantity{EPCClass: x.class(code), Quantity: amount(q, ""), n: q}
 	}
 }
 
-// instance reports whether a code names one object: an SSCC, a native code
-// or a GTIN with a serial number.
-func instance(code string) bool {
-	c, err := types.ParseCode(code)
-	if err != nil {
-		return false
+// whole is the quantity a code was created with, 0 when unknown.
+func (x *index) whole(code string) uint64 {
+	if r := x.records[code]; r != nil && r.Commissioned > 0 {
+		return r.Commissioned
 	}
-	return c.Kind == types.CodeSSCC || c.Kind == types.CodeNative || c.Serial != ""
+	return x.createdQ[code]
+}
+
+// kilograms writes grams as kilograms, exactly: 5900 is 5.9.
+func kilograms(g uint64) json.Number {
+	s := strconv.FormatUint(g/1000, 10)
+	if frac := g % 1000; frac != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%03d", frac), "0")
+	}
+	return json.Number(s)
 }
 
 // epcs lists codes as Digital Link URIs, for events about codes as a whole.
@@ -545,12 +588,32 @@ func (x *index) children(ev *epcisEvent, e *entry, unit string) {
 	}
 }
 
+// transfer names the parties and sites goods pass between: owning_party
+// and location sources and destinations, each left out when unknown.
+func (x *index) transfer(from, to string) ([]*source, []*destination) {
+	var src []*source
+	var dst []*destination
+	if from != "" {
+		src = append(src, &source{Type: "owning_party", Source: x.party(from)})
+		if x.isEnterprise(from) {
+			src = append(src, &source{Type: "location", Source: x.location(from)})
+		}
+	}
+	if to != "" {
+		dst = append(dst, &destination{Type: "owning_party", Destination: x.party(to)})
+		if x.isEnterprise(to) {
+			dst = append(dst, &destination{Type: "location", Destination: x.location(to)})
+		}
+	}
+	return src, dst
+}
+
 // consignmentRef names a consignment as the despatch advice of a shipment.
 func (x *index) consignmentRef(id []byte) []*bizTransaction {
 	if len(id) == 0 {
 		return nil
 	}
-	return []*bizTransaction{{Type: "desadv", BizTransaction: x.urn("consignment", hex.EncodeToString(id))}}
+	return []*bizTransaction{{Type: "desadv", BizTransaction: x.uri("consignment", hex.EncodeToString(id))}}
 }
 
 // sensor is a temperature report: the range read over the window, in
@@ -561,7 +624,7 @@ func (x *index) sensor(m *types.MsgSensorReport, excursion bool) *sensorElement 
 		md.StartTime, md.EndTime = timestamp(types.UnixTime(m.StartUnix).UnixMilli()), timestamp(types.UnixTime(m.EndUnix).UnixMilli())
 	}
 	if m.DeviceId != "" {
-		md.DeviceID = x.urn("device", m.DeviceId)
+		md.DeviceID = x.uri("device", m.DeviceId)
 	}
 	if len(m.RawDataHash) > 0 {
 		md.RawData = hashURI(m.RawDataHash)
