@@ -477,10 +477,30 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export: event %s: %w", e.hex, err)
 	}
+	if b := batchOf(e.msg); b != "" {
+		// A batch-level test, hold or recall applies to the whole lot,
+		// whichever codes the chain found of it: the lot's class, no quantity.
+		ev.QuantityList = addQuantity(ev.QuantityList, &quantity{EPCClass: x.lotClass(b)})
+	}
 	if ev.Type == objectEvent && ev.EPCList == nil && len(ev.QuantityList) == 0 {
 		ev.EPCList = &[]string{} // an ObjectEvent names its objects, if only as an empty list
 	}
 	return ev, nil
+}
+
+// batchOf is the batch a batch-level message names.
+func batchOf(msg any) string {
+	switch m := msg.(type) {
+	case *types.MsgRecordTest:
+		return m.Batch
+	case *types.MsgHold:
+		return m.Batch
+	case *types.MsgUnhold:
+		return m.Batch
+	case *types.MsgRecall:
+		return m.Batch
+	}
+	return ""
 }
 
 // addItems adds the quantities of a message to an ObjectEvent.

@@ -60,8 +60,7 @@ func hashURI(h []byte) string {
 
 // class is the EPCIS class of a code, for quantities: a GTIN code's GTIN
 // (with CPV and lot) as a canonical Digital Link; a native code's batch as
-// its GTIN and lot when the batch facts give a GTIN and the lot is a valid
-// AI (10) value, else as {base}/lot/{USCC}/{batch}; an SSCC is its own class.
+// its lot class (see lotClass); an SSCC is its own class.
 func (x *index) class(code string) string {
 	c, err := types.ParseCode(code)
 	if err != nil {
@@ -72,20 +71,25 @@ func (x *index) class(code string) string {
 		c.Serial = ""
 		return GS1CanonicalBase + c.String()
 	case types.CodeNative:
-		b := x.batch(code)
-		if b == nil {
-			return x.digitalLink(code)
+		if id := x.batchOf[code]; id != "" {
+			return x.lotClass(id)
 		}
-		if b.Facts != nil && b.Facts.Gtin != "" {
-			lot := types.Code{Kind: types.CodeGTIN, GTIN: b.Facts.Gtin, Batch: b.Batch}
-			if lot.Validate() == nil {
-				return GS1CanonicalBase + lot.String()
-			}
-		}
-		uscc, batch, _ := strings.Cut(b.Id, "/")
-		return x.uri("lot", uscc, batch)
 	}
 	return x.digitalLink(code)
+}
+
+// lotClass is the class of a batch (USCC/BATCH): its GTIN and lot as a
+// canonical Digital Link when the batch facts give a GTIN and the batch is a
+// valid AI (10) value, else {base}/lot/{USCC}/{batch}.
+func (x *index) lotClass(batchID string) string {
+	if b := x.batches[batchID]; b != nil && b.Facts != nil && b.Facts.Gtin != "" {
+		lot := types.Code{Kind: types.CodeGTIN, GTIN: b.Facts.Gtin, Batch: b.Batch}
+		if lot.Validate() == nil {
+			return GS1CanonicalBase + lot.String()
+		}
+	}
+	uscc, batch, _ := strings.Cut(batchID, "/")
+	return x.uri("lot", uscc, batch)
 }
 
 // instance reports whether a code names one object: an SSCC, a native code
