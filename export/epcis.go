@@ -116,7 +116,7 @@ type errorDeclaration struct {
 
 type quantity struct {
 	EPCClass string      `json:"epcClass"`
-	Quantity json.Number `json:"quantity"`
+	Quantity json.Number `json:"quantity,omitempty"` // none: the whole class
 	UOM      string      `json:"uom,omitempty"`
 	n        uint64      // in the chain's unit (grams or pieces)
 }
@@ -577,6 +577,9 @@ func kilograms(g uint64) json.Number {
 
 // epcs lists codes as Digital Link URIs, for events about codes as a whole.
 func (x *index) epcs(codes []string) *[]string {
+	if len(codes) == 0 {
+		return nil // an ObjectEvent naming nothing else gets an empty list at the end
+	}
 	out := []string{}
 	for _, c := range codes {
 		out = append(out, x.digitalLink(c))
