@@ -37,6 +37,11 @@ type Options struct {
 	// ChainID names the chain; every eventID is derived from it and the
 	// event's hash. Required.
 	ChainID string
+	// FishingVesselBatches are the batches (USCC/BATCH) of food obtained
+	// from a fishing vessel, whose commissioning is the first land-based
+	// receiving in the FSMA 204 export. The chain does not record how food
+	// was produced, so the caller says.
+	FishingVesselBatches []string
 	// Created is the document's creation time. Pass the block time of the
 	// answer the histories come from so that the output is reproducible; when
 	// zero, the time of the newest event is used.
@@ -78,19 +83,20 @@ type codeQuantity struct {
 // index is what both exports read: every distinct event in chain order, and
 // what the histories reveal about codes, batches, parties and consignments.
 type index struct {
-	o            Options
-	base         string
-	entries      []*entry                     // sorted by block time, then hash
-	byHash       map[string]*entry            // by hex hash
-	records      map[string]*types.CodeRecord // the codes whose histories were given
-	units        map[string]types.QuantityUnit
-	batchOf      map[string]string // code → batch id
-	batches      map[string]*types.Batch
-	enterprises  map[string]*types.Enterprise
-	consignments map[string]*types.Consignment
-	corrections  map[string][]*entry // hex hash of a corrected event → its error declarations
-	creator      map[string]string   // code → actor of the commissioning or repackaging that created it
-	createdQ     map[string]uint64   // code → quantity it was created with
+	o             Options
+	base          string
+	entries       []*entry                     // sorted by block time, then hash
+	byHash        map[string]*entry            // by hex hash
+	records       map[string]*types.CodeRecord // the codes whose histories were given
+	units         map[string]types.QuantityUnit
+	batchOf       map[string]string // code → batch id
+	batches       map[string]*types.Batch
+	enterprises   map[string]*types.Enterprise
+	consignments  map[string]*types.Consignment
+	corrections   map[string][]*entry // hex hash of a corrected event → its error declarations
+	creator       map[string]string   // code → actor of the commissioning or repackaging that created it
+	createdQ      map[string]uint64   // code → quantity it was created with
+	fishingVessel map[string]bool     // batch ids of Options.FishingVesselBatches
 }
 
 func newIndex(hs []History, o Options) (*index, error) {
@@ -106,6 +112,10 @@ func newIndex(hs []History, o Options) (*index, error) {
 		units: map[string]types.QuantityUnit{}, batchOf: map[string]string{}, batches: map[string]*types.Batch{},
 		enterprises: map[string]*types.Enterprise{}, consignments: map[string]*types.Consignment{},
 		corrections: map[string][]*entry{}, creator: map[string]string{}, createdQ: map[string]uint64{},
+	}
+	x.fishingVessel = map[string]bool{}
+	for _, b := range o.FishingVesselBatches {
+		x.fishingVessel[b] = true
 	}
 	for i, h := range hs {
 		if h.Code == nil {
