@@ -134,15 +134,15 @@ func TestFSMARows(t *testing.T) {
 			"Location Description": name(importer), "Ship From Location": "Pacific Shrimp S.A.", "Ship To Location": name(importer),
 			"Immediate Previous Source": "Pacific Shrimp S.A.", "Traceability Lot Code Source": name(importer),
 			"Traceability Lot Code Source Reference": party(importer),
-			"Reference Document Type": "Customs Declaration", "Reference Document Number": "310120231000456789",
+			"Reference Document Type":                "Customs Declaration", "Reference Document Number": "310120231000456789",
 			"Key Data Elements Not on Chain": missingForeignLot + "; " + missingAddress,
-			"GS1 Digital Link": DefaultDigitalLinkBase + a1,
+			"GS1 Digital Link":               DefaultDigitalLinkBase + a1,
 		}},
 		{lotA1, "ship to warehouse", map[string]string{
 			"Location Description": name(importer), "Ship From Location": name(importer), "Ship To Location": name(warehouse),
 			"Reference Document Type": "Consignment; Delivery Note", "Reference Document Number": hexID(digest("consignment 1")) + "; DN-2023-001",
 			"Key Data Elements Not on Chain": missingAddress,
-			"Correction": "incorrect data, declared 2023-11-14T22:16:20.000Z by " + name(importer) + " (event " + hexID(f.named["delivery note mistyped"]) + "): delivery note is DN-2023-010",
+			"Correction":                     "incorrect data, declared 2023-11-14T22:16:20.000Z by " + name(importer) + " (event " + hexID(f.named["delivery note mistyped"]) + "): delivery note is DN-2023-010",
 		}},
 		{lotA1, "restaurant receives", map[string]string{ // the consignment's record is not given: the sender comes from the shipment
 			"Location Description": name(diner), "Ship From Location": name(market), "Ship To Location": name(diner),

@@ -2,80 +2,44 @@ package export
 
 import (
 	"bytes"
-	"os"
+	"strings"
 	"testing"
 
-	"github.com/dlclark/regexp2"
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/coldtrace/coldtrace/export/epcisschema"
 )
 
-// ecmaRegexp is an ECMAScript regular expression: GS1's schema uses
-// look-ahead, which Go's regexp lacks.
-type ecmaRegexp regexp2.Regexp
-
-func (re *ecmaRegexp) MatchString(s string) bool {
-	ok, err := (*regexp2.Regexp)(re).MatchString(s)
-	return err == nil && ok
-}
-
-func (re *ecmaRegexp) String() string { return (*regexp2.Regexp)(re).String() }
-
-func compileECMA(s string) (jsonschema.Regexp, error) {
-	re, err := regexp2.Compile(s, regexp2.ECMAScript)
-	if err != nil {
-		return nil, err
-	}
-	return (*ecmaRegexp)(re), nil
-}
-
-// epcisSchema compiles GS1's EPCIS 2.0 JSON schema from the file named by
-// EPCIS_SCHEMA. Without it the test is skipped, except under CI, where a
-// missing schema fails.
-func epcisSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	path := os.Getenv("EPCIS_SCHEMA")
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("EPCIS_SCHEMA is not set: .ci/run names GS1's EPCIS-JSON-Schema.json")
-		}
-		t.Skip("EPCIS_SCHEMA names no GS1 EPCIS 2.0 JSON schema")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("EPCIS_SCHEMA: %v", err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatalf("EPCIS_SCHEMA %s: %v", path, err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	c.UseRegexpEngine(compileECMA)
-	if err := c.AddResource("epcis-schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("epcis-schema.json")
-	if err != nil {
-		t.Fatalf("compile %s: %v", path, err)
-	}
-	return s
-}
-
-// validEPCIS fails the test unless out is an EPCIS document GS1's schema accepts.
-func validEPCIS(t *testing.T, s *jsonschema.Schema, out []byte) {
-	t.Helper()
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Validate(v); err != nil {
-		t.Fatalf("the export breaks GS1's EPCIS 2.0 schema:\n%v", err)
-	}
-}
-
+// TestEPCISSchema: every export GS1's schema accepts — the whole fixture,
+// each code alone, and the empty document.
 func TestEPCISSchema(t *testing.T) {
-	s := epcisSchema(t)
+	s := epcisschema.ForTest(t)
 	f := newFixture(t)
-	validEPCIS(t, s, exportEPCIS(t, f.histories(), fixtureOptions()))
+	hs := f.histories()
+	docs := map[string][]byte{"all": exportEPCIS(t, hs, fixtureOptions()), "none": exportEPCIS(t, nil, fixtureOptions())}
+	for _, h := range hs {
+		docs[h.Code.Code] = exportEPCIS(t, []History{h}, fixtureOptions())
+	}
+	for name, doc := range docs {
+		if err := s.Validate(doc); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestEPCISSchemaRejects: the check can fail — a document with an action
+// EPCIS lacks, or an event without its time, is refused.
+func TestEPCISSchemaRejects(t *testing.T) {
+	s := epcisschema.ForTest(t)
+	doc := exportEPCIS(t, newFixture(t).histories(), fixtureOptions())
+	for name, bad := range map[string][]byte{
+		"action":    bytes.Replace(doc, []byte(`"action": "OBSERVE"`), []byte(`"action": "MOVE"`), 1),
+		"eventTime": bytes.Replace(doc, []byte(`"eventTime"`), []byte(`"eventTimes"`), 1),
+		"uom":       bytes.Replace(doc, []byte(`"uom": "KGM"`), []byte(`"uom": "kilogram"`), 1),
+	} {
+		if bytes.Equal(bad, doc) {
+			t.Fatalf("%s: nothing replaced", name)
+		}
+		if err := s.Validate(bad); err == nil || !strings.Contains(err.Error(), "schema") {
+			t.Errorf("%s: a broken document passed (%v)", name, err)
+		}
+	}
 }
