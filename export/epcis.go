@@ -83,29 +83,30 @@ type epcisEvent struct {
 	ILMD               *ilmd             `json:"ilmd,omitempty"`
 
 	// Extensions, in the ct: namespace.
-	Message            string `json:"ct:message"`
-	ChainEventHash     string `json:"ct:chainEventHash"`
-	Authority          string `json:"ct:authority,omitempty"`
-	Holder             string `json:"ct:holder,omitempty"`
-	Batch              string `json:"ct:batch,omitempty"`
-	Carrier            string `json:"ct:carrier,omitempty"`
-	DeliveryNote       string `json:"ct:deliveryNote,omitempty"`
-	SaleKind           string `json:"ct:saleKind,omitempty"`
-	Excursion          bool   `json:"ct:excursion,omitempty"`
-	TestResult         string `json:"ct:testResult,omitempty"`
-	TestName           string `json:"ct:testName,omitempty"`
-	Lab                string `json:"ct:lab,omitempty"`
-	SampleID           string `json:"ct:sampleID,omitempty"`
-	InspectionCert     string `json:"ct:inspectionCertificate,omitempty"`
-	DisinfectionCert   string `json:"ct:disinfectionCertificate,omitempty"`
-	Method             string `json:"ct:method,omitempty"`
-	DocumentHash       string `json:"ct:documentHash,omitempty"`
-	Witness            string `json:"ct:witness,omitempty"`
-	Reason             string `json:"ct:reason,omitempty"`
-	Note               string `json:"ct:note,omitempty"`
-	DeclarationEventID string `json:"ct:declarationEventID,omitempty"`
-	DeclaredBy         string `json:"ct:declaredBy,omitempty"`
-	CorrectionNote     string `json:"ct:correctionNote,omitempty"`
+	Message          string   `json:"ct:message"`
+	ChainEventHash   string   `json:"ct:chainEventHash"`
+	Authority        string   `json:"ct:authority,omitempty"`
+	Holder           string   `json:"ct:holder,omitempty"`
+	Batch            string   `json:"ct:batch,omitempty"`
+	Carrier          string   `json:"ct:carrier,omitempty"`
+	DeliveryNote     string   `json:"ct:deliveryNote,omitempty"`
+	SaleKind         string   `json:"ct:saleKind,omitempty"`
+	Excursion        bool     `json:"ct:excursion,omitempty"`
+	TestResult       string   `json:"ct:testResult,omitempty"`
+	TestName         string   `json:"ct:testName,omitempty"`
+	Lab              string   `json:"ct:lab,omitempty"`
+	SampleID         string   `json:"ct:sampleID,omitempty"`
+	InspectionCert   string   `json:"ct:inspectionCertificate,omitempty"`
+	DisinfectionCert string   `json:"ct:disinfectionCertificate,omitempty"`
+	Method           string   `json:"ct:method,omitempty"`
+	DocumentHash     string   `json:"ct:documentHash,omitempty"`
+	Witness          string   `json:"ct:witness,omitempty"`
+	Reason           string   `json:"ct:reason,omitempty"`
+	Note             string   `json:"ct:note,omitempty"`
+	DeclarationHash  string   `json:"ct:declarationChainEventHash,omitempty"`
+	CorrectiveHashes []string `json:"ct:correctiveChainEventHashes,omitempty"`
+	DeclaredBy       string   `json:"ct:declaredBy,omitempty"`
+	CorrectionNote   string   `json:"ct:correctionNote,omitempty"`
 }
 
 type errorDeclaration struct {
@@ -264,7 +265,7 @@ func (x *index) epcisEvent(e *entry) (*epcisEvent, error) {
 
 // errorDeclaration repeats the corrected event as it was exported (same
 // type, fields, eventTime and eventID, as EPCIS requires) and adds the
-// declaration. The correction's own hash is kept in ct:declarationEventID.
+// declaration. The correction's own chain hash is ct:declarationChainEventHash.
 func (x *index) errorDeclaration(e *entry, m *types.MsgCorrect, depth int) (*epcisEvent, error) {
 	orig := x.byHash[hex.EncodeToString(m.Event)]
 	if orig == nil {
@@ -288,10 +289,15 @@ func (x *index) errorDeclaration(e *entry, m *types.MsgCorrect, depth int) (*epc
 		ed.Reason = "incorrect_data"
 	}
 	for _, h := range m.CorrectiveEvents {
-		ed.CorrectiveEventIDs = append(ed.CorrectiveEventIDs, x.eventID(h))
+		if id, err := x.idOf(h); err != nil {
+			return nil, err
+		} else if id != "" {
+			ed.CorrectiveEventIDs = append(ed.CorrectiveEventIDs, id)
+		}
+		ev.CorrectiveHashes = append(ev.CorrectiveHashes, hashURI(h))
 	}
 	ev.ErrorDeclaration = ed
-	ev.DeclarationEventID = x.eventID(e.hash)
+	ev.DeclarationHash = hashURI(e.hash)
 	ev.DeclaredBy = x.party(e.ev.Actor)
 	ev.CorrectionNote = m.Note
 	return ev, nil
@@ -301,7 +307,6 @@ func (x *index) errorDeclaration(e *entry, m *types.MsgCorrect, depth int) (*epc
 func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 	ev := &epcisEvent{
 		Type:                objectEvent,
-		EventID:             x.eventID(e.hash),
 		EventTime:           timestamp(e.ev.TimeMs),
 		EventTimeZoneOffset: chinaOffset,
 		Message:             types.MsgName(e.msg),
@@ -485,7 +490,43 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 	if ev.Type == objectEvent && ev.EPCList == nil && len(ev.QuantityList) == 0 {
 		ev.EPCList = &[]string{} // an ObjectEvent names its objects, if only as an empty list
 	}
+	if ev.EventID, err = x.hashID(ev); err != nil {
+		return nil, fmt.Errorf("export: event %s: %w", e.hex, err)
+	}
+	x.ids[e.hex] = ev.EventID
 	return ev, nil
+}
+
+// hashID is an event's EPCIS Event Hash ID (CBV 2.0 §8.9), computed from
+// the event as exported, before any error declaration.
+func (x *index) hashID(ev *epcisEvent) (string, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "", err
+	}
+	id, _, err := EventHashID(b, map[string]string{"ct": ExtensionNamespace})
+	return id, err
+}
+
+// idOf is the eventID of the chain event stored under hash, "" when no
+// history holds it.
+func (x *index) idOf(hash []byte) (string, error) {
+	key := hex.EncodeToString(hash)
+	if id, ok := x.ids[key]; ok {
+		return id, nil
+	}
+	e := x.byHash[key]
+	if e == nil {
+		return "", nil
+	}
+	if _, ok := e.msg.(*types.MsgCorrect); ok {
+		return "", nil // a correction is no event of its own in EPCIS
+	}
+	ev, err := x.mapEvent(e)
+	if err != nil {
+		return "", err
+	}
+	return ev.EventID, nil
 }
 
 // batchOf is the batch a batch-level message names.

@@ -128,7 +128,20 @@ func chainOrder(f *fixture) [][]byte {
 	return out
 }
 
-func wantID(h []byte) string { return EventID(chainID, h) }
+// chainHash is the ct:chainEventHash of a chain event.
+func chainHash(h []byte) string { return "ni:///sha-256;" + hex.EncodeToString(h) }
+
+// idByHash is the eventID the document gives the chain event h.
+func idByHash(t *testing.T, d *parsedDoc, h []byte) string {
+	t.Helper()
+	for _, ev := range d.Body.EventList {
+		if ev["errorDeclaration"] == nil && str(ev, "ct:chainEventHash") == chainHash(h) {
+			return str(ev, "eventID")
+		}
+	}
+	t.Fatalf("no event %x", h)
+	return ""
+}
 
 func str(o obj, k string) string {
 	s, _ := o[k].(string)
@@ -256,10 +269,10 @@ func TestEPCISDocument(t *testing.T) {
 	}
 }
 
-// TestEPCISEventIDs: an eventID is the chain hash of the event, the same in
-// every run and whatever order the histories come in; an error declaration
-// carries the eventID of the event it corrects and its own as
-// ct:declarationEventID.
+// TestEPCISEventIDs: an eventID is the CBV 2.0 EPCIS Event Hash ID of the
+// event as exported, the same in every run and whatever order the histories
+// come in; an error declaration carries the eventID of the event it
+// corrects, and the chain hashes of the correction.
 func TestEPCISEventIDs(t *testing.T) {
 	f := newFixture(t)
 	hs := f.histories()
@@ -287,18 +300,27 @@ func TestEPCISEventIDs(t *testing.T) {
 	for i, ev := range d.Body.EventList {
 		h := order[i]
 		if orig, ok := corrected[string(h)]; ok {
-			if str(ev, "eventID") != wantID(orig) || str(ev, "ct:declarationEventID") != wantID(h) {
-				t.Errorf("event %d: declaration ids %q / %q, want %q / %q", i, str(ev, "eventID"), str(ev, "ct:declarationEventID"), wantID(orig), wantID(h))
+			if str(ev, "eventID") != idByHash(t, d, orig) || str(ev, "ct:declarationChainEventHash") != chainHash(h) || str(ev, "ct:chainEventHash") != chainHash(orig) {
+				t.Errorf("event %d: declaration ids %q / %q", i, str(ev, "eventID"), str(ev, "ct:declarationChainEventHash"))
 			}
 			continue
 		}
-		if str(ev, "eventID") != wantID(h) {
-			t.Errorf("event %d: eventID %q, want %q", i, str(ev, "eventID"), wantID(h))
+		// Recomputed from the event as the document has it, any field order.
+		b, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if seen[str(ev, "eventID")] {
-			t.Errorf("event %d: eventID %q appears twice", i, str(ev, "eventID"))
+		id, _, err := EventHashID(b, map[string]string{"ct": ExtensionNamespace})
+		if err != nil || str(ev, "eventID") != id || !strings.HasSuffix(id, "?ver=CBV2.0") {
+			t.Errorf("event %d: eventID %q, recomputed %q (%v)", i, str(ev, "eventID"), id, err)
 		}
-		seen[str(ev, "eventID")] = true
+		if str(ev, "ct:chainEventHash") != chainHash(h) {
+			t.Errorf("event %d: ct:chainEventHash %q, want %q", i, str(ev, "ct:chainEventHash"), chainHash(h))
+		}
+		if seen[id] {
+			t.Errorf("event %d: eventID %q appears twice", i, id)
+		}
+		seen[id] = true
 	}
 }
 
@@ -312,7 +334,7 @@ func eventByName(t *testing.T, d *parsedDoc, f *fixture, name string) obj {
 	}
 	var found obj
 	for _, ev := range d.Body.EventList {
-		if str(ev, "eventID") == wantID(h) && ev["errorDeclaration"] == nil || str(ev, "ct:declarationEventID") == wantID(h) {
+		if str(ev, "ct:chainEventHash") == chainHash(h) && ev["errorDeclaration"] == nil || str(ev, "ct:declarationChainEventHash") == chainHash(h) {
 			if found != nil {
 				t.Fatalf("event %q appears twice", name)
 			}
@@ -448,8 +470,9 @@ func TestEPCISDetails(t *testing.T) {
 	// Corrections repeat the event and declare it.
 	check("correct reading", "errorDeclaration", obj{
 		"declarationTime": "2023-11-14T22:33:20.000Z", "reason": "incorrect_data",
-		"correctiveEventIDs": []string{wantID(f.named["right reading"])},
+		"correctiveEventIDs": []string{idByHash(t, d, f.named["right reading"])},
 	})
+	check("correct reading", "ct:correctiveChainEventHashes", []string{chainHash(f.named["right reading"])})
 	check("correct reading", "eventTime", eventByName(t, d, f, "wrong reading")["eventTime"])
 	check("correct reading", "sensorElementList", eventByName(t, d, f, "wrong reading")["sensorElementList"])
 	check("inspection did not occur", "errorDeclaration", obj{"declarationTime": "2023-11-14T22:34:20.000Z", "reason": "did_not_occur"})
@@ -492,10 +515,9 @@ func TestEPCISSharedEventOnce(t *testing.T) {
 		}
 	}
 	d := parseEPCIS(t, exportEPCIS(t, hs, fixtureOptions()))
-	id := wantID(f.named["ship to warehouse"])
 	n := 0
 	for _, ev := range d.Body.EventList {
-		if str(ev, "eventID") == id && ev["errorDeclaration"] == nil {
+		if str(ev, "ct:chainEventHash") == chainHash(f.named["ship to warehouse"]) && ev["errorDeclaration"] == nil {
 			n++
 			if q, e := list(ev, "quantityList"), list(ev, "epcList"); len(q) != 1 || len(e) != 1 {
 				t.Errorf("the shipment names %d quantities and %d instances, want 1 and 1", len(q), len(e))

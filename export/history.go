@@ -96,6 +96,7 @@ type index struct {
 	corrections   map[string][]*entry // hex hash of a corrected event → its error declarations
 	creator       map[string]string   // code → actor of the commissioning or repackaging that created it
 	createdQ      map[string]uint64   // code → quantity it was created with
+	ids           map[string]string   // hex hash → EPCIS eventID, as computed
 	fishingVessel map[string]bool     // batch ids of Options.FishingVesselBatches
 }
 
@@ -111,7 +112,7 @@ func newIndex(hs []History, o Options) (*index, error) {
 		byHash: map[string]*entry{}, records: map[string]*types.CodeRecord{},
 		units: map[string]types.QuantityUnit{}, batchOf: map[string]string{}, batches: map[string]*types.Batch{},
 		enterprises: map[string]*types.Enterprise{}, consignments: map[string]*types.Consignment{},
-		corrections: map[string][]*entry{}, creator: map[string]string{}, createdQ: map[string]uint64{},
+		corrections: map[string][]*entry{}, creator: map[string]string{}, createdQ: map[string]uint64{}, ids: map[string]string{},
 	}
 	x.fishingVessel = map[string]bool{}
 	for _, b := range o.FishingVesselBatches {

@@ -4,27 +4,12 @@ import (
 	"encoding/hex"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/coldtrace/coldtrace/types"
 )
 
 // GS1CanonicalBase is the host of canonical GS1 Digital Link URIs, the form
 // in which class identifiers (GTIN, lot) are written.
 const GS1CanonicalBase = "https://id.gs1.org"
-
-// eventNamespace is the UUID namespace of eventIDs: an eventID is the
-// name-based (SHA-1, RFC 9562 version 5) UUID of "{chain id}/{hex hash}".
-var eventNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://id.coldtrace.example/epcis/event"))
-
-// EventID is the EPCIS eventID of the chain event stored under hash on
-// chainID: urn:uuid:{version 5 UUID}. It is the same in every export and
-// claims no CBV event hash.
-func EventID(chainID string, hash []byte) string {
-	return uuid.NewSHA1(eventNamespace, []byte(chainID+"/"+hex.EncodeToString(hash))).URN()
-}
-
-func (x *index) eventID(h []byte) string { return EventID(x.o.ChainID, h) }
 
 // uri builds {base}/{parts...}, each part percent-encoded outside the URI
 // unreserved characters.

@@ -225,8 +225,9 @@ var exportLong = map[string]string{
 	"epcis": `epcis writes every event of a code (and of the logistic units it travelled in), or of
 every code of a batch with the batch's own tests, as a GS1 EPCIS 2.0 JSON-LD EPCISDocument
 that GS1's JSON schema accepts. Weighed goods are named as quantities of their lot class in
-kilograms (uom KGM), whole serialised or native codes as instances; eventIDs are urn:uuid
-identifiers derived from the chain id and each event's hash (ct:chainEventHash); times carry
+kilograms (uom KGM), whole serialised or native codes as instances; each eventID is the
+event's CBV 2.0 EPCIS Event Hash ID (ni:///sha-256;...?ver=CBV2.0), which anyone can recompute
+from the event, and ct:chainEventHash the hash it is stored under on chain; times carry
 China's offset, +08:00. Parties, sites, consignments and devices are HTTP URIs under --base.
 docs/EXPORTS.md describes every field.`,
 	"fsma": `fsma writes the FDA FSMA 204 electronic sortable spreadsheet: one CSV row per critical

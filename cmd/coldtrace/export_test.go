@@ -81,7 +81,7 @@ func TestExportCommands(t *testing.T) {
 			}
 			batchTest := false
 			for _, ev := range d.Body.EventList {
-				if ev["eventTimeZoneOffset"] != "+08:00" || !strings.HasPrefix(ev["eventID"].(string), "urn:uuid:") {
+				if id, _ := ev["eventID"].(string); ev["eventTimeZoneOffset"] != "+08:00" || !strings.HasPrefix(id, "ni:///sha-256;") || !strings.HasSuffix(id, "?ver=CBV2.0") {
 					t.Errorf("event %v %v", ev["eventTimeZoneOffset"], ev["eventID"])
 				}
 				batchTest = batchTest || ev["ct:message"] == "record_test" && ev["ct:batch"] == r.ImportedBatch
