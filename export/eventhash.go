@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -243,6 +244,14 @@ func normaliseTime(s string) (string, error) {
 // number writes a JSON number without a sign of '+', trailing zeros or
 // exponent: 26.0 is 26, -18.50 is -18.5.
 func number(n json.Number) (string, error) {
+	if i := strings.IndexAny(string(n), "eE"); i >= 0 {
+		// An exponent beyond any measurement would make an exact decimal
+		// of unbounded size.
+		exp, err := strconv.Atoi(strings.TrimPrefix(string(n)[i+1:], "+"))
+		if err != nil || exp > 400 || exp < -400 {
+			return "", fmt.Errorf("%q: exponent out of range", n)
+		}
+	}
 	r, ok := new(big.Rat).SetString(string(n))
 	if !ok {
 		return "", fmt.Errorf("%q is not a number", n)

@@ -142,3 +142,49 @@ func TestEventHashIDChanges(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEventHashID: any bytes give an ID or an error, never a panic, and an
+// ID is stable.
+func FuzzEventHashID(f *testing.F) {
+	for _, v := range eventHashVectors {
+		f.Add([]byte(v.event))
+	}
+	f.Add([]byte(`{"type": "ObjectEvent", "epcList": ["urn:epc:id:sscc:0614141.1234567890", "urn:epc:id:sgln:0614141.12345.0", "urn:epc:class:lgtin:4012345.012345.998877"], "ex:a": [1e3, {"b": null}], "quantityList": [{"quantity": 1E-2}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		id, pre, err := EventHashID(b, map[string]string{"ex": "https://ns.example.com/"})
+		if err != nil {
+			return
+		}
+		id2, pre2, err := EventHashID(b, map[string]string{"ex": "https://ns.example.com/"})
+		if err != nil || id != id2 || pre != pre2 {
+			t.Fatalf("unstable: %s / %s", id, id2)
+		}
+	})
+}
+
+// TestEPCURNs: EPC URNs become canonical Digital Link URIs (rule 17); the
+// SSCC and GLN are GS1's own examples.
+func TestEPCURNs(t *testing.T) {
+	for in, want := range map[string]string{
+		"urn:epc:id:sscc:0614141.1234567890":        "https://id.gs1.org/00/106141412345678908",
+		"urn:epc:id:sgln:0614141.12345.0":           "https://id.gs1.org/414/0614141123452",
+		"urn:epc:id:sgln:0614141.12345.7":           "https://id.gs1.org/414/0614141123452/254/7",
+		"urn:epc:id:sgtin:0614141.107346.2017":      "https://id.gs1.org/01/10614141073464/21/2017",
+		"urn:epc:class:lgtin:0614141.107346.L-7":    "https://id.gs1.org/01/10614141073464/10/L-7",
+		"urn:epc:id:sgtin:0614141.10734.1":          "", // company prefix and item reference are not 13 digits
+		"urn:epc:id:grai:0614141.12345.400":         "", // not converted: left as written
+		"https://example.com/01/9521234543213/10/L": "https://id.gs1.org/01/09521234543213/10/L",
+		"https://example.com/c/CT-1":                "",
+	} {
+		got, ok := epcURNToDigitalLink(in)
+		if !ok {
+			got, ok = constrainDigitalLink(in)
+		}
+		if !ok {
+			got = ""
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+}
