@@ -301,7 +301,7 @@ func newExportDataCmd(g *globals, format string) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&out, "out", "-", "file to write (- for standard output)")
 	cmd.Flags().StringVar(&batch, "batch", "", "every code of a batch (USCC/BATCH)")
-	cmd.Flags().StringVar(&base, "base", export.DefaultDigitalLinkBase, "base URI of the Digital Link identifiers")
+	cmd.Flags().StringVar(&base, "base", export.DefaultDigitalLinkBase, "base URI of the codes' Digital Link URIs and of the party, location, consignment and device URIs")
 	if format == "fsma" {
 		cmd.Flags().StringVar(&division, "division", "", "codes held by enterprises under a jurisdiction prefix")
 		cmd.Flags().StringVar(&s.from, "from", "", "first day of events, YYYY-MM-DD (China's date)")
