@@ -92,6 +92,23 @@ func TestExportCommands(t *testing.T) {
 		})
 	}
 
+	// docs/EXPORTS.md finds a code's batch with query -o json.
+	q := newRootCmd()
+	var qout bytes.Buffer
+	q.SetOut(&qout)
+	q.SetArgs([]string{"query", "trace", "code", r.Normal, "-o", "json", "--home", n.Home})
+	if err := q.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Code struct {
+			BatchID string `json:"batch_id"`
+		} `json:"code"`
+	}
+	if err := json.Unmarshal(qout.Bytes(), &rec); err != nil || rec.Code.BatchID != r.DomesticBatch {
+		t.Fatalf("query trace code -o json: code.batch_id %q, want %q (%v)", rec.Code.BatchID, r.DomesticBatch, err)
+	}
+
 	cte := func(args ...string) map[string]bool {
 		t.Helper()
 		recs, err := csv.NewReader(bytes.NewReader(run(args...))).ReadAll()
