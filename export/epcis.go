@@ -21,6 +21,19 @@ const (
 	ExtensionNamespace = "https://id.coldtrace.example/voc/"
 )
 
+// cbvSteps are the business steps of CBV 2.0.
+var cbvSteps = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range strings.Fields(`accepting arriving assembling collecting commissioning consigning
+		creating_class_instance cycle_counting decommissioning departing destroying disassembling dispensing
+		encoding entering_exiting holding inspecting installing killing loading other packing picking receiving
+		removing repackaging repairing replacing reserving retail_selling sampling sensor_reporting shipping
+		staging_outbound stock_taking stocking storing transporting unloading unpacking void_shipping`) {
+		m[s] = true
+	}
+	return m
+}()
+
 // chinaOffset is the eventTimeZoneOffset of every event: the chain's
 // enterprises and regulators are in China, which keeps one offset all year.
 var chinaOffset = time.Unix(0, 0).In(types.China).Format("-07:00")
@@ -477,7 +490,14 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 		}
 
 	default:
-		return nil, fmt.Errorf("export: event %s (%s) carries %s, which is not a trace message", e.hex, e.ev.BizStep, types.MsgName(e.msg))
+		// A message this mapping does not know (one a later rules version
+		// adds) is still an observation of the codes the chain applied it
+		// to, under the chain's business step when CBV has it.
+		ev.Action = actionObserve
+		if cbvSteps[e.ev.BizStep] {
+			ev.BizStep = e.ev.BizStep
+		}
+		ev.EPCList = x.epcs(e.ev.Codes)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("export: event %s: %w", e.hex, err)

@@ -636,3 +636,38 @@ func TestEPCISEmpty(t *testing.T) {
 		t.Fatalf("%+v", d)
 	}
 }
+
+// TestEPCISUnmappedMessage: a message the mapping does not know (one a later
+// rules version adds) is exported as an observation of the codes the chain
+// applied it to, under the chain's step when CBV has it, and is no FSMA
+// critical tracking event.
+func TestEPCISUnmappedMessage(t *testing.T) {
+	f := newFixture(t)
+	var h History
+	for _, x := range f.histories() {
+		if x.Code.Code == a1 {
+			h = x
+		}
+	}
+	for _, tc := range []struct{ step, want string }{{"inspecting", "inspecting"}, {"site_testing", ""}} {
+		ev := &types.Event{BizStep: tc.step, TimeMs: baseMs + 90*minuteMs, Actor: city, Msg: types.WrapMsg(&types.MsgAddDivision{Division: "330199", Name: "test"}), Codes: []string{a1}}
+		hash, err := EventHash(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hx := h
+		hx.Events, hx.EventHashes = append(append([]*types.Event(nil), h.Events...), ev), append(append([][]byte(nil), h.EventHashes...), hash)
+		out := exportEPCIS(t, []History{hx}, fixtureOptions())
+		d := parseEPCIS(t, out)
+		got := d.Body.EventList[len(d.Body.EventList)-1]
+		if str(got, "ct:message") != "add_division" || str(got, "type") != "ObjectEvent" || str(got, "action") != "OBSERVE" ||
+			str(got, "bizStep") != tc.want || len(list(got, "epcList")) != 1 || str(got, "ct:authority") == "" {
+			t.Errorf("step %s: %v", tc.step, got)
+		}
+		_, before := parseFSMA(t, exportFSMA(t, []History{h}, fixtureOptions()))
+		_, after := parseFSMA(t, exportFSMA(t, []History{hx}, fixtureOptions()))
+		if len(after) != len(before) {
+			t.Errorf("step %s: %d FSMA rows, want %d", tc.step, len(after), len(before))
+		}
+	}
+}
