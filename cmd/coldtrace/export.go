@@ -272,6 +272,9 @@ func newExportDataCmd(g *globals, format string) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := s.knowsBatches(vessels); err != nil {
+				return err
+			}
 			opts := export.Options{DigitalLinkBase: base, ChainID: chainID, FishingVesselBatches: vessels}
 			f := os.Stdout
 			if out != "" && out != "-" {
@@ -312,6 +315,21 @@ func newExportDataCmd(g *globals, format string) *cobra.Command {
 	addNodeFlag(cmd, g)
 	addTrustFlags(cmd, g)
 	return cmd
+}
+
+// knowsBatches refuses a --fishing-vessel batch that no exported code
+// belongs to: a mistyped id would silently leave its CTEs wrong.
+func (s *exportSource) knowsBatches(ids []string) error {
+	have := map[string]bool{}
+	for _, h := range s.out {
+		have[h.Code.BatchId] = true
+	}
+	for _, id := range ids {
+		if !have[id] {
+			return fmt.Errorf("--fishing-vessel %s: no exported code belongs to that batch (give it as USCC/BATCH, as --batch takes it)", id)
+		}
+	}
+	return nil
 }
 
 // division adds the codes held by every enterprise under a jurisdiction prefix.

@@ -130,6 +130,13 @@ func TestExportCommands(t *testing.T) {
 	if got := cte("export", "fsma", "--batch", r.DomesticBatch, "--fishing-vessel", r.DomesticBatch); !got["First Land-Based Receiving"] || got["Initial Packing"] {
 		t.Errorf("hairtail from a fishing vessel: CTEs %v", got)
 	}
+	bad := newRootCmd()
+	bad.SetOut(&bytes.Buffer{})
+	bad.SetErr(&bytes.Buffer{})
+	bad.SetArgs([]string{"export", "fsma", "--batch", r.ImportedBatch, "--fishing-vessel", r.DomesticBatch, "--out", filepath.Join(dir, "x"), "--home", n.Home})
+	if err := bad.Execute(); err == nil || !strings.Contains(err.Error(), "no exported code belongs to that batch") {
+		t.Errorf("a --fishing-vessel batch outside the export: %v", err)
+	}
 	if got := cte("export", "fsma", "--batch", r.ImportedBatch); !got["Receiving"] || got["First Land-Based Receiving"] || got["Initial Packing"] {
 		t.Errorf("farmed imported shrimp: CTEs %v", got)
 	}
