@@ -16,9 +16,11 @@ require (
 )
 
 require (
+	github.com/dlclark/regexp2 v1.11.0
 	github.com/go-pdf/fpdf v0.9.0
 	github.com/makiuchi-d/gozxing v0.1.1
 	github.com/prometheus/client_model v0.6.2
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e
 	golang.org/x/image v0.44.0
 	golang.org/x/time v0.16.0

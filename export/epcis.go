@@ -5,6 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/coldtrace/coldtrace/types"
 )
@@ -15,8 +18,25 @@ const (
 	EPCISContext = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 	// ExtensionNamespace is the IRI of the "ct:" prefix every field beyond
 	// the standard is written under.
-	ExtensionNamespace = "urn:coldtrace:epcis:"
+	ExtensionNamespace = "https://id.coldtrace.example/voc/"
 )
+
+// cbvSteps are the business steps of CBV 2.0.
+var cbvSteps = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range strings.Fields(`accepting arriving assembling collecting commissioning consigning
+		creating_class_instance cycle_counting decommissioning departing destroying disassembling dispensing
+		encoding entering_exiting holding inspecting installing killing loading other packing picking receiving
+		removing repackaging repairing replacing reserving retail_selling sampling sensor_reporting shipping
+		staging_outbound stock_taking stocking storing transporting unloading unpacking void_shipping`) {
+		m[s] = true
+	}
+	return m
+}()
+
+// chinaOffset is the eventTimeZoneOffset of every event: the chain's
+// enterprises and regulators are in China, which keeps one offset all year.
+var chinaOffset = time.Unix(0, 0).In(types.China).Format("-07:00")
 
 // EPCIS event types.
 const (
@@ -76,26 +96,30 @@ type epcisEvent struct {
 	ILMD               *ilmd             `json:"ilmd,omitempty"`
 
 	// Extensions, in the ct: namespace.
-	Message            string `json:"ct:message"`
-	Batch              string `json:"ct:batch,omitempty"`
-	Carrier            string `json:"ct:carrier,omitempty"`
-	DeliveryNote       string `json:"ct:deliveryNote,omitempty"`
-	SaleKind           string `json:"ct:saleKind,omitempty"`
-	Excursion          bool   `json:"ct:excursion,omitempty"`
-	TestResult         string `json:"ct:testResult,omitempty"`
-	TestName           string `json:"ct:testName,omitempty"`
-	Lab                string `json:"ct:lab,omitempty"`
-	SampleID           string `json:"ct:sampleID,omitempty"`
-	InspectionCert     string `json:"ct:inspectionCertificate,omitempty"`
-	DisinfectionCert   string `json:"ct:disinfectionCertificate,omitempty"`
-	Method             string `json:"ct:method,omitempty"`
-	DocumentHash       string `json:"ct:documentHash,omitempty"`
-	Witness            string `json:"ct:witness,omitempty"`
-	Reason             string `json:"ct:reason,omitempty"`
-	Note               string `json:"ct:note,omitempty"`
-	DeclarationEventID string `json:"ct:declarationEventID,omitempty"`
-	DeclaredBy         string `json:"ct:declaredBy,omitempty"`
-	CorrectionNote     string `json:"ct:correctionNote,omitempty"`
+	Message          string   `json:"ct:message"`
+	ChainEventHash   string   `json:"ct:chainEventHash"`
+	Authority        string   `json:"ct:authority,omitempty"`
+	Holder           string   `json:"ct:holder,omitempty"`
+	Batch            string   `json:"ct:batch,omitempty"`
+	Carrier          string   `json:"ct:carrier,omitempty"`
+	DeliveryNote     string   `json:"ct:deliveryNote,omitempty"`
+	SaleKind         string   `json:"ct:saleKind,omitempty"`
+	Excursion        bool     `json:"ct:excursion,omitempty"`
+	TestResult       string   `json:"ct:testResult,omitempty"`
+	TestName         string   `json:"ct:testName,omitempty"`
+	Lab              string   `json:"ct:lab,omitempty"`
+	SampleID         string   `json:"ct:sampleID,omitempty"`
+	InspectionCert   string   `json:"ct:inspectionCertificate,omitempty"`
+	DisinfectionCert string   `json:"ct:disinfectionCertificate,omitempty"`
+	Method           string   `json:"ct:method,omitempty"`
+	DocumentHash     string   `json:"ct:documentHash,omitempty"`
+	Witness          string   `json:"ct:witness,omitempty"`
+	Reason           string   `json:"ct:reason,omitempty"`
+	Note             string   `json:"ct:note,omitempty"`
+	DeclarationHash  string   `json:"ct:declarationChainEventHash,omitempty"`
+	CorrectiveHashes []string `json:"ct:correctiveChainEventHashes,omitempty"`
+	DeclaredBy       string   `json:"ct:declaredBy,omitempty"`
+	CorrectionNote   string   `json:"ct:correctionNote,omitempty"`
 }
 
 type errorDeclaration struct {
@@ -105,9 +129,32 @@ type errorDeclaration struct {
 }
 
 type quantity struct {
-	EPCClass string `json:"epcClass"`
-	Quantity uint64 `json:"quantity"`
-	UOM      string `json:"uom,omitempty"`
+	EPCClass string      `json:"epcClass"`
+	Quantity json.Number `json:"quantity,omitempty"` // none: the whole class
+	UOM      string      `json:"uom,omitempty"`
+	n        uint64      // in the chain's unit (grams or pieces)
+}
+
+// addQuantity adds a quantity element to a list, summed with one of the
+// same class and unit: two codes of one lot are one quantity of the lot.
+func addQuantity(qs []*quantity, q *quantity) []*quantity {
+	for _, o := range qs {
+		if o.EPCClass == q.EPCClass && o.UOM == q.UOM {
+			o.n += q.n
+			o.Quantity = amount(o.n, o.UOM)
+			return qs
+		}
+	}
+	return append(qs, q)
+}
+
+// amount writes a quantity in the chain's unit for the EPCIS unit: grams as
+// kilograms (KGM), pieces as a count.
+func amount(n uint64, uom string) json.Number {
+	if uom == "KGM" {
+		return kilograms(n)
+	}
+	return json.Number(strconv.FormatUint(n, 10))
 }
 
 type location struct {
@@ -231,7 +278,7 @@ func (x *index) epcisEvent(e *entry) (*epcisEvent, error) {
 
 // errorDeclaration repeats the corrected event as it was exported (same
 // type, fields, eventTime and eventID, as EPCIS requires) and adds the
-// declaration. The correction's own hash is kept in ct:declarationEventID.
+// declaration. The correction's own chain hash is ct:declarationChainEventHash.
 func (x *index) errorDeclaration(e *entry, m *types.MsgCorrect, depth int) (*epcisEvent, error) {
 	orig := x.byHash[hex.EncodeToString(m.Event)]
 	if orig == nil {
@@ -255,10 +302,15 @@ func (x *index) errorDeclaration(e *entry, m *types.MsgCorrect, depth int) (*epc
 		ed.Reason = "incorrect_data"
 	}
 	for _, h := range m.CorrectiveEvents {
-		ed.CorrectiveEventIDs = append(ed.CorrectiveEventIDs, eventID(h))
+		if id, err := x.idOf(h); err != nil {
+			return nil, err
+		} else if id != "" {
+			ed.CorrectiveEventIDs = append(ed.CorrectiveEventIDs, id)
+		}
+		ev.CorrectiveHashes = append(ev.CorrectiveHashes, hashURI(h))
 	}
 	ev.ErrorDeclaration = ed
-	ev.DeclarationEventID = eventID(e.hash)
+	ev.DeclarationHash = hashURI(e.hash)
 	ev.DeclaredBy = x.party(e.ev.Actor)
 	ev.CorrectionNote = m.Note
 	return ev, nil
@@ -268,15 +320,17 @@ func (x *index) errorDeclaration(e *entry, m *types.MsgCorrect, depth int) (*epc
 func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 	ev := &epcisEvent{
 		Type:                objectEvent,
-		EventID:             eventID(e.hash),
 		EventTime:           timestamp(e.ev.TimeMs),
-		EventTimeZoneOffset: "+00:00",
+		EventTimeZoneOffset: chinaOffset,
 		Message:             types.MsgName(e.msg),
+		ChainEventHash:      hashURI(e.hash),
 	}
 	actor := x.party(e.ev.Actor)
-	ev.ReadPoint = &location{ID: actor}
 	if x.isEnterprise(e.ev.Actor) {
-		ev.BizLocation = &location{ID: actor}
+		site := &location{ID: x.location(e.ev.Actor)}
+		ev.ReadPoint, ev.BizLocation = site, site
+	} else {
+		ev.Authority = actor // a regulator or customs acts on goods; where, the message does not say
 	}
 	var err error
 	switch m := e.msg.(type) {
@@ -293,8 +347,7 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 		if err = x.addItems(ev, m.Items); err != nil {
 			break
 		}
-		ev.SourceList = []*source{{Type: "owning_party", Source: actor}}
-		ev.DestinationList = []*destination{{Type: "owning_party", Destination: x.party(m.Buyer)}}
+		ev.SourceList, ev.DestinationList = x.transfer(e.ev.Actor, m.Buyer)
 		ev.BizTransactionList = x.consignmentRef(e.ev.Consignment)
 		if m.Carrier != "" {
 			ev.Carrier = x.party(m.Carrier)
@@ -312,10 +365,7 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 		if err = x.addItems(ev, got); err != nil {
 			break
 		}
-		if con := x.consignment(m.Consignment); con != nil {
-			ev.SourceList = []*source{{Type: "owning_party", Source: x.party(con.Sender)}}
-		}
-		ev.DestinationList = []*destination{{Type: "owning_party", Destination: actor}}
+		ev.SourceList, ev.DestinationList = x.transfer(x.sender(m.Consignment), e.ev.Actor)
 		ev.BizTransactionList = x.consignmentRef(m.Consignment)
 		ev.Note = m.Note
 
@@ -329,8 +379,7 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 			ev.SaleKind = "consumed"
 		}
 		if m.BusinessBuyer != "" { // a consumer is never named
-			ev.SourceList = []*source{{Type: "owning_party", Source: actor}}
-			ev.DestinationList = []*destination{{Type: "owning_party", Destination: x.party(m.BusinessBuyer)}}
+			ev.SourceList, ev.DestinationList = x.transfer(e.ev.Actor, m.BusinessBuyer)
 		}
 
 	case *types.MsgSplit:
@@ -428,7 +477,12 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 			break
 		}
 		x.addObject(ev, code, m.Quantity)
-		ev.ReadPoint, ev.BizLocation = &location{ID: x.party(m.Holder)}, nil
+		ev.Authority = ""
+		if x.isEnterprise(m.Holder) {
+			site := &location{ID: x.location(m.Holder)}
+			ev.ReadPoint, ev.BizLocation = site, site
+		}
+		ev.Holder = x.party(m.Holder)
 		ev.Witness = actor
 		ev.Method = m.Method
 		if len(m.DocumentHash) > 0 {
@@ -436,15 +490,78 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 		}
 
 	default:
-		return nil, fmt.Errorf("export: event %s (%s) carries %s, which is not a trace message", e.hex, e.ev.BizStep, types.MsgName(e.msg))
+		// A message this mapping does not know (one a later rules version
+		// adds) is still an observation of the codes the chain applied it
+		// to, under the chain's business step when CBV has it.
+		ev.Action = actionObserve
+		if cbvSteps[e.ev.BizStep] {
+			ev.BizStep = e.ev.BizStep
+		}
+		ev.EPCList = x.epcs(e.ev.Codes)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("export: event %s: %w", e.hex, err)
 	}
+	if b := batchOf(e.msg); b != "" {
+		// A batch-level test, hold or recall applies to the whole lot,
+		// whichever codes the chain found of it: the lot's class, no quantity.
+		ev.QuantityList = addQuantity(ev.QuantityList, &quantity{EPCClass: x.lotClass(b)})
+	}
 	if ev.Type == objectEvent && ev.EPCList == nil && len(ev.QuantityList) == 0 {
 		ev.EPCList = &[]string{} // an ObjectEvent names its objects, if only as an empty list
 	}
+	if ev.EventID, err = x.hashID(ev); err != nil {
+		return nil, fmt.Errorf("export: event %s: %w", e.hex, err)
+	}
+	x.ids[e.hex] = ev.EventID
 	return ev, nil
+}
+
+// hashID is an event's EPCIS Event Hash ID (CBV 2.0 §8.9), computed from
+// the event as exported, before any error declaration.
+func (x *index) hashID(ev *epcisEvent) (string, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "", err
+	}
+	id, _, err := EventHashID(b, map[string]string{"ct": ExtensionNamespace})
+	return id, err
+}
+
+// idOf is the eventID of the chain event stored under hash, "" when no
+// history holds it.
+func (x *index) idOf(hash []byte) (string, error) {
+	key := hex.EncodeToString(hash)
+	if id, ok := x.ids[key]; ok {
+		return id, nil
+	}
+	e := x.byHash[key]
+	if e == nil {
+		return "", nil
+	}
+	if _, ok := e.msg.(*types.MsgCorrect); ok {
+		return "", nil // a correction is no event of its own in EPCIS
+	}
+	ev, err := x.mapEvent(e)
+	if err != nil {
+		return "", err
+	}
+	return ev.EventID, nil
+}
+
+// batchOf is the batch a batch-level message names.
+func batchOf(msg any) string {
+	switch m := msg.(type) {
+	case *types.MsgRecordTest:
+		return m.Batch
+	case *types.MsgHold:
+		return m.Batch
+	case *types.MsgUnhold:
+		return m.Batch
+	case *types.MsgRecall:
+		return m.Batch
+	}
+	return ""
 }
 
 // addItems adds the quantities of a message to an ObjectEvent.
@@ -463,7 +580,7 @@ func (x *index) addItems(ev *epcisEvent, items []*types.CodeQuantity) error {
 func (x *index) addObject(ev *epcisEvent, code string, q uint64) {
 	epc, qe := x.what(code, q)
 	if qe != nil {
-		ev.QuantityList = append(ev.QuantityList, qe)
+		ev.QuantityList = addQuantity(ev.QuantityList, qe)
 		return
 	}
 	if ev.EPCList == nil {
@@ -476,44 +593,54 @@ func (x *index) addObject(ev *epcisEvent, code string, q uint64) {
 func (x *index) put(epcs *[]string, qs *[]*quantity, code string, q uint64) {
 	epc, qe := x.what(code, q)
 	if qe != nil {
-		*qs = append(*qs, qe)
+		*qs = addQuantity(*qs, qe)
 		return
 	}
 	*epcs = append(*epcs, epc)
 }
 
-// what names a quantity of a code: an instance (one piece of a serialised
-// item, a logistic unit or a native code) as an EPC, any other quantity as a
-// quantity element (uom GRM for grams, none for pieces). A code whose unit
-// the histories do not reveal is named as an EPC, its quantity left unsaid
-// rather than guessed.
+// what names a quantity of a code. A whole instance (one piece of a
+// serialised item or logistic unit, or all of a serialised or native code
+// of weighed goods) is an EPC; any other quantity is a quantity of the
+// code's class (see class): kilograms (uom KGM) for weighed goods, a count
+// for pieces. A code whose unit the histories do not reveal is named as an
+// EPC, its quantity left unsaid rather than guessed.
 func (x *index) what(code string, q uint64) (string, *quantity) {
-	dl := x.digitalLink(code)
 	unit, known := x.units[code]
 	switch {
 	case !known || unit == types.QuantityUnit_QUANTITY_UNIT_UNSPECIFIED:
-		return dl, nil
-	case unit == types.QuantityUnit_QUANTITY_UNIT_PIECES && q == 1 && instance(code):
-		return dl, nil
+		return x.digitalLink(code), nil
+	case instance(code) && (unit == types.QuantityUnit_QUANTITY_UNIT_PIECES && q == 1 || q == x.whole(code)):
+		return x.digitalLink(code), nil
 	case unit == types.QuantityUnit_QUANTITY_UNIT_GRAMS:
-		return "", &quantity{EPCClass: dl, Quantity: q, UOM: "GRM"}
+		return "", &quantity{EPCClass: x.class(code), Quantity: kilograms(q), UOM: "KGM", n: q}
 	default:
-		return "", &quantity{EPCClass: dl, Quantity: q}
+		return "", &quantity{EPCClass: x.class(code), Quantity: amount(q, ""), n: q}
 	}
 }
 
-// instance reports whether a code names one object: an SSCC, a native code
-// or a GTIN with a serial number.
-func instance(code string) bool {
-	c, err := types.ParseCode(code)
-	if err != nil {
-		return false
+// whole is the quantity a code was created with, 0 when unknown.
+func (x *index) whole(code string) uint64 {
+	if r := x.records[code]; r != nil && r.Commissioned > 0 {
+		return r.Commissioned
 	}
-	return c.Kind == types.CodeSSCC || c.Kind == types.CodeNative || c.Serial != ""
+	return x.createdQ[code]
+}
+
+// kilograms writes grams as kilograms, exactly: 5900 is 5.9.
+func kilograms(g uint64) json.Number {
+	s := strconv.FormatUint(g/1000, 10)
+	if frac := g % 1000; frac != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%03d", frac), "0")
+	}
+	return json.Number(s)
 }
 
 // epcs lists codes as Digital Link URIs, for events about codes as a whole.
 func (x *index) epcs(codes []string) *[]string {
+	if len(codes) == 0 {
+		return nil // an ObjectEvent naming nothing else gets an empty list at the end
+	}
 	out := []string{}
 	for _, c := range codes {
 		out = append(out, x.digitalLink(c))
@@ -545,12 +672,32 @@ func (x *index) children(ev *epcisEvent, e *entry, unit string) {
 	}
 }
 
+// transfer names the parties and sites goods pass between: owning_party
+// and location sources and destinations, each left out when unknown.
+func (x *index) transfer(from, to string) ([]*source, []*destination) {
+	var src []*source
+	var dst []*destination
+	if from != "" {
+		src = append(src, &source{Type: "owning_party", Source: x.party(from)})
+		if x.isEnterprise(from) {
+			src = append(src, &source{Type: "location", Source: x.location(from)})
+		}
+	}
+	if to != "" {
+		dst = append(dst, &destination{Type: "owning_party", Destination: x.party(to)})
+		if x.isEnterprise(to) {
+			dst = append(dst, &destination{Type: "location", Destination: x.location(to)})
+		}
+	}
+	return src, dst
+}
+
 // consignmentRef names a consignment as the despatch advice of a shipment.
 func (x *index) consignmentRef(id []byte) []*bizTransaction {
 	if len(id) == 0 {
 		return nil
 	}
-	return []*bizTransaction{{Type: "desadv", BizTransaction: x.urn("consignment", hex.EncodeToString(id))}}
+	return []*bizTransaction{{Type: "desadv", BizTransaction: x.uri("consignment", hex.EncodeToString(id))}}
 }
 
 // sensor is a temperature report: the range read over the window, in
@@ -561,7 +708,7 @@ func (x *index) sensor(m *types.MsgSensorReport, excursion bool) *sensorElement 
 		md.StartTime, md.EndTime = timestamp(types.UnixTime(m.StartUnix).UnixMilli()), timestamp(types.UnixTime(m.EndUnix).UnixMilli())
 	}
 	if m.DeviceId != "" {
-		md.DeviceID = x.urn("device", m.DeviceId)
+		md.DeviceID = x.uri("device", m.DeviceId)
 	}
 	if len(m.RawDataHash) > 0 {
 		md.RawData = hashURI(m.RawDataHash)

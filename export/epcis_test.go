@@ -128,7 +128,20 @@ func chainOrder(f *fixture) [][]byte {
 	return out
 }
 
-func wantID(h []byte) string { return "ni:///sha-256;" + hex.EncodeToString(h) + "?ver=CBV2.0" }
+// chainHash is the ct:chainEventHash of a chain event.
+func chainHash(h []byte) string { return "ni:///sha-256;" + hex.EncodeToString(h) }
+
+// idByHash is the eventID the document gives the chain event h.
+func idByHash(t *testing.T, d *parsedDoc, h []byte) string {
+	t.Helper()
+	for _, ev := range d.Body.EventList {
+		if ev["errorDeclaration"] == nil && str(ev, "ct:chainEventHash") == chainHash(h) {
+			return str(ev, "eventID")
+		}
+	}
+	t.Fatalf("no event %x", h)
+	return ""
+}
 
 func str(o obj, k string) string {
 	s, _ := o[k].(string)
@@ -153,7 +166,7 @@ func TestEPCISDocument(t *testing.T) {
 	if len(d.Context) != 2 || d.Context[0] != EPCISContext {
 		t.Fatalf("@context %v", d.Context)
 	}
-	if ext, _ := d.Context[1].(obj); len(ext) != 1 || ext["ct"] != "urn:coldtrace:epcis:" {
+	if ext, _ := d.Context[1].(obj); len(ext) != 1 || ext["ct"] != ExtensionNamespace {
 		t.Fatalf("extension context %v", d.Context[1])
 	}
 	if d.Type != "EPCISDocument" || d.SchemaVersion != "2.0" || d.CreationDate != "2023-11-14T22:53:20.000Z" {
@@ -166,12 +179,12 @@ func TestEPCISDocument(t *testing.T) {
 	var last time.Time
 	for i, ev := range d.Body.EventList {
 		typ := str(ev, "type")
-		for _, k := range []string{"type", "eventTime", "eventTimeZoneOffset", "eventID", "ct:message"} {
+		for _, k := range []string{"type", "eventTime", "eventTimeZoneOffset", "eventID", "ct:message", "ct:chainEventHash"} {
 			if str(ev, k) == "" {
 				t.Errorf("event %d (%s) has no %s", i, typ, k)
 			}
 		}
-		if str(ev, "eventTimeZoneOffset") != "+00:00" {
+		if str(ev, "eventTimeZoneOffset") != "+08:00" {
 			t.Errorf("event %d: eventTimeZoneOffset %q", i, str(ev, "eventTimeZoneOffset"))
 		}
 		tm, err := time.Parse(time.RFC3339Nano, str(ev, "eventTime"))
@@ -217,10 +230,10 @@ func TestEPCISDocument(t *testing.T) {
 		}
 		for _, q := range append(append(list(ev, "quantityList"), list(ev, "childQuantityList")...), append(list(ev, "inputQuantityList"), list(ev, "outputQuantityList")...)...) {
 			qe := q.(obj)
-			if str(qe, "epcClass") == "" || qe["quantity"] == nil {
+			if str(qe, "epcClass") == "" || qe["quantity"] == nil && str(ev, "ct:batch") == "" { // a whole lot has no quantity
 				t.Errorf("event %d: quantity element %v", i, qe)
 			}
-			if u, ok := qe["uom"]; ok && u != "GRM" {
+			if u, ok := qe["uom"]; ok && u != "KGM" {
 				t.Errorf("event %d: uom %v", i, u)
 			}
 		}
@@ -256,10 +269,10 @@ func TestEPCISDocument(t *testing.T) {
 	}
 }
 
-// TestEPCISEventIDs: an eventID is the chain hash of the event, the same in
-// every run and whatever order the histories come in; an error declaration
-// carries the eventID of the event it corrects and its own as
-// ct:declarationEventID.
+// TestEPCISEventIDs: an eventID is the CBV 2.0 EPCIS Event Hash ID of the
+// event as exported, the same in every run and whatever order the histories
+// come in; an error declaration carries the eventID of the event it
+// corrects, and the chain hashes of the correction.
 func TestEPCISEventIDs(t *testing.T) {
 	f := newFixture(t)
 	hs := f.histories()
@@ -287,18 +300,27 @@ func TestEPCISEventIDs(t *testing.T) {
 	for i, ev := range d.Body.EventList {
 		h := order[i]
 		if orig, ok := corrected[string(h)]; ok {
-			if str(ev, "eventID") != wantID(orig) || str(ev, "ct:declarationEventID") != wantID(h) {
-				t.Errorf("event %d: declaration ids %q / %q, want %q / %q", i, str(ev, "eventID"), str(ev, "ct:declarationEventID"), wantID(orig), wantID(h))
+			if str(ev, "eventID") != idByHash(t, d, orig) || str(ev, "ct:declarationChainEventHash") != chainHash(h) || str(ev, "ct:chainEventHash") != chainHash(orig) {
+				t.Errorf("event %d: declaration ids %q / %q", i, str(ev, "eventID"), str(ev, "ct:declarationChainEventHash"))
 			}
 			continue
 		}
-		if str(ev, "eventID") != wantID(h) {
-			t.Errorf("event %d: eventID %q, want %q", i, str(ev, "eventID"), wantID(h))
+		// Recomputed from the event as the document has it, any field order.
+		b, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if seen[str(ev, "eventID")] {
-			t.Errorf("event %d: eventID %q appears twice", i, str(ev, "eventID"))
+		id, _, err := EventHashID(b, map[string]string{"ct": ExtensionNamespace})
+		if err != nil || str(ev, "eventID") != id || !strings.HasSuffix(id, "?ver=CBV2.0") {
+			t.Errorf("event %d: eventID %q, recomputed %q (%v)", i, str(ev, "eventID"), id, err)
 		}
-		seen[str(ev, "eventID")] = true
+		if str(ev, "ct:chainEventHash") != chainHash(h) {
+			t.Errorf("event %d: ct:chainEventHash %q, want %q", i, str(ev, "ct:chainEventHash"), chainHash(h))
+		}
+		if seen[id] {
+			t.Errorf("event %d: eventID %q appears twice", i, id)
+		}
+		seen[id] = true
 	}
 }
 
@@ -312,7 +334,7 @@ func eventByName(t *testing.T, d *parsedDoc, f *fixture, name string) obj {
 	}
 	var found obj
 	for _, ev := range d.Body.EventList {
-		if str(ev, "eventID") == wantID(h) && ev["errorDeclaration"] == nil || str(ev, "ct:declarationEventID") == wantID(h) {
+		if str(ev, "ct:chainEventHash") == chainHash(h) && ev["errorDeclaration"] == nil || str(ev, "ct:declarationChainEventHash") == chainHash(h) {
 			if found != nil {
 				t.Fatalf("event %q appears twice", name)
 			}
@@ -370,7 +392,9 @@ func TestEPCISDetails(t *testing.T) {
 	f := newFixture(t)
 	d := parseEPCIS(t, exportEPCIS(t, f.histories(), fixtureOptions()))
 	dl := func(code string) string { return DefaultDigitalLinkBase + code }
-	ent := func(u string) string { return "urn:coldtrace:" + chainID + ":enterprise:" + u }
+	party := func(id string) string { return DefaultDigitalLinkBase + "/party/" + id }
+	site := func(u string) obj { return obj{"id": DefaultDigitalLinkBase + "/location/" + u} }
+	shrimpClass := "https://id.gs1.org/01/" + shrimpGT + "/10/" + shrimpLot
 	asJSON := func(v any) string {
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -385,13 +409,11 @@ func TestEPCISDetails(t *testing.T) {
 			t.Errorf("%s: %s = %s, want %s", name, field, got, w)
 		}
 	}
+	kg := func(s string) json.Number { return json.Number(s) }
 
-	// Commissioning: every code, the native one included, and the lot's facts.
-	check("commission shrimp", "quantityList", []obj{
-		{"epcClass": dl(a1), "quantity": 10000, "uom": "GRM"},
-		{"epcClass": dl(a2), "quantity": 10000, "uom": "GRM"},
-		{"epcClass": dl(n1), "quantity": 10000, "uom": "GRM"},
-	})
+	// Commissioning: whole instances, the native one included, and the lot's facts.
+	check("commission shrimp", "epcList", []string{dl(a1), dl(a2), dl(n1)})
+	check("commission shrimp", "quantityList", nil)
 	ilmd := eventByName(t, d, f, "commission shrimp")["ilmd"].(obj)
 	for k, want := range map[string]string{
 		"cbvmda:lotNumber": shrimpLot, "cbvmda:countryOfOrigin": "EC", "cbvmda:itemExpirationDate": "2025-09-30",
@@ -408,43 +430,37 @@ func TestEPCISDetails(t *testing.T) {
 	check("commission pork", "epcList", []string{dl(p1), dl(p2)})
 	check("ship pork", "epcList", []string{dl(p1)})
 
-	// Shipping and receiving: parties, consignment, shortfall as received.
-	con1 := "urn:coldtrace:" + chainID + ":consignment:" + hexID(digest("consignment 1"))
-	check("ship to warehouse", "sourceList", []obj{{"type": "owning_party", "source": ent(importer)}})
-	check("ship to warehouse", "destinationList", []obj{{"type": "owning_party", "destination": ent(warehouse)}})
+	// Shipping and receiving: part of a carton is a quantity of its lot in
+	// kilograms, the whole native carton an instance; parties, sites,
+	// consignment, the shortfall as received.
+	check("ship to warehouse", "quantityList", []obj{{"epcClass": shrimpClass, "quantity": kg("6"), "uom": "KGM"}})
+	check("ship to warehouse", "epcList", []string{dl(n1)})
+	con1 := DefaultDigitalLinkBase + "/consignment/" + hexID(digest("consignment 1"))
+	check("ship to warehouse", "sourceList", []obj{{"type": "owning_party", "source": party(importer)}, {"type": "location", "source": site(importer)["id"]}})
+	check("ship to warehouse", "destinationList", []obj{{"type": "owning_party", "destination": party(warehouse)}, {"type": "location", "destination": site(warehouse)["id"]}})
 	check("ship to warehouse", "bizTransactionList", []obj{{"type": "desadv", "bizTransaction": con1}})
-	check("ship to warehouse", "readPoint", obj{"id": ent(importer)})
+	check("ship to warehouse", "readPoint", site(importer))
 	check("ship to warehouse", "bizLocation", nil)
-	check("ship to warehouse", "ct:carrier", ent(carrier))
-	check("warehouse receives", "quantityList", []obj{
-		{"epcClass": dl(a1), "quantity": 5900, "uom": "GRM"},
-		{"epcClass": dl(n1), "quantity": 10000, "uom": "GRM"},
-	})
-	check("warehouse receives", "sourceList", []obj{{"type": "owning_party", "source": ent(importer)}})
-	check("warehouse receives", "bizLocation", obj{"id": ent(warehouse)})
+	check("ship to warehouse", "ct:carrier", party(carrier))
+	check("warehouse receives", "quantityList", []obj{{"epcClass": shrimpClass, "quantity": kg("5.9"), "uom": "KGM"}})
+	check("warehouse receives", "epcList", []string{dl(n1)})
+	check("warehouse receives", "sourceList", []obj{{"type": "owning_party", "source": party(importer)}, {"type": "location", "source": site(importer)["id"]}})
+	check("warehouse receives", "bizLocation", site(warehouse))
 
-	// Transformation, aggregation.
-	check("split", "inputQuantityList", []obj{{"epcClass": dl(n1), "quantity": 4000, "uom": "GRM"}})
-	check("split", "outputQuantityList", []obj{
-		{"epcClass": dl(k1), "quantity": 2000, "uom": "GRM"},
-		{"epcClass": dl(k2), "quantity": 2000, "uom": "GRM"},
-	})
+	// Transformation, aggregation: quantities of one lot are summed.
+	check("split", "inputQuantityList", []obj{{"epcClass": shrimpClass, "quantity": kg("4"), "uom": "KGM"}})
+	check("split", "outputEPCList", []string{dl(k1), dl(k2)})
 	check("pack", "parentID", dl(unitSSCC))
-	check("pack", "childQuantityList", []obj{
-		{"epcClass": dl(a1), "quantity": 5900, "uom": "GRM"},
-		{"epcClass": dl(n1), "quantity": 4000, "uom": "GRM"},
-	})
-	check("unpack", "childQuantityList", []obj{
-		{"epcClass": dl(a1), "quantity": 5900, "uom": "GRM"},
-		{"epcClass": dl(n1), "quantity": 4000, "uom": "GRM"},
-	})
+	check("pack", "childQuantityList", []obj{{"epcClass": shrimpClass, "quantity": kg("9.9"), "uom": "KGM"}})
+	check("unpack", "childQuantityList", []obj{{"epcClass": shrimpClass, "quantity": kg("9.9"), "uom": "KGM"}})
 	check("ship pallet", "epcList", []string{dl(unitSSCC)})
+	check("shop sells", "quantityList", []obj{{"epcClass": shrimpClass, "quantity": kg("0.5"), "uom": "KGM"}})
 
 	// Sensor report.
 	check("excursion", "sensorElementList", []obj{{
 		"sensorMetadata": obj{
 			"startTime": "2023-11-14T22:20:00.000Z", "endTime": "2023-11-14T22:25:00.000Z",
-			"deviceID": "urn:coldtrace:" + chainID + ":device:logger%207%2FA",
+			"deviceID": DefaultDigitalLinkBase + "/device/logger%207%2FA",
 			"rawData":  "ni:///sha-256;" + hexID(digest("raw readings 7")),
 		},
 		"sensorReport": []obj{{"type": "gs1:Temperature", "exception": "ALARM_CONDITION", "minValue": json.Number("-18.50"), "maxValue": json.Number("-17.90"), "uom": "CEL"}},
@@ -454,26 +470,38 @@ func TestEPCISDetails(t *testing.T) {
 	// Corrections repeat the event and declare it.
 	check("correct reading", "errorDeclaration", obj{
 		"declarationTime": "2023-11-14T22:33:20.000Z", "reason": "incorrect_data",
-		"correctiveEventIDs": []string{wantID(f.named["right reading"])},
+		"correctiveEventIDs": []string{idByHash(t, d, f.named["right reading"])},
 	})
+	check("correct reading", "ct:correctiveChainEventHashes", []string{chainHash(f.named["right reading"])})
 	check("correct reading", "eventTime", eventByName(t, d, f, "wrong reading")["eventTime"])
 	check("correct reading", "sensorElementList", eventByName(t, d, f, "wrong reading")["sensorElementList"])
 	check("inspection did not occur", "errorDeclaration", obj{"declarationTime": "2023-11-14T22:34:20.000Z", "reason": "did_not_occur"})
-	check("inspection did not occur", "ct:declaredBy", "urn:coldtrace:"+chainID+":regulator:"+city)
+	check("inspection did not occur", "ct:declaredBy", party("regulator/"+city))
 	check("delivery note mistyped", "ct:deliveryNote", "DN-2023-001")
 	check("delivery note mistyped", "ct:correctionNote", "delivery note is DN-2023-010")
 
-	// Supervision.
-	check("customs samples", "readPoint", obj{"id": "urn:coldtrace:" + chainID + ":customs"})
+	// Supervision: a regulator or customs is a party, never a read point.
+	check("customs samples", "readPoint", nil)
 	check("customs samples", "bizLocation", nil)
+	check("customs samples", "ct:authority", party("customs"))
 	check("customs samples", "bizTransactionList", []obj{{"type": "testres", "bizTransaction": "ni:///sha-256;" + hexID(digest("customs lab report"))}})
+	check("hold", "readPoint", nil)
+	check("hold", "ct:authority", party("regulator/"+district))
 	check("positive sample", "epcList", []string{dl(p1), dl(p2)})
 	check("positive sample", "ct:batch", porkBatch)
+	check("positive sample", "quantityList", []obj{{"epcClass": "https://id.gs1.org/01/" + porkGTIN + "/10/" + porkLot}})
+	check("batch test", "quantityList", []obj{{"epcClass": shrimpClass}})
+	check("batch test", "epcList", nil)
+	check("batch test", "ct:authority", party("regulator/"+city))
 	check("recall", "ct:reason", "African swine fever")
-	check("destroy at shop", "readPoint", obj{"id": ent(shop)})
-	check("destroy at shop", "ct:witness", "urn:coldtrace:"+chainID+":regulator:"+district)
+	check("destroy at shop", "readPoint", site(shop))
+	check("destroy at shop", "bizLocation", site(shop))
+	check("destroy at shop", "ct:holder", party(shop))
+	check("destroy at shop", "ct:witness", party("regulator/"+district))
+	check("destroy at shop", "ct:authority", nil)
 	check("destroy at shop", "epcList", []string{dl(p1)})
 	check("restaurant consumes", "ct:saleKind", "consumed")
+	check("release", "ct:chainEventHash", "ni:///sha-256;"+hexID(f.named["release"]))
 }
 
 // TestEPCISSharedEventOnce: a shipment of two codes is in both codes'
@@ -487,13 +515,12 @@ func TestEPCISSharedEventOnce(t *testing.T) {
 		}
 	}
 	d := parseEPCIS(t, exportEPCIS(t, hs, fixtureOptions()))
-	id := wantID(f.named["ship to warehouse"])
 	n := 0
 	for _, ev := range d.Body.EventList {
-		if str(ev, "eventID") == id && ev["errorDeclaration"] == nil {
+		if str(ev, "ct:chainEventHash") == chainHash(f.named["ship to warehouse"]) && ev["errorDeclaration"] == nil {
 			n++
-			if q := list(ev, "quantityList"); len(q) != 2 {
-				t.Errorf("the shipment names %d quantities, want 2", len(q))
+			if q, e := list(ev, "quantityList"), list(ev, "epcList"); len(q) != 1 || len(e) != 1 {
+				t.Errorf("the shipment names %d quantities and %d instances, want 1 and 1", len(q), len(e))
 			}
 		}
 	}
@@ -503,7 +530,7 @@ func TestEPCISSharedEventOnce(t *testing.T) {
 }
 
 // TestEPCISPartial: with only a child's history, codes whose unit nothing
-// reveals are named without a quantity, and an unpacking whose packings are
+// reveals are named without a quantity, a code moved whole is an instance, and an unpacking whose packings are
 // not shown leaves its children out (meaning all of them).
 func TestEPCISPartial(t *testing.T) {
 	f := newFixture(t)
@@ -520,10 +547,11 @@ func TestEPCISPartial(t *testing.T) {
 	d := parseEPCIS(t, exportEPCIS(t, only, fixtureOptions()))
 	dl := func(code string) string { return DefaultDigitalLinkBase + code }
 	ship := eventByName(t, d, f, "ship children")
-	if q := list(ship, "quantityList"); len(q) != 1 || str(q[0].(obj), "epcClass") != dl(k1) {
+	// k1 is shipped whole (its record says 2000 g); k2's unit is unknown.
+	if q := list(ship, "quantityList"); len(q) != 0 {
 		t.Errorf("quantityList %v", q)
 	}
-	if e := list(ship, "epcList"); len(e) != 1 || e[0] != dl(k2) {
+	if e := list(ship, "epcList"); len(e) != 2 || e[0] != dl(k1) || e[1] != dl(k2) {
 		t.Errorf("epcList %v", e)
 	}
 	split := eventByName(t, d, f, "split")
@@ -606,5 +634,40 @@ func TestEPCISEmpty(t *testing.T) {
 	d := parseEPCIS(t, exportEPCIS(t, nil, fixtureOptions()))
 	if d.Body.EventList == nil || len(d.Body.EventList) != 0 || d.CreationDate != "2023-11-14T22:53:20.000Z" {
 		t.Fatalf("%+v", d)
+	}
+}
+
+// TestEPCISUnmappedMessage: a message the mapping does not know (one a later
+// rules version adds) is exported as an observation of the codes the chain
+// applied it to, under the chain's step when CBV has it, and is no FSMA
+// critical tracking event.
+func TestEPCISUnmappedMessage(t *testing.T) {
+	f := newFixture(t)
+	var h History
+	for _, x := range f.histories() {
+		if x.Code.Code == a1 {
+			h = x
+		}
+	}
+	for _, tc := range []struct{ step, want string }{{"inspecting", "inspecting"}, {"site_testing", ""}} {
+		ev := &types.Event{BizStep: tc.step, TimeMs: baseMs + 90*minuteMs, Actor: city, Msg: types.WrapMsg(&types.MsgAddDivision{Division: "330199", Name: "test"}), Codes: []string{a1}}
+		hash, err := EventHash(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hx := h
+		hx.Events, hx.EventHashes = append(append([]*types.Event(nil), h.Events...), ev), append(append([][]byte(nil), h.EventHashes...), hash)
+		out := exportEPCIS(t, []History{hx}, fixtureOptions())
+		d := parseEPCIS(t, out)
+		got := d.Body.EventList[len(d.Body.EventList)-1]
+		if str(got, "ct:message") != "add_division" || str(got, "type") != "ObjectEvent" || str(got, "action") != "OBSERVE" ||
+			str(got, "bizStep") != tc.want || len(list(got, "epcList")) != 1 || str(got, "ct:authority") == "" {
+			t.Errorf("step %s: %v", tc.step, got)
+		}
+		_, before := parseFSMA(t, exportFSMA(t, []History{h}, fixtureOptions()))
+		_, after := parseFSMA(t, exportFSMA(t, []History{hx}, fixtureOptions()))
+		if len(after) != len(before) {
+			t.Errorf("step %s: %d FSMA rows, want %d", tc.step, len(after), len(before))
+		}
 	}
 }

@@ -30,7 +30,8 @@ import (
 //	supermarket and the restaurant sell and consume; the regulator holds and
 //	releases a child; the market commissions domestic pork (one piece per
 //	code), ships one piece, a regulator's sample tests positive, the batch is
-//	recalled and both pieces destroyed.
+//	recalled and both pieces destroyed; a lab finds nothing in the shrimp
+//	batch (a batch-level test, in no code's history).
 const (
 	chainID   = "coldtrace-test"
 	district  = "330106"
@@ -277,6 +278,11 @@ func newFixture(t testing.TB) *fixture {
 		[]string{p1}, false, nil)
 	f.add(t, "destroy at market", district, "destroying", &types.MsgDestroy{Code: p2, Holder: market, Quantity: 1, Method: "incineration"},
 		[]string{p2}, true, nil)
+	// A batch-level lab test that found nothing: the chain appends it to no
+	// code's history, only to the batch's test events.
+	bt := f.add(t, "batch test", city, "inspecting", &types.MsgRecordTest{Batch: shrimpBatch, Kind: types.TestKind_TEST_KIND_INSPECTION,
+		Result: types.TestResult_TEST_RESULT_NEGATIVE, Lab: "Hangzhou CDC", TestName: "Vibrio parahaemolyticus"}, nil, true, nil)
+	f.batches[shrimpBatch].TestEvents = [][]byte{bt}
 	return f
 }
 
@@ -287,6 +293,11 @@ func (f *fixture) histories() []History {
 		r := f.records[code]
 		h := History{Code: r, Batch: f.batches[r.BatchId], Enterprises: f.enterprises, Consignments: map[string]*types.Consignment{}}
 		for i, ev := range f.events {
+			if b := f.batches[r.BatchId]; b != nil && slices.ContainsFunc(b.TestEvents, func(h []byte) bool { return string(h) == string(f.hashes[i]) }) {
+				h.Events = append(h.Events, ev) // as the export command adds a batch's test events
+				h.EventHashes = append(h.EventHashes, f.hashes[i])
+				continue
+			}
 			for _, c := range ev.Codes {
 				if c == code {
 					h.Events = append(h.Events, ev)

@@ -15,31 +15,46 @@ import (
 	"github.com/coldtrace/coldtrace/types"
 )
 
-// FSMAColumns is the header row of the FSMA 204 sortable spreadsheet.
+// FSMAColumns is the header row of the FSMA 204 sortable spreadsheet: the
+// key data elements of 21 CFR 1.1325-1.1350, one column each.
 var FSMAColumns = []string{
-	"Traceability Lot Code",
+	colLot,
 	"Product Description",
 	"Quantity",
 	"Unit of Measure",
-	"CTE Type",
+	colCTE,
 	"Event Date",
-	"Event Time (UTC)",
+	"Event Time (UTC+08:00)",
 	"Location Description",
 	"Ship From Location",
 	"Ship To Location",
 	"Immediate Previous Source",
 	"Traceability Lot Code Source",
+	"Traceability Lot Code Source Reference",
 	"Input Traceability Lot Codes",
 	"New Traceability Lot Codes",
+	"Harvest or Catch Location",
+	"Harvest or Catch Date",
+	"Cooling Location",
+	"Cooling Date",
 	"Reference Document Type",
 	"Reference Document Number",
+	"Key Data Elements Not on Chain",
 	"Correction",
 	"GS1 Digital Link",
-	"Event ID",
+	colEventID,
 }
 
-// FSMA 204 critical tracking event types this package writes.
 const (
+	colLot     = "Traceability Lot Code"
+	colCTE     = "CTE Type"
+	colEventID = "Chain Event Hash"
+)
+
+// FSMA 204 critical tracking event types (21 CFR 1.1325-1.1350).
+const (
+	CTEHarvesting              = "Harvesting"
+	CTECooling                 = "Cooling"
 	CTEInitialPacking          = "Initial Packing"
 	CTEFirstLandBasedReceiving = "First Land-Based Receiving"
 	CTEShipping                = "Shipping"
@@ -47,8 +62,8 @@ const (
 	CTETransformation          = "Transformation"
 )
 
-// domesticOrigin is the origin country whose goods are packed, not
-// received from abroad.
+// domesticOrigin is the country where the chain's enterprises are: goods of
+// another origin were received from abroad, not packed here.
 const domesticOrigin = "CN"
 
 // Reference document types.
@@ -56,6 +71,18 @@ const (
 	referenceConsignment        = "Consignment"
 	referenceDeliveryNote       = "Delivery Note"
 	referenceCustomsDeclaration = "Customs Declaration"
+	referenceChainEvent         = "Chain Event"
+)
+
+// Key data elements the chain does not hold, named in the column that
+// lists them.
+const (
+	missingAddress      = "street address and phone of each location"
+	missingHarvest      = "harvest date and farm location (1.1330(a)(5)-(6))"
+	missingCooling      = "cooler location and cooling date (1.1330(a)(7)-(8))"
+	missingCatch        = "harvest date range and catch locations of the trip (1.1335(c))"
+	missingForeignLot   = "lot code the foreign packer assigned, when not the code's lot (10)"
+	missingDestinations = "the buyer's receipt (the buyer records none on chain)"
 )
 
 // fsmaRow is one critical tracking event of one traceability lot.
@@ -179,6 +206,13 @@ func (x *index) involved(e *entry) ([]movement, error) {
 		if err := items(m.Received, false); err != nil {
 			return nil, err
 		}
+	case *types.MsgSell:
+		if m.BusinessBuyer == "" {
+			return nil, nil // a sale to a consumer is no critical tracking event
+		}
+		if err := items(m.Items, false); err != nil {
+			return nil, err
+		}
 	case *types.MsgSplit:
 		parent, err := x.canon(m.Parent)
 		if err != nil {
@@ -204,28 +238,39 @@ func (x *index) involved(e *entry) ([]movement, error) {
 func (x *index) fsmaRow(e *entry, mv movement) *fsmaRow {
 	var (
 		cte, location, from, to, previous, inputs, outputs string
-		refTypes, refNumbers                               []string
+		refTypes, refNumbers, missing                      []string
 	)
 	actor := x.describe(e.ev.Actor)
 	switch m := e.msg.(type) {
 	case *types.MsgCommission:
+		batchID := e.ev.Actor + "/" + m.Batch
 		f := m.Facts
-		if b := x.batches[e.ev.Actor+"/"+m.Batch]; f == nil && b != nil {
+		if b := x.batches[batchID]; f == nil && b != nil {
 			f = b.Facts
 		}
-		cte, location = CTEInitialPacking, actor
+		location = actor
 		if f != nil {
-			if f.OriginCountry != "" && f.OriginCountry != domesticOrigin {
-				cte = CTEFirstLandBasedReceiving
-			}
 			previous = f.Supplier
 			if f.CustomsDeclaration != "" {
 				refTypes, refNumbers = []string{referenceCustomsDeclaration}, []string{f.CustomsDeclaration}
 			}
 		}
+		switch cte = x.commissionCTE(batchID, f); cte {
+		case CTEFirstLandBasedReceiving:
+			missing = append(missing, missingCatch)
+		case CTEReceiving: // from abroad: the supplier is the immediate previous source
+			from, to = previous, actor
+			missing = append(missing, missingForeignLot)
+		default:
+			missing = append(missing, missingHarvest, missingCooling)
+		}
 	case *types.MsgDispatch:
 		cte, location, from, to = CTEShipping, actor, actor, x.describe(m.Buyer)
 		refTypes, refNumbers = x.consignmentDocs(e.ev.Consignment, m.Reference)
+	case *types.MsgSell: // to a business buyer: the seller ships to it
+		cte, location, from, to = CTEShipping, actor, actor, x.describe(m.BusinessBuyer)
+		refTypes, refNumbers = []string{referenceChainEvent}, []string{e.hex}
+		missing = append(missing, missingDestinations)
 	case *types.MsgReceive:
 		cte, location, to = CTEReceiving, actor, actor
 		if sender := x.sender(m.Consignment); sender != "" {
@@ -241,7 +286,10 @@ func (x *index) fsmaRow(e *entry, mv movement) *fsmaRow {
 			news = append(news, lotCode(c.code))
 		}
 		inputs, outputs = lotCode(parent), strings.Join(news, "; ")
+		// The chain's record of the repackaging is the document 1.1350(a)(6) asks for.
+		refTypes, refNumbers = []string{referenceChainEvent}, []string{e.hex}
 	}
+	missing = append(missing, missingAddress)
 	product := ""
 	if b := x.batch(mv.code); b != nil && b.Facts != nil {
 		product = b.Facts.Name
@@ -259,20 +307,42 @@ func (x *index) fsmaRow(e *entry, mv movement) *fsmaRow {
 	case types.QuantityUnit_QUANTITY_UNIT_PIECES:
 		uom = "each"
 	}
-	t := timeOf(e.ev.TimeMs)
+	t := timeOf(e.ev.TimeMs).In(types.China)
 	lot := lotCode(mv.code)
+	source, sourceRef := x.lotSource(mv.code)
 	return &fsmaRow{
 		lot: lot, timeMs: e.ev.TimeMs, hex: e.hex,
 		cols: []string{
 			lot, product, qty, uom, cte,
 			t.Format("2006-01-02"), t.Format("15:04:05"),
-			location, from, to, previous, x.lotSource(mv.code),
+			location, from, to, previous, source, sourceRef,
 			inputs, outputs,
+			"", "", "", "", // harvest, catch and cooling: the chain holds none (see the column of missing elements)
 			strings.Join(refTypes, "; "), strings.Join(refNumbers, "; "),
+			strings.Join(missing, "; "),
 			x.correctionNote(e),
 			x.digitalLink(mv.code), e.hex,
 		},
 	}
+}
+
+// commissionCTE is the critical tracking event of a commissioning: the
+// first enterprise to hold food on chain either packed it, received it from
+// a fishing vessel, or received it from abroad.
+//
+//   - food obtained from a fishing vessel (Options.FishingVesselBatches):
+//     First Land-Based Receiving (1.1335), whatever its origin;
+//   - other food of a foreign origin: Receiving (1.1345) from the foreign
+//     supplier; its harvesting, cooling and initial packing happened abroad;
+//   - other food: Initial Packing (1.1330) of a raw agricultural commodity.
+func (x *index) commissionCTE(batchID string, f *types.ProductFacts) string {
+	switch {
+	case x.fishingVessel[batchID]:
+		return CTEFirstLandBasedReceiving
+	case f != nil && f.OriginCountry != "" && f.OriginCountry != domesticOrigin:
+		return CTEReceiving
+	}
+	return CTEInitialPacking
 }
 
 // sender is the USCC a consignment came from: its record, else the shipping
@@ -300,18 +370,22 @@ func (x *index) consignmentDocs(id []byte, deliveryNote string) (kinds, numbers 
 	return kinds, numbers
 }
 
-// lotSource describes where a code's lot code was assigned: the enterprise
-// that commissioned it or split it off its parent.
-func (x *index) lotSource(code string) string {
-	if actor, ok := x.creator[code]; ok {
-		return x.describe(actor)
-	}
-	if r := x.records[code]; r != nil && r.Parent == "" {
-		if b := x.batch(code); b != nil {
-			return x.describe(b.Commissioner)
+// lotSource describes where a code's lot code was assigned, the enterprise
+// that commissioned it or split it off its parent, and the URI that
+// identifies that enterprise (the traceability lot code source reference).
+func (x *index) lotSource(code string) (description, reference string) {
+	actor, ok := x.creator[code]
+	if !ok {
+		if r := x.records[code]; r != nil && r.Parent == "" {
+			if b := x.batch(code); b != nil {
+				actor, ok = b.Commissioner, true
+			}
 		}
 	}
-	return ""
+	if !ok || actor == "" {
+		return "", ""
+	}
+	return x.describe(actor), x.party(actor)
 }
 
 // correctionNote describes the error declarations of an event.
@@ -335,19 +409,43 @@ func (x *index) correctionNote(e *entry) string {
 	return strings.Join(notes, "; ")
 }
 
-// describe is a party's location description: "Name (USCC)" for a known
-// enterprise, else its identifier.
+// describe is a party's location description (1.1310): for an enterprise
+// its name, USCC and the administrative divisions of its registered
+// address, as far as the chain knows them; else the party's identifier.
 func (x *index) describe(id string) string {
-	if e := x.enterprises[id]; e != nil && e.Name != "" {
-		return e.Name + " (" + id + ")"
-	}
 	switch {
 	case id == types.CustomsID:
 		return "customs"
 	case isDivision(id):
 		return "regulator " + id
 	}
-	return id
+	e := x.enterprises[id]
+	if e == nil {
+		return id
+	}
+	d := "USCC " + id
+	if e.Name != "" {
+		d = e.Name + " (" + d + ")"
+	}
+	if place := divisionNames(e.Division); place != "" {
+		d += ", " + place
+	}
+	return d + ", CN"
+}
+
+// divisionNames names a division and the city and province above it, most
+// local first: "西湖区, 杭州市, 浙江省".
+func divisionNames(code string) string {
+	if !isDivision(code) {
+		return ""
+	}
+	var names []string
+	for _, c := range []string{code, code[:4] + "00", code[:2] + "0000"} {
+		if n, ok := types.ListedDivision(c); ok && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // lotCode is a code as a traceability lot code: the GS1 element string of

@@ -59,8 +59,8 @@ func TestFSMARows(t *testing.T) {
 		t.Fatalf("header %q", header)
 	}
 	for _, col := range []string{"Traceability Lot Code", "Product Description", "Quantity", "Unit of Measure", "CTE Type",
-		"Event Date", "Event Time (UTC)", "Location Description", "Ship From Location", "Ship To Location",
-		"Immediate Previous Source", "Traceability Lot Code Source", "Reference Document Type", "Reference Document Number", "Event ID"} {
+		"Event Date", "Event Time (UTC+08:00)", "Location Description", "Ship From Location", "Ship To Location",
+		"Immediate Previous Source", "Traceability Lot Code Source", "Reference Document Type", "Reference Document Number", colEventID} {
 		found := false
 		for _, h := range header {
 			found = found || h == col
@@ -77,15 +77,15 @@ func TestFSMARows(t *testing.T) {
 		{lotP1, "Shipping", "1", "each", "ship pork"},
 		{lotP1, "Receiving", "1", "each", "shop receives pork"},
 		{lotP2, "Initial Packing", "1", "each", "commission pork"},
-		{lotA1, "First Land-Based Receiving", "10000", "g", "commission shrimp"},
+		{lotA1, "Receiving", "10000", "g", "commission shrimp"},
 		{lotA1, "Shipping", "6000", "g", "ship to warehouse"},
 		{lotA1, "Receiving", "5900", "g", "warehouse receives"},
 		{lotA1, "Shipping", "5900", "g", "ship pallet"},
 		{lotA1, "Receiving", "5900", "g", "market receives pallet"},
 		{lotA1, "Shipping", "1000", "g", "ship to restaurant"},
 		{lotA1, "Receiving", "1000", "g", "restaurant receives"},
-		{lotA2, "First Land-Based Receiving", "10000", "g", "commission shrimp"},
-		{lotN1, "First Land-Based Receiving", "10000", "g", "commission shrimp"},
+		{lotA2, "Receiving", "10000", "g", "commission shrimp"},
+		{lotN1, "Receiving", "10000", "g", "commission shrimp"},
 		{lotN1, "Shipping", "10000", "g", "ship to warehouse"},
 		{lotN1, "Receiving", "10000", "g", "warehouse receives"},
 		{lotN1, "Shipping", "4000", "g", "ship pallet"},
@@ -103,7 +103,7 @@ func TestFSMARows(t *testing.T) {
 	}
 	for i, w := range want {
 		r := rows[i]
-		got := []string{r["Traceability Lot Code"], r["CTE Type"], r["Quantity"], r["Unit of Measure"], r["Event ID"]}
+		got := []string{r["Traceability Lot Code"], r["CTE Type"], r["Quantity"], r["Unit of Measure"], r[colEventID]}
 		exp := []string{w.lot, w.cte, w.qty, w.uom, hexID(f.named[w.event])}
 		if strings.Join(got, " ") != strings.Join(exp, " ") {
 			t.Errorf("row %d: %q, want %q", i+1, got, exp)
@@ -113,28 +113,36 @@ func TestFSMARows(t *testing.T) {
 	// The columns of a few rows in full.
 	byEvent := func(lot, event string) map[string]string {
 		for _, r := range rows {
-			if r["Traceability Lot Code"] == lot && r["Event ID"] == hexID(f.named[event]) {
+			if r["Traceability Lot Code"] == lot && r[colEventID] == hexID(f.named[event]) {
 				return r
 			}
 		}
 		t.Fatalf("no row for %s in %s", lot, event)
 		return nil
 	}
-	name := func(u string) string { return f.enterprises[u].Name + " (" + u + ")" }
+	// Location descriptions: name, USCC, the divisions of the registered address.
+	places := map[string]string{importer: "杭州市, 浙江省", market: "西湖区, 杭州市, 浙江省", warehouse: "萧山区, 杭州市, 浙江省", diner: "西湖区, 杭州市, 浙江省"}
+	name := func(u string) string { return f.enterprises[u].Name + " (USCC " + u + "), " + places[u] + ", CN" }
+	party := func(u string) string { return DefaultDigitalLinkBase + "/party/" + u }
 	for _, tc := range []struct {
 		lot, event string
 		cols       map[string]string
 	}{
 		{lotA1, "commission shrimp", map[string]string{
-			"Product Description": "Frozen white shrimp (frozen seafood)", "Event Date": "2023-11-14", "Event Time (UTC)": "22:14:20",
-			"Location Description": name(importer), "Immediate Previous Source": "Pacific Shrimp S.A.", "Traceability Lot Code Source": name(importer),
-			"Reference Document Type": "Customs Declaration", "Reference Document Number": "310120231000456789",
-			"GS1 Digital Link": DefaultDigitalLinkBase + a1,
+			// 22:14 UTC is 06:14 the next day in Hangzhou.
+			"Product Description": "Frozen white shrimp (frozen seafood)", "Event Date": "2023-11-15", "Event Time (UTC+08:00)": "06:14:20",
+			"Location Description": name(importer), "Ship From Location": "Pacific Shrimp S.A.", "Ship To Location": name(importer),
+			"Immediate Previous Source": "Pacific Shrimp S.A.", "Traceability Lot Code Source": name(importer),
+			"Traceability Lot Code Source Reference": party(importer),
+			"Reference Document Type":                "Customs Declaration", "Reference Document Number": "310120231000456789",
+			"Key Data Elements Not on Chain": missingForeignLot + "; " + missingAddress,
+			"GS1 Digital Link":               DefaultDigitalLinkBase + a1,
 		}},
 		{lotA1, "ship to warehouse", map[string]string{
 			"Location Description": name(importer), "Ship From Location": name(importer), "Ship To Location": name(warehouse),
 			"Reference Document Type": "Consignment; Delivery Note", "Reference Document Number": hexID(digest("consignment 1")) + "; DN-2023-001",
-			"Correction": "incorrect data, declared 2023-11-14T22:16:20.000Z by " + name(importer) + " (event " + hexID(f.named["delivery note mistyped"]) + "): delivery note is DN-2023-010",
+			"Key Data Elements Not on Chain": missingAddress,
+			"Correction":                     "incorrect data, declared 2023-11-14T22:16:20.000Z by " + name(importer) + " (event " + hexID(f.named["delivery note mistyped"]) + "): delivery note is DN-2023-010",
 		}},
 		{lotA1, "restaurant receives", map[string]string{ // the consignment's record is not given: the sender comes from the shipment
 			"Location Description": name(diner), "Ship From Location": name(market), "Ship To Location": name(diner),
@@ -143,8 +151,10 @@ func TestFSMARows(t *testing.T) {
 		{lotK1, "split", map[string]string{
 			"Location Description": name(market), "Traceability Lot Code Source": name(market),
 			"Input Traceability Lot Codes": lotN1, "New Traceability Lot Codes": lotK1 + "; " + lotK2,
+			"Reference Document Type": "Chain Event", "Reference Document Number": hexID(f.named["split"]),
 		}},
-		{lotP1, "commission pork", map[string]string{"CTE Type": "Initial Packing", "Product Description": "Frozen pork belly (frozen meat)"}},
+		{lotP1, "commission pork", map[string]string{"CTE Type": "Initial Packing", "Product Description": "Frozen pork belly (frozen meat)",
+			"Key Data Elements Not on Chain": missingHarvest + "; " + missingCooling + "; " + missingAddress}},
 	} {
 		r := byEvent(tc.lot, tc.event)
 		for col, want := range tc.cols {
@@ -177,7 +187,7 @@ func TestFSMAUnseenPacking(t *testing.T) {
 	_, rows := parseFSMA(t, exportFSMA(t, []History{trimmed}, fixtureOptions()))
 	found := false
 	for _, r := range rows {
-		if r["Event ID"] == hexID(f.named["ship pallet"]) {
+		if r[colEventID] == hexID(f.named["ship pallet"]) {
 			found = true
 			if r["Quantity"] != "" || r["Unit of Measure"] != "g" || r["CTE Type"] != "Shipping" {
 				t.Errorf("pallet shipment row %v", r)

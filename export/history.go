@@ -30,11 +30,18 @@ type History struct {
 // Options control identifiers and the document date.
 type Options struct {
 	// DigitalLinkBase is the resolver every code's GS1 Digital Link URI is
-	// written on; DefaultDigitalLinkBase when empty.
+	// written on, and the base of the HTTP URIs of parties, locations,
+	// consignments, devices and native lots; DefaultDigitalLinkBase when
+	// empty.
 	DigitalLinkBase string
-	// ChainID names the chain in party and document URIs:
-	// urn:coldtrace:<chain>:enterprise:<USCC>. Required.
+	// ChainID names the chain; every eventID is derived from it and the
+	// event's hash. Required.
 	ChainID string
+	// FishingVesselBatches are the batches (USCC/BATCH) of food obtained
+	// from a fishing vessel, whose commissioning is the first land-based
+	// receiving in the FSMA 204 export. The chain does not record how food
+	// was produced, so the caller says.
+	FishingVesselBatches []string
 	// Created is the document's creation time. Pass the block time of the
 	// answer the histories come from so that the output is reproducible; when
 	// zero, the time of the newest event is used.
@@ -76,18 +83,21 @@ type codeQuantity struct {
 // index is what both exports read: every distinct event in chain order, and
 // what the histories reveal about codes, batches, parties and consignments.
 type index struct {
-	o            Options
-	base         string
-	entries      []*entry                     // sorted by block time, then hash
-	byHash       map[string]*entry            // by hex hash
-	records      map[string]*types.CodeRecord // the codes whose histories were given
-	units        map[string]types.QuantityUnit
-	batchOf      map[string]string // code → batch id
-	batches      map[string]*types.Batch
-	enterprises  map[string]*types.Enterprise
-	consignments map[string]*types.Consignment
-	corrections  map[string][]*entry // hex hash of a corrected event → its error declarations
-	creator      map[string]string   // code → actor of the commissioning or repackaging that created it
+	o             Options
+	base          string
+	entries       []*entry                     // sorted by block time, then hash
+	byHash        map[string]*entry            // by hex hash
+	records       map[string]*types.CodeRecord // the codes whose histories were given
+	units         map[string]types.QuantityUnit
+	batchOf       map[string]string // code → batch id
+	batches       map[string]*types.Batch
+	enterprises   map[string]*types.Enterprise
+	consignments  map[string]*types.Consignment
+	corrections   map[string][]*entry // hex hash of a corrected event → its error declarations
+	creator       map[string]string   // code → actor of the commissioning or repackaging that created it
+	createdQ      map[string]uint64   // code → quantity it was created with
+	ids           map[string]string   // hex hash → EPCIS eventID, as computed
+	fishingVessel map[string]bool     // batch ids of Options.FishingVesselBatches
 }
 
 func newIndex(hs []History, o Options) (*index, error) {
@@ -102,7 +112,11 @@ func newIndex(hs []History, o Options) (*index, error) {
 		byHash: map[string]*entry{}, records: map[string]*types.CodeRecord{},
 		units: map[string]types.QuantityUnit{}, batchOf: map[string]string{}, batches: map[string]*types.Batch{},
 		enterprises: map[string]*types.Enterprise{}, consignments: map[string]*types.Consignment{},
-		corrections: map[string][]*entry{}, creator: map[string]string{},
+		corrections: map[string][]*entry{}, creator: map[string]string{}, createdQ: map[string]uint64{}, ids: map[string]string{},
+	}
+	x.fishingVessel = map[string]bool{}
+	for _, b := range o.FishingVesselBatches {
+		x.fishingVessel[b] = true
 	}
 	for i, h := range hs {
 		if h.Code == nil {
@@ -186,7 +200,7 @@ func (x *index) resolve() error {
 				}
 				e.created = append(e.created, codeQuantity{code, nc.Quantity})
 				x.learn(code, nc.Unit, batchID)
-				x.created(code, e.ev.Actor)
+				x.created(code, e.ev.Actor, nc.Quantity)
 			}
 		case *types.MsgSplit:
 			parent, err := x.canon(m.Parent)
@@ -206,7 +220,7 @@ func (x *index) resolve() error {
 					u = unit
 				}
 				x.learn(code, u, x.batchOf[parent])
-				x.created(code, e.ev.Actor)
+				x.created(code, e.ev.Actor, ch.Quantity)
 			}
 		case *types.MsgAggregate:
 			unit, err := x.canon(m.Unit)
@@ -286,9 +300,9 @@ func (x *index) learn(code string, unit types.QuantityUnit, batchID string) {
 }
 
 // created records who created a code; the first creation counts.
-func (x *index) created(code, actor string) {
+func (x *index) created(code, actor string, q uint64) {
 	if _, ok := x.creator[code]; !ok {
-		x.creator[code] = actor
+		x.creator[code], x.createdQ[code] = actor, q
 	}
 }
 
@@ -316,29 +330,6 @@ func (x *index) consignment(id []byte) *types.Consignment {
 	return x.consignments[hex.EncodeToString(id)]
 }
 
-// urn builds urn:coldtrace:<chain>:<parts...>, each part percent-encoded
-// outside the URI unreserved characters.
-func (x *index) urn(parts ...string) string {
-	s := "urn:coldtrace:" + types.EscapeUnreserved(x.o.ChainID)
-	for _, p := range parts {
-		s += ":" + types.EscapeUnreserved(p)
-	}
-	return s
-}
-
-// party is the URI of an event's actor or a named enterprise: an
-// enterprise (USCC), a regulator (six-digit division) or customs.
-func (x *index) party(id string) string {
-	switch {
-	case id == types.CustomsID:
-		return x.urn("customs")
-	case isDivision(id):
-		return x.urn("regulator", id)
-	default:
-		return x.urn("enterprise", id)
-	}
-}
-
 func isDivision(s string) bool {
 	if len(s) != 6 {
 		return false
@@ -353,16 +344,6 @@ func isDivision(s string) bool {
 
 func (x *index) isEnterprise(id string) bool {
 	return id != "" && id != types.CustomsID && !isDivision(id)
-}
-
-// hashURI names a hash as an RFC 6920 named-information URI.
-func hashURI(h []byte) string {
-	return "ni:///sha-256;" + hex.EncodeToString(h)
-}
-
-// eventID is the EPCIS eventID of a chain event: its on-chain hash.
-func eventID(h []byte) string {
-	return hashURI(h) + "?ver=CBV2.0"
 }
 
 // timestamp formats a block time in milliseconds as an RFC 3339 UTC time.

@@ -86,6 +86,7 @@ type exportSource struct {
 	ents map[string]*types.Enterprise
 	cons map[string]*types.Consignment
 	seen map[string]bool
+	got  map[string]bool // hex hashes of the batch-level events already added
 	out  []export.History
 	from string // YYYY-MM-DD, inclusive; "" for no bound
 	to   string
@@ -112,9 +113,26 @@ func (s *exportSource) code(code string) error {
 			return err
 		}
 	}
+	events := page.Events
+	if h.Batch != nil {
+		// A batch-level test is in the batch's record, not in the history of
+		// any code: fetch it once for the first code of the batch.
+		for _, hash := range h.Batch.TestEvents {
+			key := hex.EncodeToString(hash)
+			if s.got[key] {
+				continue
+			}
+			s.got[key] = true
+			e := &types.Event{}
+			if err := s.fetch("/trace/event/"+key, e); err != nil {
+				return err
+			}
+			events = append(events, e)
+		}
+	}
 	var units []string
-	for _, e := range page.Events {
-		day := time.UnixMilli(e.TimeMs).UTC().Format(time.DateOnly)
+	for _, e := range events {
+		day := time.UnixMilli(e.TimeMs).In(types.China).Format(time.DateOnly)
 		if (s.from != "" && day < s.from) || (s.to != "" && day > s.to) {
 			continue
 		}
@@ -202,22 +220,41 @@ func (s *exportSource) listed(path string) error {
 	}
 }
 
+// exportLong is the help of the EPCIS and FSMA commands.
+var exportLong = map[string]string{
+	"epcis": `epcis writes every event of a code (and of the logistic units it travelled in), or of
+every code of a batch with the batch's own tests, as a GS1 EPCIS 2.0 JSON-LD EPCISDocument
+that GS1's JSON schema accepts. Weighed goods are named as quantities of their lot class in
+kilograms (uom KGM), whole serialised or native codes as instances; each eventID is the
+event's CBV 2.0 EPCIS Event Hash ID (ni:///sha-256;...?ver=CBV2.0), which anyone can recompute
+from the event, and ct:chainEventHash the hash it is stored under on chain; times carry
+China's offset, +08:00. Parties, sites, consignments and devices are HTTP URIs under --base.
+docs/EXPORTS.md describes every field.`,
+	"fsma": `fsma writes the FDA FSMA 204 electronic sortable spreadsheet: one CSV row per critical
+tracking event (21 CFR 1.1325-1.1350) and traceability lot, dated in China's time. The
+chain does not record whether food came from a fishing vessel: name those batches with
+--fishing-vessel so that their commissioning is First Land-Based Receiving; other imported
+food is Receiving, other domestic food Initial Packing. The column "Key Data Elements Not on
+Chain" names what each row lacks. docs/EXPORTS.md has the mapping.`,
+}
+
 func newExportDataCmd(g *globals, format string) *cobra.Command {
 	var out, batch, division, base string
+	var vessels []string
 	s := &exportSource{g: g}
 	use, short := "epcis (CODE | --batch USCC/BATCH) --out FILE", "Write an EPCIS 2.0 JSON-LD EPCISDocument of a code's or a batch's events"
 	if format == "fsma" {
 		use, short = "fsma (--batch USCC/BATCH | --division PREFIX [--from DATE --to DATE]) --out FILE", "Write the FSMA 204 electronic sortable spreadsheet (CSV) of critical tracking events"
 	}
 	cmd := &cobra.Command{
-		Use: use, Short: short, Args: cobra.MaximumNArgs(1),
+		Use: use, Short: short, Long: exportLong[format], Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.dial()
 			if err != nil {
 				return err
 			}
 			s.cmd, s.c = cmd, c
-			s.ents, s.cons, s.seen = map[string]*types.Enterprise{}, map[string]*types.Consignment{}, map[string]bool{}
+			s.ents, s.cons, s.seen, s.got = map[string]*types.Enterprise{}, map[string]*types.Consignment{}, map[string]bool{}, map[string]bool{}
 			switch {
 			case len(args) == 1 && format == "epcis":
 				err = s.code(args[0])
@@ -235,7 +272,10 @@ func newExportDataCmd(g *globals, format string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			opts := export.Options{DigitalLinkBase: base, ChainID: chainID}
+			if err := s.knowsBatches(vessels); err != nil {
+				return err
+			}
+			opts := export.Options{DigitalLinkBase: base, ChainID: chainID, FishingVesselBatches: vessels}
 			f := os.Stdout
 			if out != "" && out != "-" {
 				if f, err = os.Create(out); err != nil {
@@ -264,16 +304,32 @@ func newExportDataCmd(g *globals, format string) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&out, "out", "-", "file to write (- for standard output)")
 	cmd.Flags().StringVar(&batch, "batch", "", "every code of a batch (USCC/BATCH)")
-	cmd.Flags().StringVar(&base, "base", export.DefaultDigitalLinkBase, "base URI of the Digital Link identifiers")
+	cmd.Flags().StringVar(&base, "base", export.DefaultDigitalLinkBase, "base URI of the codes' Digital Link URIs and of the party, location, consignment and device URIs")
 	if format == "fsma" {
 		cmd.Flags().StringVar(&division, "division", "", "codes held by enterprises under a jurisdiction prefix")
-		cmd.Flags().StringVar(&s.from, "from", "", "first day of events, YYYY-MM-DD")
-		cmd.Flags().StringVar(&s.to, "to", "", "last day of events, YYYY-MM-DD")
+		cmd.Flags().StringVar(&s.from, "from", "", "first day of events, YYYY-MM-DD (China's date)")
+		cmd.Flags().StringVar(&s.to, "to", "", "last day of events, YYYY-MM-DD (China's date)")
+		cmd.Flags().StringSliceVar(&vessels, "fishing-vessel", nil, "batches (USCC/BATCH) of food obtained from a fishing vessel: their commissioning is First Land-Based Receiving (repeat or separate with commas)")
 	}
 	cmd.Flags().BoolVar(&g.verify, "verify", false, "verify every answer end to end first")
 	addNodeFlag(cmd, g)
 	addTrustFlags(cmd, g)
 	return cmd
+}
+
+// knowsBatches refuses a --fishing-vessel batch that no exported code
+// belongs to: a mistyped id would silently leave its CTEs wrong.
+func (s *exportSource) knowsBatches(ids []string) error {
+	have := map[string]bool{}
+	for _, h := range s.out {
+		have[h.Code.BatchId] = true
+	}
+	for _, id := range ids {
+		if !have[id] {
+			return fmt.Errorf("--fishing-vessel %s: no exported code belongs to that batch (give it as USCC/BATCH, as --batch takes it)", id)
+		}
+	}
+	return nil
 }
 
 // division adds the codes held by every enterprise under a jurisdiction prefix.
