@@ -7,6 +7,11 @@ GOBIN := $(shell go env GOPATH)/bin
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/coldtrace/coldtrace/app.Version=$(VERSION)
 
+# GS1's EPCIS JSON schema, kept beside the repository (../shared), checks every export in
+# the tests; .ci/run sets it too. Without it the schema tests skip (and fail with CI set).
+EPCIS_SCHEMA ?= $(wildcard $(abspath ..)/shared/standards/epcis/EPCIS-JSON-Schema.json)
+export EPCIS_SCHEMA
+
 TESTNET_DIR ?= ./testnet-out
 TESTNET_VALIDATORS ?= 4
 FUZZTIME ?= 30s
