@@ -330,3 +330,44 @@ func TestV3MessagesAndFieldsUnknownBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestHoldsListEveryHeldQuantity (rules v3): after a positive test the holds
+// index lists the batch's goods on the road (under the buyer's division)
+// and goods taken out of a held pallet (where they were unpacked), not only
+// goods in holdings at the moment of the hold.
+func TestHoldsListEveryHeldQuantity(t *testing.T) {
+	c := newSVChainRules(t, nil, types.RulesV3)
+	svParties(c)
+	c.ok(c.tx(kImp, svCommission("CN-H", svDomesticFacts(), 3, 5_000)))
+	code := func(i int) string { return svCode("CN-H", svSerial(i)) }
+	c.ok(c.tx(kImp, &types.MsgDispatch{Buyer: svDiner2, Items: svItems(code(1), 5_000)}))
+	c.ok(c.tx(kImp, &types.MsgAggregate{Unit: svUnit, Items: svItems(code(2), 5_000)}))
+	svReceiveAll(t, c, kSVShop2, svConsignment(t, c.ok(c.tx(kImp, &types.MsgDispatch{Buyer: svShop2, Items: svItems(svUnit, 1)}))))
+	c.ok(c.tx(kDistrict, svPositive(code(3))))
+	has := func(prefix, want string) bool {
+		for _, h := range svHolds(t, c, prefix) {
+			if h == want {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("3302", otherCityDiv+code(1)) {
+		t.Fatalf("the code on its way to Ningbo is not listed under 3302: %v", svHolds(t, c, "33"))
+	}
+	if has("330102", "330102"+code(2)) {
+		t.Fatal("the packed code is listed before it is unpacked")
+	}
+	c.ok(c.tx(kSVShop2, &types.MsgDisaggregate{Unit: svUnit}))
+	if !has("330102", "330102"+code(2)) {
+		t.Fatalf("the code taken out of the held pallet is not listed where it is: %v", svHolds(t, c, "33"))
+	}
+	// Every division that received any of the batch was alerted.
+	var divs []string
+	for _, a := range svAlertsOf(svOpenAlerts(t, c, "33"), types.AlertKind_ALERT_KIND_POSITIVE) {
+		divs = append(divs, a.Division)
+	}
+	if strings.Join(divs, ",") != "330102,330106,330200" {
+		t.Fatalf("positive alerts went to %v", divs)
+	}
+}

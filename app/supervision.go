@@ -449,8 +449,9 @@ func recordTest(ctx *Context, st supervisionStore, m *types.MsgRecordTest) error
 }
 
 // receivingDivisions lists, sorted, every division that received any of a
-// batch — where its codes are held, on their way to, or were last placed
-// (sold goods stay where they were sold) — with the importer's; it adds the
+// batch — where its codes (or the pallets holding them) are held, on their
+// way to, or were last placed (sold goods stay where they were sold) — with
+// the importer's; it adds the
 // grams held at a positive result to the importer's day as blocked.
 func receivingDivisions(c *changes, st supervisionStore, batchID, importer string, d *types.DayStats) ([]string, error) {
 	b, err := c.batch(batchID)
@@ -471,14 +472,25 @@ func receivingDivisions(c *changes, st supervisionStore, batchID, importer strin
 		if r.LastDivision != "" {
 			divs[r.LastDivision] = true
 		}
-		for _, h := range r.Holdings {
+		holders := append([]*types.Holding(nil), r.Holdings...)
+		opens := append([][]byte(nil), r.OpenConsignments...)
+		for _, u := range r.Units {
+			// Goods packed in a pallet are where the pallet is.
+			unit, err := c.code(u)
+			if err != nil {
+				return nil, err
+			}
+			holders = append(holders, unit.Holdings...)
+			opens = append(opens, unit.OpenConsignments...)
+		}
+		for _, h := range holders {
 			e, err := c.enterprise(h.Holder)
 			if err != nil {
 				return nil, err
 			}
 			divs[e.Division] = true
 		}
-		for _, id := range r.OpenConsignments {
+		for _, id := range opens {
 			con, err := st.Consignment(id)
 			if err != nil {
 				return nil, err

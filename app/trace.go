@@ -481,6 +481,12 @@ func disaggregate(ctx *Context, st traceStore, m *types.MsgDisaggregate) error {
 		r.InUnits -= it.Quantity
 		r.Units = removeString(r.Units, unit.Code)
 		c.give(r, ent.Uscc, it.Quantity)
+		if ctx.Rules.CustomsLoop() {
+			// Held goods taken out of a unit stay listed where they now are.
+			if err := c.heldIn(r, ent.Division); err != nil {
+				return err
+			}
+		}
 	}
 	unit.Contents = nil
 	if _, err := c.commit("unpacking", m, nil); err != nil {

@@ -139,6 +139,23 @@ func (c *changes) hold(r *types.CodeRecord, status types.CodeStatus, source, rea
 			}
 			divs[e.Division] = true
 		}
+		if c.ctx.Rules.CustomsLoop() {
+			// Goods on the road are held too, and listed where they are going.
+			for _, id := range r.OpenConsignments {
+				con, err := c.st.Consignment(id)
+				if err != nil {
+					return err
+				}
+				if con == nil {
+					continue
+				}
+				e, err := c.enterprise(con.Buyer)
+				if err != nil {
+					return err
+				}
+				divs[e.Division] = true
+			}
+		}
 		r.HoldDivisions = slices.Sorted(maps.Keys(divs))
 		for _, d := range r.HoldDivisions {
 			if err := c.st.SetHeldIn(d, r.Code, true); err != nil {
