@@ -130,11 +130,20 @@ type apiStep struct {
 	Alert  bool      `json:"alert,omitempty"`
 }
 
+// apiWarning is the warning every code of a positive or recalled batch carries.
+type apiWarning struct {
+	Kind      string `json:"kind"` // "positive" or "recalled"
+	Message   string `json:"message"`
+	MessageZH string `json:"message_zh"`
+}
+
 type apiCode struct {
 	Code         string           `json:"code"`
 	DigitalLink  string           `json:"digital_link"`
 	Status       string           `json:"status"`
+	Warning      *apiWarning      `json:"warning,omitempty"` // the batch's positive test or recall, on every code of it
 	StatusReason string           `json:"status_reason,omitempty"`
+	ReleaseCert  string           `json:"release_certificate,omitempty"`
 	HoldSource   string           `json:"hold_source,omitempty"`
 	LogisticUnit bool             `json:"logistic_unit,omitempty"`
 	Contents     []string         `json:"contents,omitempty"`
@@ -180,6 +189,10 @@ func (s *Server) apiCode(w http.ResponseWriter, r *http.Request) {
 	if rec.Status == types.CodeStatus_CODE_STATUS_HELD || rec.Status == types.CodeStatus_CODE_STATUS_RECALLED {
 		out.StatusReason, out.HoldSource = rec.StatusReason, rec.HoldSource
 	}
+	if danger := d.danger(); danger != "" {
+		out.Warning = &apiWarning{Kind: danger, Message: langEN.T("danger." + danger), MessageZH: langZH.T("danger." + danger)}
+	}
+	out.ReleaseCert = rec.ReleaseCertificate
 	if !s.cfg.NoProofDownload {
 		out.Proof = s.Base() + "/proof" + rec.Code + ".json"
 	}

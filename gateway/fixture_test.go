@@ -32,6 +32,7 @@ type fixture struct {
 	seed  *demo.Result
 
 	recalled, native, expired, sscc, palletItem string
+	destroyedRecalled                           string // of the recalled batch, destroyed after the recall
 	recallReason                                string
 	rootDivision                                string
 }
@@ -115,10 +116,11 @@ func (f *fixture) extras(ctx context.Context) error {
 	res, err := f.c.Send(ctx, imp, &types.MsgCommission{Batch: "RC2026-A", Facts: &types.ProductFacts{
 		Name: "冷冻鱿鱼 Frozen squid", Category: "frozen seafood", Gtin: g3, OriginCountry: "CN", ProductionDate: time.Now().UTC().AddDate(0, 0, -10).Format(time.DateOnly),
 		ShelfLifeDays: 365, Supplier: "宁波海洋食品有限公司"},
-		Codes: []*types.NewCode{{Code: f.recalled, Quantity: 5000, Unit: grams}, {Quantity: 5000, Unit: grams}}})
+		Codes: []*types.NewCode{{Code: f.recalled, Quantity: 5000, Unit: grams}, {Quantity: 5000, Unit: grams}, {Code: fmt.Sprintf("/01/%s/10/RC2026-A/21/0002", g3), Quantity: 3000, Unit: grams}}})
 	if err != nil {
 		return fmt.Errorf("commission recall batch: %w", err)
 	}
+	f.destroyedRecalled = fmt.Sprintf("/01/%s/10/RC2026-A/21/0002", g3)
 	for _, e := range res.Events {
 		for _, a := range e.Attributes {
 			if e.Type == "issued_code" && a.Key == "code" {
@@ -132,6 +134,9 @@ func (f *fixture) extras(ctx context.Context) error {
 	f.recallReason = "同批次产品检出副溶血性弧菌超标"
 	if _, err := f.c.Send(ctx, s.CityKey, &types.MsgRecall{Batch: s.Importer + "/RC2026-A", Reason: f.recallReason}); err != nil {
 		return fmt.Errorf("recall: %w", err)
+	}
+	if _, err := f.c.Send(ctx, s.CityKey, &types.MsgDestroy{Code: f.destroyedRecalled, Holder: s.Importer, Quantity: 3000, Method: "incineration"}); err != nil {
+		return fmt.Errorf("destroy a recalled code: %w", err)
 	}
 	// An expired batch, with a batch-level code (no serial).
 	f.expired = fmt.Sprintf("/01/%s/10/EX2024-A", g4)

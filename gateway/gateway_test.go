@@ -108,6 +108,40 @@ func TestGatewayCodePageRecalled(t *testing.T) {
 	wantContains(t, body, "This product has been recalled", fx.recallReason, "a recall")
 }
 
+// TestGatewayDangerOnEveryCode: a code of a recalled batch keeps the
+// warning after its goods were destroyed, on the page and in the JSON API.
+func TestGatewayDangerOnEveryCode(t *testing.T) {
+	s := newServer(t, nil)
+	body := wantStatus(t, get(t, s.Handler(), fx.destroyedRecalled), http.StatusOK)
+	wantContains(t, body, `id="warning"`, `class="chip destroyed"`, "该产品所属批次已被召回：如您持有该产品，请勿食用")
+	var api struct {
+		Status  string `json:"status"`
+		Warning struct{ Kind, Message string }
+	}
+	if err := json.Unmarshal([]byte(wantStatus(t, get(t, s.Handler(), "/api/v1/code?code="+url.QueryEscape(fx.destroyedRecalled)), http.StatusOK)), &api); err != nil {
+		t.Fatal(err)
+	}
+	if api.Status != "destroyed" || api.Warning.Kind != "recalled" || !strings.Contains(api.Warning.Message, "if you have this product, do not eat it") {
+		t.Fatalf("JSON API: %+v", api)
+	}
+	wantLacks(t, get(t, s.Handler(), fx.seed.Imported[0]).Body.String(), `id="warning-danger"`)
+}
+
+// TestGatewayReleaseCertificate: a released code names its release
+// certificate, whose page lists the codes and the customs certificate.
+func TestGatewayReleaseCertificate(t *testing.T) {
+	s := newServer(t, nil)
+	body := wantStatus(t, get(t, s.Handler(), fx.seed.Imported[0]), http.StatusOK)
+	m := regexp.MustCompile(`href="(/release/RC-[0-9]{6}-[0-9]{8}-[0-9]{6})"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the released code's page links no release certificate:\n%s", body)
+	}
+	body = wantStatus(t, get(t, s.Handler(), m[1]), http.StatusOK)
+	wantContains(t, body, `id="certificate-number"`, strings.TrimPrefix(m[1], "/release/"), "IQ-310100-2026-0042", fx.seed.Imported[0], fx.seed.Imported[1], "出仓证明")
+	wantStatus(t, get(t, s.Handler(), "/release/RC-330100-20260101-999999"), http.StatusNotFound)
+	wantStatus(t, get(t, s.Handler(), "/release/<script>"), http.StatusNotFound)
+}
+
 func TestGatewayCodePageExpired(t *testing.T) {
 	s := newServer(t, nil)
 	body := wantStatus(t, get(t, s.Handler(), fx.expired), http.StatusOK)

@@ -237,7 +237,7 @@ type kv struct {
 }
 
 type warnView struct {
-	Title, Reason, Source, Since string
+	Title, Danger, Reason, Source, Since string
 }
 
 type certView struct {
@@ -409,6 +409,21 @@ func (s *Server) codePage(l Lang, d *codeData) *codePage {
 			w.Reason = l.T("f.expiry") + " " + d.Batch.Facts.Expiry()
 		}
 		v.Warning = w
+	}
+	// A positive or recalled batch warns on every code of it, the code's own
+	// status aside: sold, split and destroyed codes included.
+	if danger := d.danger(); danger != "" {
+		if v.Warning == nil {
+			v.Warning = &warnView{}
+		}
+		v.Warning.Danger = l.T("danger." + danger)
+		if v.Warning.Title == "" {
+			v.Warning.Title = l.T("danger." + danger)
+			v.Warning.Danger = ""
+		}
+	}
+	if cert := d.Record.ReleaseCertificate; cert != "" {
+		v.Facts = append(v.Facts, kv{K: l.T("f.releasecert"), V: cert, Href: "/release/" + cert, Mono: true})
 	}
 
 	for _, st := range steps {

@@ -433,6 +433,7 @@ func (s *Server) publicHandler() http.Handler {
 	mux.HandleFunc("GET /00/", s.handleCode)
 	mux.HandleFunc("GET /c/", s.handleCode)
 	mux.HandleFunc("GET /proof/", s.handleProof)
+	mux.HandleFunc("GET /release/", s.handleRelease)
 	mux.HandleFunc("GET /qr/", s.handleQR)
 	mux.HandleFunc("POST /report", s.handleReport)
 	mux.HandleFunc("GET /api/v1/code", s.apiCode)

@@ -293,6 +293,23 @@ func (d *codeData) status(now time.Time) string {
 	return "active"
 }
 
+// danger is what the code's batch says about every code of it, whatever the
+// code's own status: "positive" when a test of the batch (or of any of its
+// codes, split children included) was positive, "recalled" when the batch
+// was recalled; "" otherwise. A sold, split or destroyed code keeps it: a
+// person holding the product must still be told not to eat it.
+func (d *codeData) danger() string {
+	switch {
+	case d.Batch == nil:
+		return ""
+	case d.Batch.PositiveTest:
+		return "positive"
+	case d.Batch.Recall != 0:
+		return "recalled"
+	}
+	return ""
+}
+
 // allowedRange is the range the chain checks sensor reports against: the
 // category's profile, else the batch's own range.
 func (d *codeData) allowedRange() (lo, hi int32, ok bool) {
@@ -365,6 +382,10 @@ func (d *codeData) certificates() certificates {
 	f := d.Batch.Facts
 	c = certificates{Inspection: f.InspectionCertificate, Disinfection: f.DisinfectionCertificate, Origin: f.CertificateOfOrigin,
 		Customs: f.CustomsDeclaration, Test: f.NucleicAcidTest, Supervised: d.Batch.Supervised, Released: d.Record.Released}
+	if len(d.Batch.InspectionCertificates) > 0 {
+		// Recorded by customs itself (rules v3): these, not a number typed into the facts.
+		c.Inspection = strings.Join(d.Batch.InspectionCertificates, ", ")
+	}
 	for _, h := range append([]*types.HistoryPage{d.History}, d.Parents...) {
 		if h == nil {
 			continue
