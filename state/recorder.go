@@ -23,23 +23,36 @@ func (r *Recorder) Get(key []byte) ([]byte, error) {
 
 // Iterate records what proves that the keys it returned are all the keys
 // of the range it scanned, from start up to the key where fn stopped (or to
-// end): the start key itself, and the successor (key+0x00) of every key
-// after which the scan went on. The start's proof gives it (present) or the
-// gap around it with the first key as right neighbour; a successor's
-// non-existence proof has the key as left neighbour and the next key of the
-// tree as right one, so it proves the key, its value, the next key and that
-// nothing lies between them. A key followed by its own successor is proven
+// end): the start key, and the successor (key+0x00) of every key after
+// which the scan went on. The start's proof gives it (present) or the gap
+// around it, whose right neighbour is the first key returned; a
+// successor's non-existence proof has the key as left neighbour and the
+// next key of the tree as right one, so it proves the key, its value, the
+// next key and that nothing lies between them. A start that is the first
+// key returned, with the scan going on, is proven by its successor's proof
+// and not asked for twice; a key followed by its own successor is proven
 // by that successor's membership proof. Nothing past the key where fn
 // stopped is proven: the proof covers exactly the range scanned.
 func (r *Recorder) Iterate(start, end []byte, fn func(key, value []byte) bool) error {
-	r.keys[string(iterStart(start))] = true
-	return r.KV.Iterate(start, end, func(k, v []byte) bool {
-		if !fn(k, v) {
-			return false
+	from := string(iterStart(start))
+	n := 0
+	err := r.KV.Iterate(start, end, func(k, v []byte) bool {
+		more := fn(k, v)
+		n++
+		// The start is left to its successor's proof only when that is a
+		// non-existence proof (the start its left neighbour).
+		if (n == 1 && (string(k) != from || !more)) || (n == 2 && string(k) == from+"\x00") {
+			r.keys[from] = true
 		}
-		r.keys[string(k)+"\x00"] = true
-		return true
+		if more {
+			r.keys[string(k)+"\x00"] = true
+		}
+		return more
 	})
+	if n == 0 {
+		r.keys[from] = true // an empty range: the start's gap proves it
+	}
+	return err
 }
 
 // iterStart is where a scan from start begins: a nil start means the first
