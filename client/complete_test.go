@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -489,4 +490,77 @@ func firstExistence(t *testing.T, ops []cmtcrypto.ProofOp) *ics23.ExistenceProof
 	}
 	t.Fatal("no existence proof")
 	return nil
+}
+
+// TestNodeListAnswersComplete: a real node's list answers verify end to
+// end, and its answer listing a buyer's three open consignments, with one
+// consignment or one proof taken out, does not.
+func TestNodeListAnswersComplete(t *testing.T) {
+	n := startNode(t)
+	code := n.journey(t)
+	ctx := context.Background()
+	trust, err := client.LoadGenesisTrust(n.home + "/config/genesis.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	headers, err := n.c.NewHeaders(ctx, trust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	impU, marketU := uscc("91330100MA2AAAAA1"), uscc("91330100MA2BBBBB1")
+	batch := url.QueryEscape(impU + "/L1")
+	qc := url.QueryEscape(code)
+	for _, path := range []string{
+		"/trace/batch-codes?id=" + batch,
+		"/trace/holdings/" + impU,
+		"/trace/holdings/" + marketU, // nothing received yet: an empty list, proven
+		"/trace/forward?batch=" + batch,
+		"/trace/backward?code=" + qc,
+		"/trace/history?limit=1000&code=" + qc,
+		"/registry/enterprises/3301",
+		"/registry/keys/enterprise/" + impU,
+		"/supervision/holds/33",
+		"/supervision/alerts/33",
+		"/supervision/stats/33",
+		"/supervision/recalls?batch=" + batch,
+		"/validators",
+	} {
+		if _, err := n.c.VerifiedQuery(ctx, path, headers); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+
+	path := "/trace/inbound/" + marketU
+	v, err := n.c.VerifiedQuery(ctx, path, headers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := &types.ConsignmentList{}
+	if err := proto.Unmarshal(v.Response.Value, list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Consignments) != 3 {
+		t.Fatalf("inbound lists %d consignments, want the 3 dispatched", len(list.Consignments))
+	}
+	for i := range list.Consignments {
+		short := &types.ConsignmentList{Consignments: append(append([]*types.Consignment(nil), list.Consignments[:i]...), list.Consignments[i+1:]...)}
+		res := cloneResponse(t, v.Response)
+		if res.Value, err = proto.Marshal(short); err != nil {
+			t.Fatal(err)
+		}
+		_, err := client.VerifyAnswer(res, path, v.AppHash)
+		wantVerificationError(t, err, fmt.Sprintf("consignment %d left out of the answer", i))
+	}
+	refused := 0
+	for i := range v.Response.ProofOps.Ops {
+		res := cloneResponse(t, v.Response)
+		res.ProofOps.Ops = append(res.ProofOps.Ops[:i:i], res.ProofOps.Ops[i+1:]...)
+		if _, err := client.VerifyAnswer(res, path, v.AppHash); err != nil {
+			wantVerificationError(t, err, fmt.Sprintf("proof %d left out", i))
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Fatal("the answer verifies without any one of its proofs")
+	}
 }
