@@ -12,14 +12,18 @@ import (
 // rangeSnapshot saves keys chosen to meet every case of a range proof: a
 // key followed by its own successor (a3, a3\x00), a run of neighbours, a
 // first and a last key of the tree.
-func rangeSnapshot(t *testing.T) *Snapshot {
+func rangeSnapshot(t testing.TB) *Snapshot {
 	t.Helper()
 	tr := OpenMemory(Options{})
 	t.Cleanup(func() { _ = tr.Close() })
 	for _, k := range []string{"a1", "a3", "a3\x00", "a5", "b1", "c", "z"} {
-		mustSet(t, tr, k, "v"+k)
+		if err := tr.Set([]byte(k), []byte("v"+k)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	mustSave(t, tr)
+	if _, _, err := tr.SaveVersion(); err != nil {
+		t.Fatal(err)
+	}
 	s, err := tr.Immutable(1)
 	if err != nil {
 		t.Fatal(err)
