@@ -358,6 +358,36 @@ func TestListAnswersComplete(t *testing.T) {
 				}
 			})
 
+			t.Run("as one batch proof", func(t *testing.T) {
+				var keys, kept [][]byte
+				for _, op := range honest.ProofOps.Ops {
+					keys = append(keys, op.Key)
+					if !bytes.HasSuffix(op.Key, []byte{0}) {
+						kept = append(kept, op.Key)
+					}
+				}
+				err := verify(func(res *abci.ResponseQuery) {
+					var err error
+					if res.ProofOps, err = ls.snap.BatchProofOps(keys); err != nil {
+						t.Fatal(err)
+					}
+				})
+				if err != nil {
+					t.Fatalf("the same proofs as one batch: %v", err)
+				}
+				if len(kept) == len(keys) {
+					return // nothing iterated past a key
+				}
+				// A batch without the gaps after the listed keys.
+				err = verify(func(res *abci.ResponseQuery) {
+					var err error
+					if res.ProofOps, err = ls.snap.BatchProofOps(kept); err != nil {
+						t.Fatal(err)
+					}
+				})
+				wantVerificationError(t, err, "a batch without the gap proofs")
+			})
+
 			t.Run("a forged key added", func(t *testing.T) {
 				for _, op := range honest.ProofOps.Ops {
 					if bytes.HasSuffix(op.Key, []byte{0}) {

@@ -87,6 +87,20 @@ func TestProvenRangeComplete(t *testing.T) {
 			if got := collect(t, p, bytesOrNil(sc.start), bytesOrNil(sc.end), sc.stopAfter); !reflect.DeepEqual(got, want) {
 				t.Fatalf("proven scan = %q, the tree's = %q", got, want)
 			}
+			var keys [][]byte
+			for _, op := range ops.Ops {
+				keys = append(keys, op.Key)
+			}
+			batch, err := s.BatchProofOps(keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p, err = ReadProofs(batch.Ops, root); err != nil {
+				t.Fatalf("as one batch: %v", err)
+			}
+			if got := collect(t, p, bytesOrNil(sc.start), bytesOrNil(sc.end), sc.stopAfter); !reflect.DeepEqual(got, want) {
+				t.Fatalf("proven scan from one batch = %q, the tree's = %q", got, want)
+			}
 			refused := 0
 			for i := range ops.Ops {
 				less := append(append([]cmtcrypto.ProofOp(nil), ops.Ops[:i]...), ops.Ops[i+1:]...)
@@ -183,6 +197,26 @@ func TestReadProofsRefuses(t *testing.T) {
 		}
 		return cmtcrypto.ProofOp{Type: ProofOpType, Key: []byte(key), Data: b}
 	}
+	batchOps, err := s.BatchProofOps([][]byte{[]byte("a1"), []byte("a2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := &ics23.CommitmentProof{}
+	if err := batch.Unmarshal(batchOps.Ops[0].Data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadProofs(batchOps.Ops, root); err != nil {
+		t.Fatalf("untouched batch: %v", err)
+	}
+	batchOp := func(p *ics23.CommitmentProof, edit func(*ics23.CompressedBatchProof)) cmtcrypto.ProofOp {
+		o := op("", p, func(cp *ics23.CommitmentProof) {
+			if edit != nil {
+				edit(cp.GetCompressed())
+			}
+		})
+		o.Type = BatchProofOpType
+		return o
+	}
 	for _, tc := range []struct {
 		name string
 		op   cmtcrypto.ProofOp
@@ -206,7 +240,14 @@ func TestReadProofsRefuses(t *testing.T) {
 			}
 			p.GetNonexist().Right = far.GetExist()
 		})},
-		{"batch proof", op("a1", &ics23.CommitmentProof{Proof: &ics23.CommitmentProof_Batch{Batch: &ics23.BatchProof{}}}, nil)},
+		{"batch proof as one key's", op("a1", &ics23.CommitmentProof{Proof: &ics23.CommitmentProof_Batch{Batch: &ics23.BatchProof{}}}, nil)},
+		{"batch op not compressed", batchOp(&ics23.CommitmentProof{Proof: &ics23.CommitmentProof_Batch{Batch: &ics23.BatchProof{}}}, nil)},
+		{"batch op, step outside the table", batchOp(batch, func(c *ics23.CompressedBatchProof) { c.Entries[0].GetExist().Path[0] = int32(len(c.LookupInners)) })},
+		{"batch op, negative step", batchOp(batch, func(c *ics23.CompressedBatchProof) { c.Entries[1].GetNonexist().Left.Path[0] = -1 })},
+		{"batch op, empty entry", batchOp(batch, func(c *ics23.CompressedBatchProof) { c.Entries[0] = &ics23.CompressedBatchEntry{} })},
+		{"batch op, forged value", batchOp(batch, func(c *ics23.CompressedBatchProof) { c.Entries[0].GetExist().Value = []byte("forged") })},
+		{"batch op, right neighbour moved", batchOp(batch, func(c *ics23.CompressedBatchProof) { c.Entries[1].GetNonexist().Right.Key = []byte("a4") })},
+		{"batch op, inner node changed", batchOp(batch, func(c *ics23.CompressedBatchProof) { c.LookupInners[0].Prefix[0] ^= 1 })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := ReadProofs([]cmtcrypto.ProofOp{tc.op}, root); !errors.Is(err, ErrBadProof) {
