@@ -552,11 +552,24 @@ func TestNodeListAnswersComplete(t *testing.T) {
 		"/supervision/holds/33",
 		"/supervision/alerts/33",
 		"/supervision/stats/33",
-		"/supervision/recalls?batch=" + batch,
 		"/validators",
 	} {
-		if _, err := n.c.VerifiedQuery(ctx, path, headers); err != nil {
+		v, err := n.c.VerifiedQuery(ctx, path, headers)
+		if err != nil {
 			t.Fatalf("%s: %v", path, err)
+		}
+		if v.Lists == 0 || !strings.Contains(v.Summary(), "proven complete") {
+			t.Fatalf("%s: %q does not say its lists were proven complete", path, v.Summary())
+		}
+	}
+	// A batch's recalls are named by its record: no range is read.
+	for _, path := range []string{"/trace/code?code=" + qc, "/supervision/recalls?batch=" + batch} {
+		v, err := n.c.VerifiedQuery(ctx, path, headers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Lists != 0 || strings.Contains(v.Summary(), "complete") {
+			t.Fatalf("%s: %q claims ranges it did not read", path, v.Summary())
 		}
 	}
 

@@ -51,6 +51,7 @@ type Proven struct {
 	first    string
 	hasFirst bool
 	lefts    []string // gaps' left neighbours, sorted; nil when stale
+	ranges   int      // iterations walked to their end with every step proven
 }
 
 // NewProven builds an empty Proven KV; add entries with Put and PutGap.
@@ -97,6 +98,11 @@ func (p *Proven) Get(key []byte) ([]byte, error) {
 	return nil, ErrUnproven
 }
 
+// Ranges is the number of iterations so far walked to their end (or to
+// where the reader stopped) with every step proven: the lists the answer
+// read, each proven to hold no other key.
+func (p *Proven) Ranges() int { return p.ranges }
+
 func (p *Proven) Set(_, _ []byte) error { return ErrReadOnly }
 func (p *Proven) Delete(_ []byte) error { return ErrReadOnly }
 
@@ -107,6 +113,14 @@ func (p *Proven) Delete(_ []byte) error { return ErrReadOnly }
 // Where neither holds the walk stops with a RangeError: the node did not
 // prove that range complete. A walk that fn stops needs no proof beyond.
 func (p *Proven) Iterate(start, end []byte, fn func(key, value []byte) bool) error {
+	err := p.walk(start, end, fn)
+	if err == nil {
+		p.ranges++
+	}
+	return err
+}
+
+func (p *Proven) walk(start, end []byte, fn func(key, value []byte) bool) error {
 	cur := string(iterStart(start))
 	for end == nil || cur < string(end) {
 		if v, ok := p.values[cur]; ok {
