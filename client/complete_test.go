@@ -398,6 +398,9 @@ func TestListAnswersComplete(t *testing.T) {
 							res.ProofOps.Ops = append(res.ProofOps.Ops, proofOp(t, op.Key, &ics23.CommitmentProof{Proof: &ics23.CommitmentProof_Exist{Exist: exist}}))
 						})
 						wantVerificationError(t, err, fmt.Sprintf("forged key %X", op.Key))
+						if !strings.Contains(err.Error(), "does not verify") {
+							t.Fatalf("forged key %X: %v, want its proof not to verify", op.Key, err)
+						}
 						return
 					}
 				}

@@ -47,7 +47,7 @@ func VerifyAnswer(res *abci.ResponseQuery, path string, appHash []byte) (*state.
 	var gap *state.RangeError
 	switch {
 	case errors.As(err, &gap):
-		return nil, verifyErr("the answer lists keys the node did not prove complete (%v): an entry may have been left out", gap)
+		return nil, verifyErr("the node did not prove its list complete, so an entry may have been left out: %s", gap.Reason())
 	case errors.Is(err, state.ErrUnproven):
 		return nil, verifyErr("the answer reads state the node did not prove")
 	}

@@ -19,15 +19,18 @@ type RangeError struct {
 	Present    bool   // At is a proven key (else At lies in no proven gap)
 }
 
-func (e *RangeError) Error() string {
+func (e *RangeError) Error() string { return "state: " + e.Reason() }
+
+// Reason is the error without its package prefix, for a verifier to quote.
+func (e *RangeError) Reason() string {
 	end := "the end of the tree"
 	if e.End != nil {
 		end = fmt.Sprintf("%X", e.End)
 	}
 	if e.Present {
-		return fmt.Sprintf("state: the range %X to %s is not proven complete: nothing proves which key follows %X", e.Start, end, e.At)
+		return fmt.Sprintf("the range %X to %s is not proven complete: nothing proves which key follows %X", e.Start, end, e.At)
 	}
-	return fmt.Sprintf("state: the range %X to %s is not proven complete: nothing proves whether a key lies at or after %X", e.Start, end, e.At)
+	return fmt.Sprintf("the range %X to %s is not proven complete: nothing proves whether a key lies at or after %X", e.Start, end, e.At)
 }
 
 func (e *RangeError) Unwrap() error { return ErrUnproven }
