@@ -138,10 +138,11 @@ func (b *Bundle) Verify() (*Verified, error) {
 	if res.Height != b.Height {
 		return nil, verifyErr("the answer is of height %d, the bundle says %d", res.Height, b.Height)
 	}
-	if _, err := VerifyAnswer(res, b.Path, last.AppHash); err != nil {
+	proven, err := VerifyAnswer(res, b.Path, last.AppHash)
+	if err != nil {
 		return nil, err
 	}
-	return &Verified{Path: b.Path, Response: res, Height: b.Height, AppHash: last.AppHash, Header: last, Trace: trace, Trust: trust}, nil
+	return &Verified{Path: b.Path, Response: res, Height: b.Height, AppHash: last.AppHash, Header: last, Trace: trace, Trust: trust, Lists: proven.Ranges()}, nil
 }
 
 // decodeLightBlock decodes one header of a bundle and checks that it has

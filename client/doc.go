@@ -1,7 +1,8 @@
 // Package client is the Go client of a coldtrace node for scanners, ERPs and
 // auditors: a file keyring, signing every message, broadcasting with its own
 // sequence count (Signer), waiting for blocks, and verified queries — ics23
-// proofs of every record an answer reads, headers checked from a trust root
+// proofs of every record an answer reads and of every listed range's
+// completeness (no entry left out), headers checked from a trust root
 // with the CometBFT light-client rules, history hash chains, and offline
 // proof bundles. The coldtrace CLI is built on it.
 //

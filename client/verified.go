@@ -24,6 +24,7 @@ type Verified struct {
 	Header   *cmttypes.LightBlock   // header H+1 with its validators
 	Trace    []*cmttypes.LightBlock // the verified headers from the root to H+1
 	Trust    Trust
+	Lists    int // key ranges the answer was read from, each proven to hold no other key
 }
 
 // Validators is the number of validators and their voting power that signed header H+1.
@@ -41,7 +42,18 @@ func (v *Verified) Summary() string {
 	if v.Header != nil && v.Header.SignedHeader != nil && v.Header.Header != nil {
 		signed = v.Header.Height
 	}
-	return fmt.Sprintf("verified at height %d (app hash %X, %d validators, power %d, header %d signed)", v.Height, v.AppHash, n, power, signed)
+	complete := ""
+	if v.Lists > 0 {
+		complete = fmt.Sprintf("; %d key %s proven complete", v.Lists, plural(v.Lists, "range", "ranges"))
+	}
+	return fmt.Sprintf("verified at height %d (app hash %X, %d validators, power %d, header %d signed%s)", v.Height, v.AppHash, n, power, signed, complete)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // VerifiedQuery asks a node for a proven answer and verifies it. An answer
@@ -86,8 +98,9 @@ func (c *Client) VerifiedQuery(ctx context.Context, path string, headers *Header
 	if err != nil {
 		return nil, err
 	}
-	if _, err := VerifyAnswer(res, path, lb.AppHash); err != nil {
+	proven, err := VerifyAnswer(res, path, lb.AppHash)
+	if err != nil {
 		return nil, err
 	}
-	return &Verified{Path: path, Response: res, Height: res.Height, AppHash: lb.AppHash, Header: lb, Trace: trace, Trust: headers.trust}, qerr
+	return &Verified{Path: path, Response: res, Height: res.Height, AppHash: lb.AppHash, Header: lb, Trace: trace, Trust: headers.trust, Lists: proven.Ranges()}, qerr
 }

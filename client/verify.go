@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	ics23 "github.com/cosmos/ics23/go"
 
 	"github.com/coldtrace/coldtrace/query"
 	"github.com/coldtrace/coldtrace/state"
@@ -40,32 +39,16 @@ func VerifyAnswer(res *abci.ResponseQuery, path string, appHash []byte) (*state.
 		}
 		return nil, verifyErr("the answer carries no proof")
 	}
-	proven := state.NewProven()
-	for i, op := range res.ProofOps.Ops {
-		if op.Type != state.ProofOpType {
-			return nil, verifyErr("proof %d has type %q, want %q", i, op.Type, state.ProofOpType)
-		}
-		var p ics23.CommitmentProof
-		if err := p.Unmarshal(op.Data); err != nil {
-			return nil, verifyErr("proof %d does not decode: %v", i, err)
-		}
-		if ex := p.GetExist(); ex != nil {
-			if !bytes.Equal(ex.Key, op.Key) {
-				return nil, verifyErr("proof %d proves key %X, not %X", i, ex.Key, op.Key)
-			}
-			if !ics23.VerifyMembership(ics23.IavlSpec, appHash, &p, op.Key, ex.Value) {
-				return nil, verifyErr("proof %d of key %X does not verify against app hash %X", i, op.Key, appHash)
-			}
-			proven.Put(op.Key, ex.Value)
-			continue
-		}
-		if !ics23.VerifyNonMembership(ics23.IavlSpec, appHash, &p, op.Key) {
-			return nil, verifyErr("proof %d of the absence of key %X does not verify against app hash %X", i, op.Key, appHash)
-		}
-		proven.Put(op.Key, nil)
+	proven, err := state.ReadProofs(res.ProofOps.Ops, appHash)
+	if err != nil {
+		return nil, verifyErr("%v", err)
 	}
 	again, err := query.Answer(proven, res.Height, path)
-	if errors.Is(err, state.ErrUnproven) {
+	var gap *state.RangeError
+	switch {
+	case errors.As(err, &gap):
+		return nil, verifyErr("the node did not prove its list complete, so an entry may have been left out: %s", gap.Reason())
+	case errors.Is(err, state.ErrUnproven):
 		return nil, verifyErr("the answer reads state the node did not prove")
 	}
 	code, _ := types.CodeOf(err)

@@ -2,13 +2,16 @@ package client_test
 
 import (
 	"bytes"
+	"net/url"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/state"
+	"github.com/coldtrace/coldtrace/types"
 )
 
 // FuzzVerifyProofOps feeds the answer verifier a real proven answer whose
@@ -88,4 +91,74 @@ func TestVerifyAnswerHostile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzVerifyListProofs feeds the answer verifier a real proven list (the
+// codes of a batch, proven complete by non-existence gaps) whose proofs a
+// hostile node rewrote: op i loses its data to the fuzzer's, or its key,
+// or is dropped, or a new op is added, and the list itself may be
+// replaced. Nothing panics, and whatever verifies is the real list.
+func FuzzVerifyListProofs(f *testing.F) {
+	ls := newListState(f)
+	path := "/trace/batch-codes?id=" + url.QueryEscape(ls.batch)
+	orig := ls.answerOver(f, ls.snap, path)
+	root := ls.snap.Hash()
+	if _, err := client.VerifyAnswer(orig, path, root); err != nil {
+		f.Fatal(err)
+	}
+	ops := orig.ProofOps.Ops
+	gap := ops[len(ops)-1]
+	short := &types.CodeList{}
+	if err := proto.Unmarshal(orig.Value, short); err != nil {
+		f.Fatal(err)
+	}
+	short.Codes = short.Codes[1:]
+	shortValue, err := proto.Marshal(short)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(uint8(0), uint8(0), gap.Key, gap.Data, []byte{})                   // untouched
+	f.Add(uint8(1), uint8(1), gap.Key, gap.Data, []byte{})                   // gap proof dropped
+	f.Add(uint8(1), uint8(2), ops[0].Key, gap.Data, []byte{})                // another gap's proof
+	f.Add(uint8(2), uint8(3), gap.Key, gap.Data, []byte{})                   // key moved
+	f.Add(uint8(0), uint8(0), gap.Key, gap.Data, shortValue)                 // a code left out
+	f.Add(uint8(255), uint8(2), []byte("\x0f"), gap.Data, []byte{})          // extra op
+	f.Add(uint8(1), uint8(2), gap.Key, gap.Data[:len(gap.Data)/2], []byte{}) // truncated
+	f.Fuzz(func(t *testing.T, i, how uint8, key, data, value []byte) {
+		res := orig
+		if raw, err := orig.Marshal(); err == nil {
+			res = &abci.ResponseQuery{}
+			if err := res.Unmarshal(raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n := len(res.ProofOps.Ops)
+		j := int(i) % (n + 1)
+		switch how % 4 {
+		case 1:
+			if j < n {
+				res.ProofOps.Ops = append(res.ProofOps.Ops[:j], res.ProofOps.Ops[j+1:]...)
+			}
+		case 2:
+			op := cmtcrypto.ProofOp{Type: state.ProofOpType, Key: key, Data: data}
+			if j < n {
+				res.ProofOps.Ops[j] = op
+			} else {
+				res.ProofOps.Ops = append(res.ProofOps.Ops, op)
+			}
+		case 3:
+			if j < n {
+				res.ProofOps.Ops[j].Key = append(res.ProofOps.Ops[j].Key, key...)
+			}
+		}
+		if len(value) > 0 {
+			res.Value = value
+		}
+		if _, err := client.VerifyAnswer(res, path, root); err != nil {
+			return
+		}
+		if !bytes.Equal(res.Value, orig.Value) || res.Code != orig.Code {
+			t.Fatalf("a rewritten list verified: %d bytes, code %d", len(res.Value), res.Code)
+		}
+	})
 }

@@ -1,13 +1,13 @@
 package state
 
 import (
-	"errors"
 	"sort"
 )
 
-// Recorder wraps a KV and remembers every key a reader touched: each Get,
-// found or not, and each key an iteration returned. A query answered through
-// a Recorder can then be proven key by key.
+// Recorder wraps a KV and remembers the keys whose proofs make a reader's
+// answer checkable: each key it read with Get, found or not, and for each
+// range it iterated the keys that prove the range complete (see Iterate).
+// A query answered through a Recorder can then be proven key by key.
 type Recorder struct {
 	KV
 	keys map[string]bool
@@ -21,17 +21,48 @@ func (r *Recorder) Get(key []byte) ([]byte, error) {
 	return r.KV.Get(key)
 }
 
-// Iterate records the keys returned and the start key itself: the proof of
-// the start (its absence, with its neighbours) is what an empty range is
-// answered with, so even an empty list carries a proof.
+// Iterate records what proves that the keys it returned are all the keys
+// of the range it scanned, from start up to the key where fn stopped (or to
+// end): the start key, and the successor (key+0x00) of every key after
+// which the scan went on. The start's proof gives it (present) or the gap
+// around it, whose right neighbour is the first key returned; a
+// successor's non-existence proof has the key as left neighbour and the
+// next key of the tree as right one, so it proves the key, its value, the
+// next key and that nothing lies between them. A start that is the first
+// key returned, with the scan going on, is proven by its successor's proof
+// and not asked for twice; a key followed by its own successor is proven
+// by that successor's membership proof. Nothing past the key where fn
+// stopped is proven: the proof covers exactly the range scanned.
 func (r *Recorder) Iterate(start, end []byte, fn func(key, value []byte) bool) error {
-	if start != nil {
-		r.keys[string(start)] = true
-	}
-	return r.KV.Iterate(start, end, func(k, v []byte) bool {
-		r.keys[string(k)] = true
-		return fn(k, v)
+	from := string(iterStart(start))
+	n := 0
+	err := r.KV.Iterate(start, end, func(k, v []byte) bool {
+		more := fn(k, v)
+		n++
+		// The start is left to its successor's proof only when that is a
+		// non-existence proof (the start its left neighbour).
+		if (n == 1 && (string(k) != from || !more)) || (n == 2 && string(k) == from+"\x00") {
+			r.keys[from] = true
+		}
+		if more {
+			r.keys[string(k)+"\x00"] = true
+		}
+		return more
 	})
+	if n == 0 {
+		r.keys[from] = true // an empty range: the start's gap proves it
+	}
+	return err
+}
+
+// iterStart is where a scan from start begins: a nil start means the first
+// key of the tree, and no key is smaller than 0x00 but the empty one, which
+// the tree cannot hold.
+func iterStart(start []byte) []byte {
+	if start == nil {
+		return []byte{0}
+	}
+	return start
 }
 
 // Keys returns the keys read, sorted.
@@ -42,63 +73,4 @@ func (r *Recorder) Keys() [][]byte {
 	}
 	sort.Slice(out, func(i, j int) bool { return string(out[i]) < string(out[j]) })
 	return out
-}
-
-// ErrUnproven is returned by a Proven KV asked for a key no proof covers.
-var ErrUnproven = errors.New("state: the answer depends on a key that was not proven")
-
-// Proven is a read-only KV of proven keys: a value, or nil for a key proven
-// absent. Re-running a query over it reproduces the answer a node gave only
-// if the node's answer follows from what it proved.
-type Proven struct {
-	values map[string][]byte
-	absent map[string]bool
-	sorted []string
-}
-
-// NewProven builds an empty Proven KV; add entries with Put.
-func NewProven() *Proven { return &Proven{values: map[string][]byte{}, absent: map[string]bool{}} }
-
-// Put records a proven value (nil: proven absent).
-func (p *Proven) Put(key, value []byte) {
-	if value == nil {
-		p.absent[string(key)] = true
-	} else {
-		p.values[string(key)] = value
-	}
-	p.sorted = nil
-}
-
-func (p *Proven) Get(key []byte) ([]byte, error) {
-	if v, ok := p.values[string(key)]; ok {
-		return v, nil
-	}
-	if p.absent[string(key)] {
-		return nil, nil
-	}
-	return nil, ErrUnproven
-}
-
-func (p *Proven) Set(_, _ []byte) error { return ErrReadOnly }
-func (p *Proven) Delete(_ []byte) error { return ErrReadOnly }
-
-// Iterate walks the proven present keys in [start, end).
-func (p *Proven) Iterate(start, end []byte, fn func(key, value []byte) bool) error {
-	if p.sorted == nil {
-		for k := range p.values {
-			p.sorted = append(p.sorted, k)
-		}
-		sort.Strings(p.sorted)
-	}
-	i := sort.SearchStrings(p.sorted, string(start))
-	for ; i < len(p.sorted); i++ {
-		k := p.sorted[i]
-		if end != nil && k >= string(end) {
-			break
-		}
-		if !fn([]byte(k), p.values[k]) {
-			break
-		}
-	}
-	return nil
 }
