@@ -4,7 +4,6 @@ import (
 	"context"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	cmtcrypto "github.com/cometbft/cometbft/proto/tendermint/crypto"
 
 	"github.com/coldtrace/coldtrace/query"
 	"github.com/coldtrace/coldtrace/state"
@@ -44,7 +43,7 @@ func (a *App) Query(_ context.Context, req *abci.RequestQuery) (res *abci.Respon
 		res = refusal(res, err)
 	}
 	if rec != nil {
-		ops, perr := proofOps(snap, rec.Keys())
+		ops, perr := snap.BatchProofOps(rec.Keys())
 		if perr != nil {
 			return refusal(&abci.ResponseQuery{Height: height}, perr), nil
 		}
@@ -79,21 +78,4 @@ func (a *App) snapshotAt(h int64) (*state.Snapshot, int64, error) {
 		return nil, 0, types.ErrHeightUnavailable.Wrapf("height %d: %v", height, err)
 	}
 	return snap, height, nil
-}
-
-// proofOps proves every key, one ics23:iavl op each.
-func proofOps(snap *state.Snapshot, keys [][]byte) (*cmtcrypto.ProofOps, error) {
-	ops := &cmtcrypto.ProofOps{}
-	for _, k := range keys {
-		_, p, err := snap.Prove(k)
-		if err != nil {
-			return nil, err
-		}
-		data, err := p.Marshal()
-		if err != nil {
-			return nil, err
-		}
-		ops.Ops = append(ops.Ops, cmtcrypto.ProofOp{Type: state.ProofOpType, Key: k, Data: data})
-	}
-	return ops, nil
 }

@@ -242,9 +242,9 @@ func init() {
 			}},
 		{Path: "/supervision/declaration", Arg: "{number}", Answer: "Declaration (provable)",
 			handle: record("declaration", func(r *request) ([]byte, error) { return state.DeclarationKey(r.arg), nil })},
-		{Path: "/supervision/release-certificate", Arg: "{number}", Answer: "ReleaseCertificate (provable; rules v3)",
+		{Path: "/supervision/release-certificate", Arg: "{number}", Answer: "ReleaseCertificate (provable), from rules v3",
 			handle: record("release certificate", func(r *request) ([]byte, error) { return state.ReleaseCertificateKey(r.arg), nil })},
-		{Path: "/supervision/site-test", Arg: "{id}", Answer: "SiteTest (provable; rules v3)",
+		{Path: "/supervision/site-test", Arg: "{id}", Answer: "SiteTest (provable), from rules v3",
 			handle: record("site test", func(r *request) ([]byte, error) {
 				id, err := idArg(r)
 				return state.SiteTestKey(id), err
