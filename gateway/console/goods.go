@@ -1,6 +1,7 @@
-package gateway
+package console
 
 import (
+	"context"
 	"encoding/hex"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -16,17 +18,17 @@ type reportView struct {
 	Time, Code, Category, Text, Lang string
 }
 
-func (s *Server) consoleReports(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
+func (s *Console) consoleReports(w http.ResponseWriter, r *http.Request) {
+	l := web.PickLang(w, r)
 	var out []reportView
 	for _, rp := range s.reports.Newest(500) {
-		out = append(out, reportView{ID: rp.ID, Time: l.date(rp.Time), Code: rp.Code, Category: l.T("cat." + rp.Category), Text: rp.Text, Lang: rp.Lang})
+		out = append(out, reportView{ID: rp.ID, Time: l.Date(rp.Time), Code: rp.Code, Category: l.T("cat." + rp.Category), Text: rp.Text, Lang: rp.Lang})
 	}
 	s.consolePage(w, r, "console_reports", l.T("con.reports"), out)
 }
 
 // consoleSearch sends a query to the code, batch or enterprise page.
-func (s *Server) consoleSearch(w http.ResponseWriter, r *http.Request) {
+func (s *Console) consoleSearch(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if c, err := types.ParseCode(q); err == nil {
 		http.Redirect(w, r, "/console/code?"+url.Values{"code": {c.String()}}.Encode(), http.StatusSeeOther)
@@ -40,8 +42,8 @@ func (s *Server) consoleSearch(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/enterprise/"+strings.ToUpper(q), http.StatusSeeOther)
 		return
 	}
-	l := pickLang(nil, r)
-	s.consoleError(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: l.T("con.nosearch")})
+	l := web.PickLang(nil, r)
+	s.consoleError(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: l.T("con.nosearch")})
 }
 
 type holdingView struct {
@@ -61,44 +63,73 @@ type codeConsoleView struct {
 	Height                               int64
 }
 
-func traceRows(l Lang, t *types.Trace) []traceStepView {
+func traceRows(l web.Lang, t *types.Trace) []traceStepView {
 	var out []traceStepView
 	for _, st := range t.Steps {
-		out = append(out, traceStepView{Time: l.date(time.UnixMilli(st.TimeMs)), Step: l.stepLabel(st.BizStep), Code: st.Code, From: st.From,
-			To: st.To, ToName: st.ToName, Where: l.division(st.ToDivision), Quantity: fmtQty(st.Quantity, st.Unit)})
+		out = append(out, traceStepView{Time: l.Date(time.UnixMilli(st.TimeMs)), Step: l.StepLabel(st.BizStep), Code: st.Code, From: st.From,
+			To: st.To, ToName: st.ToName, Where: l.Division(st.ToDivision), Quantity: fmtQty(st.Quantity, st.Unit)})
 	}
 	return out
 }
 
 // consoleCode shows a code with its quantities and both traces.
-func (s *Server) consoleCode(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
+func (s *Console) consoleCode(w http.ResponseWriter, r *http.Request) {
+	l := web.PickLang(w, r)
 	code, err := types.ParseCode(r.URL.Query().Get("code"))
 	if err != nil {
-		s.consoleError(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
+		s.consoleError(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
-	d, err := s.fetchCode(ctx, code)
+	canon := code.String()
+	rec, bwd, fwd := &types.CodeRecord{}, &types.Trace{}, &types.Trace{}
+	var height int64
+	err = web.Parallel(func() error {
+		v, err := s.v.Query(ctx, "/trace/code?code="+url.QueryEscape(canon), rec)
+		if err == nil {
+			height = v.Height
+		}
+		return wrapQ(v, err)
+	}, func() error {
+		v, err := s.v.Query(ctx, "/trace/backward?code="+url.QueryEscape(canon), bwd)
+		if err != nil && web.NotFound(v, err) {
+			return nil // the record's query says so, proven
+		}
+		return wrapQ(v, err)
+	}, func() error {
+		v, err := s.v.Query(ctx, "/trace/forward?code="+url.QueryEscape(canon), fwd)
+		if err != nil && web.NotFound(v, err) {
+			return nil
+		}
+		return wrapQ(v, err)
+	})
 	if err != nil {
-		s.consoleError(w, r, classify(nil, err))
+		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
-	fwd := &types.Trace{}
-	if v, err := s.v.query(ctx, "/trace/forward?code="+url.QueryEscape(code.String()), fwd); err != nil {
-		s.consoleError(w, r, classify(v, err))
-		return
+	var batch *types.Batch
+	if rec.BatchId != "" {
+		b := &types.Batch{}
+		v, err := s.v.Query(ctx, "/trace/batch?id="+url.QueryEscape(rec.BatchId), b)
+		if err != nil {
+			s.consoleError(w, r, web.Classify(v, err))
+			return
+		}
+		batch = b
 	}
-	rec := d.Record
-	out := codeConsoleView{Code: rec.Code, Status: l.T("status." + d.status(s.cfg.Now())), Reason: rec.StatusReason, Source: rec.HoldSource,
-		Public: rec.Code, BatchID: rec.BatchId, Height: d.Proof.Height, Backward: traceRows(l, d.Trace), Forward: traceRows(l, fwd)}
-	if d.Batch != nil && d.Batch.Facts != nil {
-		out.Name = d.Batch.Facts.Name
+	names := s.holderNames(ctx, rec)
+	out := codeConsoleView{Code: rec.Code, Status: l.T("status." + codeStatus(rec, batch, s.cfg.Now())), Reason: rec.StatusReason, Source: rec.HoldSource,
+		Public: rec.Code, BatchID: rec.BatchId, Height: height, Backward: traceRows(l, bwd), Forward: traceRows(l, fwd)}
+	if batch != nil && batch.Facts != nil {
+		out.Name = batch.Facts.Name
 	}
 	for _, h := range rec.Holdings {
-		name, where := l.actorName(d, h.Holder)
-		out.Holdings = append(out.Holdings, holdingView{ID: h.Holder, Name: name, Where: where, Quantity: fmtQty(h.Quantity, rec.Unit)})
+		hv := holdingView{ID: h.Holder, Quantity: fmtQty(h.Quantity, rec.Unit)}
+		if e := names[h.Holder]; e != nil {
+			hv.Name, hv.Where = e.Name, l.Division(e.Division)
+		}
+		out.Holdings = append(out.Holdings, hv)
 	}
 	for _, t := range []struct {
 		k string
@@ -114,6 +145,54 @@ func (s *Server) consoleCode(w http.ResponseWriter, r *http.Request) {
 	s.consolePage(w, r, "console_code", rec.Code, out)
 }
 
+// codeStatus is the code's state as the console shows it: active, held,
+// recalled, destroyed or expired (active goods past their expiry date, in
+// China's days, as the chain compares them).
+func codeStatus(rec *types.CodeRecord, b *types.Batch, now time.Time) string {
+	if rec.Status != types.CodeStatus_CODE_STATUS_ACTIVE {
+		return types.CodeStatusName(rec.Status)
+	}
+	if b != nil {
+		if exp, ok := b.Facts.ExpiryTime(); ok && exp.Before(types.RulesOf(0).Date(now)) {
+			return "expired"
+		}
+	}
+	return "active"
+}
+
+// maxNameLookups bounds the enterprise records one page looks up.
+const maxNameLookups = 12
+
+// holderNames looks up the enterprises holding a code (verified; at most
+// maxNameLookups).
+func (s *Console) holderNames(ctx context.Context, rec *types.CodeRecord) map[string]*types.Enterprise {
+	var ids []string
+	for _, h := range rec.Holdings {
+		if len(ids) < maxNameLookups && types.ValidateUSCC(h.Holder) == nil {
+			ids = append(ids, h.Holder)
+		}
+	}
+	found := make([]*types.Enterprise, len(ids))
+	var fns []func() error
+	for i, id := range ids {
+		fns = append(fns, func() error {
+			e := &types.Enterprise{}
+			if _, err := s.v.Query(ctx, "/registry/enterprise/"+id, e); err == nil {
+				found[i] = e
+			}
+			return nil
+		})
+	}
+	_ = web.Parallel(fns...)
+	out := map[string]*types.Enterprise{}
+	for _, e := range found {
+		if e != nil {
+			out[e.Uscc] = e
+		}
+	}
+	return out
+}
+
 type batchConsoleView struct {
 	ID, Name, Origin, Commissioner, Production, Expiry string
 	Supervised, Positive                               bool
@@ -125,12 +204,12 @@ type batchConsoleView struct {
 }
 
 // consoleBatch shows a batch: facts, codes, where it went, its recall.
-func (s *Server) consoleBatch(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
+func (s *Console) consoleBatch(w http.ResponseWriter, r *http.Request) {
+	l := web.PickLang(w, r)
 	id := r.URL.Query().Get("id")
 	uscc, name, ok := strings.Cut(id, "/")
 	if !ok || types.ValidateUSCC(uscc) != nil || name == "" {
-		s.consoleError(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: "a batch is USCC/BATCH"})
+		s.consoleError(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: "a batch is USCC/BATCH"})
 		return
 	}
 	ctx, cancel := s.ctx(r)
@@ -139,8 +218,8 @@ func (s *Server) consoleBatch(w http.ResponseWriter, r *http.Request) {
 	var codes types.CodeList
 	fwd := &types.Trace{}
 	var height int64
-	err := parallel(func() error {
-		v, err := s.v.query(ctx, "/trace/batch?id="+url.QueryEscape(id), b)
+	err := web.Parallel(func() error {
+		v, err := s.v.Query(ctx, "/trace/batch?id="+url.QueryEscape(id), b)
 		if err == nil {
 			height = v.Height
 		}
@@ -150,26 +229,26 @@ func (s *Server) consoleBatch(w http.ResponseWriter, r *http.Request) {
 		_, err := s.list(ctx, "/trace/batch-codes?limit=100&id="+url.QueryEscape(id), &codes, func() bool { return len(codes.Codes) == 0 }, &unproven)
 		return err
 	}, func() error {
-		v, err := s.v.query(ctx, "/trace/forward?batch="+url.QueryEscape(id), fwd)
-		if err != nil && classify(v, err).Status == http.StatusBadRequest {
+		v, err := s.v.Query(ctx, "/trace/forward?batch="+url.QueryEscape(id), fwd)
+		if err != nil && web.Classify(v, err).Status == http.StatusBadRequest {
 			return nil // a trace too large for one answer: shown without it
 		}
 		return wrapQ(v, err)
 	})
 	if err != nil {
-		s.consoleError(w, r, classify(nil, err))
+		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
 	out := batchConsoleView{ID: b.Id, Commissioner: b.Commissioner, Supervised: b.Supervised, Positive: b.PositiveTest,
 		Codes: codes.Codes, MoreCodes: codes.Next != "", Forward: traceRows(l, fwd), Height: height}
 	if f := b.Facts; f != nil {
-		out.Name, out.Origin, out.Production, out.Expiry = f.Name, l.country(f.OriginCountry), f.ProductionDate, f.Expiry()
+		out.Name, out.Origin, out.Production, out.Expiry = f.Name, l.Country(f.OriginCountry), f.ProductionDate, f.Expiry()
 	}
 	if b.Recall != 0 {
 		rc := &types.Recall{}
-		v, err := s.v.query(ctx, "/supervision/recall/"+strconv.FormatUint(b.Recall, 10), rc)
+		v, err := s.v.Query(ctx, "/supervision/recall/"+strconv.FormatUint(b.Recall, 10), rc)
 		if err != nil {
-			s.consoleError(w, r, classify(v, err))
+			s.consoleError(w, r, web.Classify(v, err))
 			return
 		}
 		rv := s.recallView(l, rc, s.enterpriseNames(ctx, []*types.Recall{rc}))
@@ -194,30 +273,30 @@ type inboundView struct {
 
 // consoleEnterprise shows an enterprise of the jurisdiction: what it holds
 // and what is on its way to it.
-func (s *Server) consoleEnterprise(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
+func (s *Console) consoleEnterprise(w http.ResponseWriter, r *http.Request) {
+	l := web.PickLang(w, r)
 	uscc := strings.ToUpper(r.PathValue("uscc"))
 	if err := types.ValidateUSCC(uscc); err != nil {
-		s.consoleError(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
+		s.consoleError(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	e := &types.Enterprise{}
-	v, err := s.v.query(ctx, "/registry/enterprise/"+uscc, e)
+	v, err := s.v.Query(ctx, "/registry/enterprise/"+uscc, e)
 	if err != nil {
-		s.consoleError(w, r, classify(v, err))
+		s.consoleError(w, r, web.Classify(v, err))
 		return
 	}
 	if !s.inJurisdiction(e.Division) {
-		s.consoleError(w, r, &failure{Status: http.StatusForbidden, Kind: "outside", Detail: uscc + " · " + e.Division})
+		s.consoleError(w, r, &web.Failure{Status: http.StatusForbidden, Kind: "outside", Detail: uscc + " · " + e.Division})
 		return
 	}
 	var holdings types.CodeList
 	var inbound types.ConsignmentList
-	out := enterpriseConsoleView{USCC: e.Uscc, Name: e.Name, Kind: types.KindName(e.Kind), Division: l.division(e.Division) + " " + e.Division,
+	out := enterpriseConsoleView{USCC: e.Uscc, Name: e.Name, Kind: types.KindName(e.Kind), Division: l.Division(e.Division) + " " + e.Division,
 		Status: strings.ToLower(strings.TrimPrefix(e.Status.String(), "STATUS_")), Reason: e.StatusReason, Height: v.Height}
-	err = parallel(func() error {
+	err = web.Parallel(func() error {
 		_, err := s.list(ctx, "/trace/holdings/"+uscc+"?limit=100", &holdings, func() bool { return len(holdings.Codes) == 0 }, &out.HoldingsUnproven)
 		return err
 	}, func() error {
@@ -225,12 +304,12 @@ func (s *Server) consoleEnterprise(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.consoleError(w, r, classify(nil, err))
+		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
 	out.Holdings, out.MoreHoldings = holdings.Codes, holdings.Next != ""
 	for _, c := range inbound.Consignments {
-		iv := inboundView{ID: hex.EncodeToString(c.Id), Sender: c.Sender, Time: l.date(time.UnixMilli(c.DispatchedTimeMs))}
+		iv := inboundView{ID: hex.EncodeToString(c.Id), Sender: c.Sender, Time: l.Date(time.UnixMilli(c.DispatchedTimeMs))}
 		for _, it := range c.Items {
 			iv.Items = append(iv.Items, kv{K: it.Code, V: strconv.FormatUint(it.Quantity, 10)})
 		}
@@ -241,7 +320,7 @@ func (s *Server) consoleEnterprise(w http.ResponseWriter, r *http.Request) {
 
 // apiAlerts serves GET /api/v1/alerts (console listener, token): the open
 // alerts of the jurisdiction, verified.
-func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
+func (s *Console) apiAlerts(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	q := url.Values{"limit": {"100"}}
@@ -249,9 +328,9 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 		q.Set("after", after)
 	}
 	var list types.AlertList
-	v, unproven, err := s.v.queryList(ctx, "/supervision/alerts/"+s.division+"?"+q.Encode(), &list, func() bool { return len(list.Alerts) == 0 })
+	v, unproven, err := s.v.QueryList(ctx, "/supervision/alerts/"+s.division+"?"+q.Encode(), &list, func() bool { return len(list.Alerts) == 0 })
 	if err != nil {
-		writeAPIError(w, classify(v, err))
+		web.WriteAPIError(w, web.Classify(v, err))
 		return
 	}
 	type apiAlert struct {
@@ -265,19 +344,19 @@ func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
 		Time     time.Time `json:"time"`
 	}
 	out := struct {
-		Jurisdiction string       `json:"jurisdiction"`
-		Alerts       []apiAlert   `json:"alerts"`
-		Next         string       `json:"next,omitempty"`
-		Verified     *apiVerified `json:"verified,omitempty"`
-		Unproven     bool         `json:"unproven_empty,omitempty"`
+		Jurisdiction string           `json:"jurisdiction"`
+		Alerts       []apiAlert       `json:"alerts"`
+		Next         string           `json:"next,omitempty"`
+		Verified     *web.APIVerified `json:"verified,omitempty"`
+		Unproven     bool             `json:"unproven_empty,omitempty"`
 	}{Jurisdiction: s.division, Alerts: []apiAlert{}, Next: list.Next, Unproven: unproven}
 	if v != nil {
-		vj := verifiedJSON(v)
+		vj := web.VerifiedJSON(v)
 		out.Verified = &vj
 	}
 	for _, a := range list.Alerts {
 		out.Alerts = append(out.Alerts, apiAlert{ID: a.Id, Kind: strings.ToLower(strings.TrimPrefix(a.Kind.String(), "ALERT_KIND_")),
 			Division: a.Division, Message: a.Message, Codes: a.Codes, Batch: a.Batch, Height: a.Height, Time: time.UnixMilli(a.TimeMs).UTC()})
 	}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 }

@@ -1,9 +1,10 @@
-package gateway
+package web
 
 import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Lang is the language of one response: Chinese (the default) or English.
@@ -19,10 +20,10 @@ var (
 // langCookie remembers the choice made with ?lang=.
 const langCookie = "lang"
 
-// pickLang chooses the language of a request: ?lang=zh|en (remembered in a
+// PickLang chooses the language of a request: ?lang=zh|en (remembered in a
 // cookie), else the cookie, else Accept-Language (English only when the
 // client prefers it to Chinese), else Chinese.
-func pickLang(w http.ResponseWriter, r *http.Request) Lang {
+func PickLang(w http.ResponseWriter, r *http.Request) Lang {
 	if q := r.URL.Query().Get("lang"); q == "zh" || q == "en" {
 		if w != nil {
 			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
@@ -33,12 +34,12 @@ func pickLang(w http.ResponseWriter, r *http.Request) Lang {
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "zh" || c.Value == "en") {
 		return Lang{Tag: c.Value}
 	}
-	return langFromAccept(r.Header.Get("Accept-Language"))
+	return LangFromAccept(r.Header.Get("Accept-Language"))
 }
 
-// langFromAccept reads an Accept-Language header: the highest-weighted of
+// LangFromAccept reads an Accept-Language header: the highest-weighted of
 // zh and en wins; a tie or neither gives Chinese.
-func langFromAccept(h string) Lang {
+func LangFromAccept(h string) Lang {
 	zh, en := -1.0, -1.0
 	for i, part := range strings.Split(h, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
@@ -262,8 +263,8 @@ var messages = map[string][2]string{
 	"con.more":         {"更多", "More"},
 }
 
-// stepLabel names a CBV business step.
-func (l Lang) stepLabel(step string) string {
+// StepLabel names a CBV business step.
+func (l Lang) StepLabel(step string) string {
 	if _, ok := messages["step."+step]; ok {
 		return l.T("step." + step)
 	}
@@ -279,8 +280,8 @@ var categoryNames = map[string][2]string{
 	"frozen vegetables": {"速冻蔬菜", "frozen vegetables"}, "chilled dairy": {"冷藏乳制品", "chilled dairy"},
 }
 
-// category names a product category.
-func (l Lang) category(c string) string {
+// Category names a product category.
+func (l Lang) Category(c string) string {
 	if n, ok := categoryNames[strings.ToLower(c)]; ok {
 		if l.EN() {
 			return n[1]
@@ -304,8 +305,8 @@ var countryNames = map[string][2]string{
 	"KZ": {"哈萨克斯坦", "Kazakhstan"}, "MN": {"蒙古", "Mongolia"}, "PL": {"波兰", "Poland"}, "BE": {"比利时", "Belgium"},
 }
 
-// country names an ISO 3166-1 alpha-2 code: "厄瓜多尔 (EC)".
-func (l Lang) country(code string) string {
+// Country names an ISO 3166-1 alpha-2 code: "厄瓜多尔 (EC)".
+func (l Lang) Country(code string) string {
 	if code == "" {
 		return ""
 	}
@@ -344,8 +345,8 @@ var places = map[string][2]string{
 	"3201": {"南京市", "Nanjing"}, "3205": {"苏州市", "Suzhou"}, "3702": {"青岛市", "Qingdao"}, "2102": {"大连市", "Dalian"},
 }
 
-// division names a six-digit division: "浙江省杭州市西湖区" or "Xihu, Hangzhou, Zhejiang".
-func (l Lang) division(d string) string {
+// Division names a six-digit division: "浙江省杭州市西湖区" or "Xihu, Hangzhou, Zhejiang".
+func (l Lang) Division(d string) string {
 	if len(d) != 6 {
 		return d
 	}
@@ -379,7 +380,13 @@ func (l Lang) division(d string) string {
 	return strings.Join(parts, "")
 }
 
-// prefixName names a jurisdiction prefix (2, 4 or 6 digits).
-func (l Lang) prefixName(p string) string {
-	return l.division(p + strings.Repeat("0", 6-len(p)))
+// PrefixName names a jurisdiction prefix (2, 4 or 6 digits).
+func (l Lang) PrefixName(p string) string {
+	return l.Division(p + strings.Repeat("0", 6-len(p)))
 }
+
+// ChinaTime is the time zone pages show dates in (UTC+8, no DST).
+var ChinaTime = time.FixedZone("CST", 8*3600)
+
+// Date formats a time as pages show it, in China's time.
+func (l Lang) Date(t time.Time) string { return t.In(ChinaTime).Format("2006-01-02 15:04") }

@@ -1,4 +1,4 @@
-package gateway
+package console
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -28,8 +29,8 @@ type dayView struct {
 // consoleFlows charts what the jurisdiction's divisions received from other
 // divisions, by origin country, source division and receiving division,
 // with the daily counters.
-func (s *Server) consoleFlows(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
+func (s *Console) consoleFlows(w http.ResponseWriter, r *http.Request) {
+	l := web.PickLang(w, r)
 	now := types.RulesOf(0).Date(s.cfg.Now()) // the chain's days are China's
 	from, to := r.URL.Query().Get("from"), r.URL.Query().Get("to")
 	if from == "" {
@@ -40,7 +41,7 @@ func (s *Server) consoleFlows(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, d := range []string{from, to} {
 		if _, err := time.Parse(time.DateOnly, d); err != nil {
-			s.consoleError(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: "dates are YYYY-MM-DD"})
+			s.consoleError(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: "dates are YYYY-MM-DD"})
 			return
 		}
 	}
@@ -52,7 +53,7 @@ func (s *Server) consoleFlows(w http.ResponseWriter, r *http.Request) {
 	out.Height, err = s.list(ctx, "/supervision/stats/"+s.division+"?"+url.Values{"from": {from}, "to": {to}}.Encode(), &stats,
 		func() bool { return len(stats.Days) == 0 }, &out.Unproven)
 	if err != nil {
-		s.consoleError(w, r, classify(nil, err))
+		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
 	out.Origins = originBars(l, stats.Days)
@@ -63,7 +64,7 @@ func (s *Server) consoleFlows(w http.ResponseWriter, r *http.Request) {
 			dst[d.Division] += f.Quantity
 		}
 	}
-	divName := func(d string) string { return l.division(d) + " " + d }
+	divName := func(d string) string { return l.Division(d) + " " + d }
 	out.Sources = barChart(src, divName, gramsText)
 	out.Receivers = barChart(dst, divName, gramsText)
 	if t := stats.Total; t != nil {

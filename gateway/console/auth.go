@@ -1,20 +1,21 @@
-package gateway
+package console
 
 import (
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 )
 
-// consoleCookie carries a signed-in browser's session id (console_session.go):
+// CookieName carries a signed-in browser's session id (session.go):
 // random, kept on the server, ended by logout or expiry; never the token.
-const consoleCookie = "coldtrace_console"
+const CookieName = "coldtrace_console"
 
 // authorized reports whether a request carries the token (Bearer) or the
 // cookie of a live session.
-func (s *Server) authorized(r *http.Request, sessions *sessionStore) bool {
+func (s *Console) authorized(r *http.Request, sessions *sessionStore) bool {
 	if s.token == "" {
 		return false
 	}
@@ -24,30 +25,15 @@ func (s *Server) authorized(r *http.Request, sessions *sessionStore) bool {
 		}
 		return false
 	}
-	if c, err := r.Cookie(consoleCookie); err == nil {
+	if c, err := r.Cookie(CookieName); err == nil {
 		return sessions.valid(c.Value)
 	}
 	return false
 }
 
-// loopbackOnly says whether the console serves loopback clients only: it is
-// bound to loopback, or shares the public listener.
-func (s *Server) loopbackOnly() bool {
-	return s.combined || isLoopbackHost(s.cfg.ConsoleListen)
-}
-
-func isLoopbackRemote(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // consoleHandler routes the console. Every route but the login form and
 // the static files needs the token.
-func (s *Server) consoleHandler() http.Handler {
+func (s *Console) handler() http.Handler {
 	mux := http.NewServeMux()
 	sessions := newSessionStore(s.cfg.Now)
 	auth := func(h http.HandlerFunc) http.HandlerFunc {
@@ -55,7 +41,7 @@ func (s *Server) consoleHandler() http.Handler {
 			if !s.authorized(r, sessions) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="coldtrace console"`)
 				if strings.HasPrefix(r.URL.Path, "/api/") {
-					writeAPIError(w, &failure{Status: http.StatusUnauthorized, Kind: "unauthorized", Detail: "give the console token as Authorization: Bearer TOKEN"})
+					web.WriteAPIError(w, &web.Failure{Status: http.StatusUnauthorized, Kind: "unauthorized", Detail: "give the console token as Authorization: Bearer TOKEN"})
 					return
 				}
 				s.loginPage(w, r, http.StatusUnauthorized, false)
@@ -80,35 +66,35 @@ func (s *Server) consoleHandler() http.Handler {
 	mux.HandleFunc("GET /console/flows", auth(s.consoleFlows))
 	mux.HandleFunc("GET /console/reports", auth(s.consoleReports))
 	mux.HandleFunc("GET /api/v1/alerts", auth(s.apiAlerts))
-	mux.Handle("GET /static/", staticHandler())
+	mux.Handle("GET /static/", web.StaticHandler())
 	mux.HandleFunc("/", auth(func(w http.ResponseWriter, r *http.Request) {
-		s.consoleError(w, r, &failure{Status: http.StatusNotFound, Kind: "page"})
+		s.consoleError(w, r, &web.Failure{Status: http.StatusNotFound, Kind: "page"})
 	}))
 	guarded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.token == "" {
 			http.NotFound(w, r)
 			return
 		}
-		if s.loopbackOnly() && !isLoopbackRemote(r.RemoteAddr) {
+		if s.loopbackOnly() && !web.IsLoopbackRemote(r.RemoteAddr) {
 			http.Error(w, "the console serves this machine only", http.StatusForbidden)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		mux.ServeHTTP(w, r)
 	})
-	return secure(guarded)
+	return web.Secure(guarded)
 }
 
 type loginView struct{ Bad bool }
 
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, bad bool) {
-	l := pickLang(w, r)
-	s.render(w, r, status, "console_login", &page{L: l, Title: l.T("con.login"), Console: true, Body: loginView{Bad: bad}})
+func (s *Console) loginPage(w http.ResponseWriter, r *http.Request, status int, bad bool) {
+	l := web.PickLang(w, r)
+	s.render(w, r, status, "console_login", &web.Page{L: l, Title: l.T("con.login"), Console: true, Body: loginView{Bad: bad}})
 }
 
-func (s *Server) handleLogin(sessions *sessionStore) http.HandlerFunc {
+func (s *Console) handleLogin(sessions *sessionStore) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := s.loginL.allow(s.clientIP(r)); !ok {
+		if ok, wait := s.loginL.Allow(s.clientIP(r)); !ok {
 			s.tooMany(w, r, wait)
 			return
 		}
@@ -118,15 +104,15 @@ func (s *Server) handleLogin(sessions *sessionStore) http.HandlerFunc {
 			return
 		}
 		// A session the browser already had is replaced, not kept beside.
-		if c, err := r.Cookie(consoleCookie); err == nil {
+		if c, err := r.Cookie(CookieName); err == nil {
 			sessions.end(c.Value)
 		}
 		id, err := sessions.create()
 		if err != nil {
-			s.consoleError(w, r, &failure{Status: http.StatusInternalServerError, Kind: "internal"})
+			s.consoleError(w, r, &web.Failure{Status: http.StatusInternalServerError, Kind: "internal"})
 			return
 		}
-		http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: id, Path: "/", HttpOnly: true,
+		http.SetCookie(w, &http.Cookie{Name: CookieName, Value: id, Path: "/", HttpOnly: true,
 			SameSite: http.SameSiteStrictMode, MaxAge: int(sessionAbsolute / time.Second), Secure: r.TLS != nil})
 		http.Redirect(w, r, "/console", http.StatusSeeOther)
 	}
@@ -134,12 +120,12 @@ func (s *Server) handleLogin(sessions *sessionStore) http.HandlerFunc {
 
 // handleLogout ends the session on the server, so its cookie is refused
 // even if a copy of it survives in the browser or elsewhere.
-func (s *Server) handleLogout(sessions *sessionStore) http.HandlerFunc {
+func (s *Console) handleLogout(sessions *sessionStore) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if c, err := r.Cookie(consoleCookie); err == nil {
+		if c, err := r.Cookie(CookieName); err == nil {
 			sessions.end(c.Value)
 		}
-		http.SetCookie(w, &http.Cookie{Name: consoleCookie, Value: "", Path: "/", HttpOnly: true,
+		http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true,
 			SameSite: http.SameSiteStrictMode, MaxAge: -1, Secure: r.TLS != nil})
 		http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 	}
