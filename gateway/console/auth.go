@@ -6,54 +6,76 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coldtrace/coldtrace/gateway/console/signin"
 	"github.com/coldtrace/coldtrace/gateway/internal/web"
 )
 
 // CookieName carries a signed-in browser's session id (session.go):
-// random, kept on the server, ended by logout or expiry; never the token.
+// random, kept on the server, ended by logout or expiry; never the token
+// nor a key.
 const CookieName = "coldtrace_console"
 
-// authorized reports whether a request carries the token (Bearer) or the
-// cookie of a live session.
-func (s *Console) authorized(r *http.Request, sessions *sessionStore) bool {
-	if s.token == "" {
-		return false
-	}
+// authorized reads who a request acts as: the operator (the token as Bearer),
+// or the regulator or officer of a live session (the cookie).
+func (s *Console) authorized(r *http.Request, sessions *sessionStore) (Identity, bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
-		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.token)) == 1
+		if tok, ok := strings.CutPrefix(h, "Bearer "); ok && s.token != "" &&
+			subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.token)) == 1 {
+			return s.operator(), true
 		}
-		return false
+		return Identity{}, false
 	}
 	if c, err := r.Cookie(CookieName); err == nil {
-		return sessions.valid(c.Value)
+		id, ok := sessions.lookup(c.Value)
+		if ok && id.Role == RoleOfficer {
+			// A delegation ends on its date even within a session.
+			d := signin.Delegation{Expires: id.Expires}
+			if d.Expired(s.cfg.Now()) {
+				sessions.end(c.Value)
+				return Identity{}, false
+			}
+		}
+		return id, ok
 	}
-	return false
+	return Identity{}, false
 }
 
-// consoleHandler routes the console. Every route but the login form and
-// the static files needs the token.
+func (s *Console) operator() Identity { return Identity{Role: RoleOperator, Prefix: s.division} }
+
+// handler routes the console. Every route but the sign-in ones and the
+// static files needs the token or a session.
 func (s *Console) handler() http.Handler {
 	mux := http.NewServeMux()
 	sessions := newSessionStore(s.cfg.Now)
 	auth := func(h http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			if !s.authorized(r, sessions) {
+			id, ok := s.authorized(r, sessions)
+			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="coldtrace console"`)
 				if strings.HasPrefix(r.URL.Path, "/api/") {
-					web.WriteAPIError(w, &web.Failure{Status: http.StatusUnauthorized, Kind: "unauthorized", Detail: "give the console token as Authorization: Bearer TOKEN"})
+					web.WriteAPIError(w, &web.Failure{Status: http.StatusUnauthorized, Kind: "unauthorized",
+						Detail: "sign in with `coldtrace console login`, or give the operator token as Authorization: Bearer TOKEN"})
 					return
 				}
 				s.loginPage(w, r, http.StatusUnauthorized, false)
 				return
 			}
-			h(w, r)
+			// View-only: an officer may read every page, and do nothing
+			// that writes or prepares a transaction.
+			if id.ViewOnly() && r.Method != http.MethodGet && r.Method != http.MethodHead {
+				s.consoleError(w, withIdentity(r, id), &web.Failure{Status: http.StatusForbidden, Kind: "viewonly",
+					Detail: "an officer's session is view-only: ask regulator " + id.Division + " to act"})
+				return
+			}
+			h(w, withIdentity(r, id))
 		}
 	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/console", http.StatusSeeOther) })
 	mux.HandleFunc("GET /console/login", func(w http.ResponseWriter, r *http.Request) { s.loginPage(w, r, http.StatusOK, false) })
 	mux.HandleFunc("POST /console/login", s.handleLogin(sessions))
 	mux.HandleFunc("POST /console/logout", s.handleLogout(sessions))
+	mux.HandleFunc("GET /console/challenge", s.handleChallenge)
+	mux.HandleFunc("GET /console/signin", s.handleSignIn(sessions))
 	mux.HandleFunc("GET /console", auth(s.consoleHome))
 	mux.HandleFunc("GET /console/{$}", auth(s.consoleHome))
 	mux.HandleFunc("GET /console/search", auth(s.consoleSearch))
@@ -66,6 +88,7 @@ func (s *Console) handler() http.Handler {
 	mux.HandleFunc("GET /console/flows", auth(s.consoleFlows))
 	mux.HandleFunc("GET /console/reports", auth(s.consoleReports))
 	mux.HandleFunc("GET /api/v1/alerts", auth(s.apiAlerts))
+	mux.HandleFunc("GET /api/v1/stats", auth(s.apiStats))
 	mux.Handle("GET /static/", web.StaticHandler())
 	mux.HandleFunc("/", auth(func(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, &web.Failure{Status: http.StatusNotFound, Kind: "page"})
@@ -85,13 +108,22 @@ func (s *Console) handler() http.Handler {
 	return web.Secure(guarded)
 }
 
-type loginView struct{ Bad bool }
+type loginView struct {
+	Bad     bool
+	Refused string // why a sign-in link was refused
+}
 
 func (s *Console) loginPage(w http.ResponseWriter, r *http.Request, status int, bad bool) {
 	l := web.PickLang(w, r)
 	s.render(w, r, status, "console_login", &web.Page{L: l, Title: l.T("con.login"), Console: true, Body: loginView{Bad: bad}})
 }
 
+func setSessionCookie(w http.ResponseWriter, r *http.Request, id string) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: id, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionAbsolute / time.Second), Secure: r.TLS != nil})
+}
+
+// handleLogin signs in with the operator token (the form).
 func (s *Console) handleLogin(sessions *sessionStore) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if ok, wait := s.loginL.Allow(s.clientIP(r)); !ok {
@@ -107,13 +139,12 @@ func (s *Console) handleLogin(sessions *sessionStore) http.HandlerFunc {
 		if c, err := r.Cookie(CookieName); err == nil {
 			sessions.end(c.Value)
 		}
-		id, err := sessions.create()
+		id, err := sessions.create(s.operator())
 		if err != nil {
 			s.consoleError(w, r, &web.Failure{Status: http.StatusInternalServerError, Kind: "internal"})
 			return
 		}
-		http.SetCookie(w, &http.Cookie{Name: CookieName, Value: id, Path: "/", HttpOnly: true,
-			SameSite: http.SameSiteStrictMode, MaxAge: int(sessionAbsolute / time.Second), Secure: r.TLS != nil})
+		setSessionCookie(w, r, id)
 		http.Redirect(w, r, "/console", http.StatusSeeOther)
 	}
 }

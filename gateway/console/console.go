@@ -35,6 +35,10 @@ type Config struct {
 	LoopbackOnly bool
 	// ClientIP names a request's client for the sign-in rate limit.
 	ClientIP func(*http.Request) string
+	// SignInRate and SignInBurst bound the challenges and sign-in links
+	// of one client IP (default one a second, bursts of 10).
+	SignInRate  float64
+	SignInBurst int
 	// QueryTimeout bounds the node queries of one request.
 	QueryTimeout time.Duration
 	Logger       *slog.Logger
@@ -49,6 +53,8 @@ type Console struct {
 	log      *slog.Logger
 	tmpl     web.Templates
 	loginL   *web.IPLimiter
+	signinL  *web.IPLimiter
+	chs      *challenges
 	token    string
 	division string
 	reports  Reports
@@ -69,6 +75,12 @@ func New(cfg Config) (*Console, error) {
 	if cfg.QueryTimeout <= 0 {
 		cfg.QueryTimeout = 20 * time.Second
 	}
+	if cfg.SignInRate <= 0 {
+		cfg.SignInRate = 1
+	}
+	if cfg.SignInBurst <= 0 {
+		cfg.SignInBurst = 10
+	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = func(r *http.Request) string { return web.ClientIP(r, false) }
 	}
@@ -77,6 +89,7 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{cfg: cfg, v: cfg.Verifier, log: cfg.Logger, tmpl: tmpl, loginL: web.NewIPLimiter(0.2, 5),
+		signinL: web.NewIPLimiter(cfg.SignInRate, cfg.SignInBurst), chs: newChallenges(cfg.Now),
 		token: cfg.Token, division: cfg.Division, reports: cfg.Reports}
 	c.h = c.handler()
 	return c, nil

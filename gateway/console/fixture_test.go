@@ -46,7 +46,7 @@ func testConfig(t testing.TB) Config {
 		t.Fatal(err)
 	}
 	return Config{Verifier: web.NewVerifier(c, fx.Trust), Reports: &memReports{}, Token: testToken, Division: "33",
-		LoopbackOnly: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		LoopbackOnly: true, SignInRate: 1000, SignInBurst: 1000, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 func newConsole(t testing.TB, mod func(*Config)) *Console {

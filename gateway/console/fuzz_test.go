@@ -1,12 +1,15 @@
 package console
 
 import (
+	"crypto/ed25519"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/coldtrace/coldtrace/gateway/console/signin"
 	"github.com/coldtrace/coldtrace/gateway/internal/fixture"
 )
 
@@ -36,6 +39,9 @@ func consoleSeeds() []string {
 		"/console/enterprise/%2F..%2F", "/console/alerts", "/console/alerts/1?comment=ok&key=hangzhou", "/console/alerts/-1",
 		"/console/alerts/99999999999999999999", "/console/holds", "/console/flows?from=2020-01-01&to=2030-12-31&division=3301",
 		"/console/flows?from=0000-00-00", "/console/reports?page=2", "/api/v1/alerts?limit=1", "/console/nothing", "/static/style.css",
+		"/console/flows?division=3302", "/console/flows?division=33&from=2020-01-01", "/api/v1/stats?division=3301&from=2020-01-01",
+		"/console/challenge", "/console/signin?c=AAAA&k=00&s=00", "/console/signin?next=%2F%2Fevil.example",
+		strings.TrimPrefix(signin.Sign(signin.Challenge{Challenge: strings.Repeat("A", 43), ChainID: "gateway-test"}, ed25519.NewKeyFromSeed(make([]byte, 32)), nil).Link("http://x"), "http://x"),
 	}
 }
 

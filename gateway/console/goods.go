@@ -20,8 +20,10 @@ type reportView struct {
 
 func (s *Console) consoleReports(w http.ResponseWriter, r *http.Request) {
 	l := web.PickLang(w, r)
+	ctx, cancel := s.ctx(r)
+	defer cancel()
 	var out []reportView
-	for _, rp := range s.reports.Newest(500) {
+	for _, rp := range s.reportsIn(ctx, who(r)) {
 		out = append(out, reportView{ID: rp.ID, Time: l.Date(rp.Time), Code: rp.Code, Category: l.T("cat." + rp.Category), Text: rp.Text, Lang: rp.Lang})
 	}
 	s.consolePage(w, r, "console_reports", l.T("con.reports"), out)
@@ -108,6 +110,10 @@ func (s *Console) consoleCode(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
+	if !touches(who(r), bwd, fwd) {
+		s.consoleError(w, r, outside("code "+canon, who(r)))
+		return
+	}
 	var batch *types.Batch
 	if rec.BatchId != "" {
 		b := &types.Batch{}
@@ -120,16 +126,16 @@ func (s *Console) consoleCode(w http.ResponseWriter, r *http.Request) {
 	}
 	names := s.holderNames(ctx, rec)
 	out := codeConsoleView{Code: rec.Code, Status: l.T("status." + codeStatus(rec, batch, s.cfg.Now())), Reason: rec.StatusReason, Source: rec.HoldSource,
-		Public: rec.Code, BatchID: rec.BatchId, Height: height, Backward: traceRows(l, bwd), Forward: traceRows(l, fwd)}
+		Public: rec.Code, BatchID: rec.BatchId, Height: height, Backward: traceRows(l, bwd), Forward: traceRows(l, inside(who(r), fwd))}
 	if batch != nil && batch.Facts != nil {
 		out.Name = batch.Facts.Name
 	}
 	for _, h := range rec.Holdings {
-		hv := holdingView{ID: h.Holder, Quantity: fmtQty(h.Quantity, rec.Unit)}
-		if e := names[h.Holder]; e != nil {
-			hv.Name, hv.Where = e.Name, l.Division(e.Division)
+		e := names[h.Holder]
+		if e == nil || !who(r).In(e.Division) {
+			continue // held outside the jurisdiction: not its regulator's to see
 		}
-		out.Holdings = append(out.Holdings, hv)
+		out.Holdings = append(out.Holdings, holdingView{ID: h.Holder, Name: e.Name, Where: l.Division(e.Division), Quantity: fmtQty(h.Quantity, rec.Unit)})
 	}
 	for _, t := range []struct {
 		k string
@@ -217,6 +223,7 @@ func (s *Console) consoleBatch(w http.ResponseWriter, r *http.Request) {
 	b := &types.Batch{}
 	var codes types.CodeList
 	fwd := &types.Trace{}
+	comm := &types.Enterprise{}
 	var height int64
 	err := web.Parallel(func() error {
 		v, err := s.v.Query(ctx, "/trace/batch?id="+url.QueryEscape(id), b)
@@ -234,13 +241,20 @@ func (s *Console) consoleBatch(w http.ResponseWriter, r *http.Request) {
 			return nil // a trace too large for one answer: shown without it
 		}
 		return wrapQ(v, err)
+	}, func() error {
+		v, err := s.v.Query(ctx, "/registry/enterprise/"+uscc, comm)
+		return wrapQ(v, err)
 	})
 	if err != nil {
 		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
+	if !who(r).In(comm.Division) && !touches(who(r), fwd) {
+		s.consoleError(w, r, outside("batch "+id, who(r)))
+		return
+	}
 	out := batchConsoleView{ID: b.Id, Commissioner: b.Commissioner, Supervised: b.Supervised, Positive: b.PositiveTest,
-		Codes: codes.Codes, MoreCodes: codes.Next != "", Forward: traceRows(l, fwd), Height: height}
+		Codes: codes.Codes, MoreCodes: codes.Next != "", Forward: traceRows(l, inside(who(r), fwd)), Height: height}
 	if f := b.Facts; f != nil {
 		out.Name, out.Origin, out.Production, out.Expiry = f.Name, l.Country(f.OriginCountry), f.ProductionDate, f.Expiry()
 	}
@@ -251,7 +265,7 @@ func (s *Console) consoleBatch(w http.ResponseWriter, r *http.Request) {
 			s.consoleError(w, r, web.Classify(v, err))
 			return
 		}
-		rv := s.recallView(l, rc, s.enterpriseNames(ctx, []*types.Recall{rc}))
+		rv := s.recallView(l, who(r), rc, s.enterpriseNames(ctx, []*types.Recall{rc}))
 		out.Recall = &rv
 	}
 	s.consolePage(w, r, "console_batch", b.Id, out)
@@ -288,8 +302,8 @@ func (s *Console) consoleEnterprise(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, web.Classify(v, err))
 		return
 	}
-	if !s.inJurisdiction(e.Division) {
-		s.consoleError(w, r, &web.Failure{Status: http.StatusForbidden, Kind: "outside", Detail: uscc + " · " + e.Division})
+	if !who(r).In(e.Division) {
+		s.consoleError(w, r, outside("enterprise "+uscc+" of division "+e.Division, who(r)))
 		return
 	}
 	var holdings types.CodeList
@@ -328,7 +342,7 @@ func (s *Console) apiAlerts(w http.ResponseWriter, r *http.Request) {
 		q.Set("after", after)
 	}
 	var list types.AlertList
-	v, unproven, err := s.v.QueryList(ctx, "/supervision/alerts/"+s.division+"?"+q.Encode(), &list, func() bool { return len(list.Alerts) == 0 })
+	v, unproven, err := s.v.QueryList(ctx, "/supervision/alerts/"+who(r).Prefix+"?"+q.Encode(), &list, func() bool { return len(list.Alerts) == 0 })
 	if err != nil {
 		web.WriteAPIError(w, web.Classify(v, err))
 		return
@@ -349,7 +363,7 @@ func (s *Console) apiAlerts(w http.ResponseWriter, r *http.Request) {
 		Next         string           `json:"next,omitempty"`
 		Verified     *web.APIVerified `json:"verified,omitempty"`
 		Unproven     bool             `json:"unproven_empty,omitempty"`
-	}{Jurisdiction: s.division, Alerts: []apiAlert{}, Next: list.Next, Unproven: unproven}
+	}{Jurisdiction: who(r).Prefix, Alerts: []apiAlert{}, Next: list.Next, Unproven: unproven}
 	if v != nil {
 		vj := web.VerifiedJSON(v)
 		out.Verified = &vj

@@ -20,7 +20,8 @@ import (
 // consolePage renders a console page.
 func (s *Console) consolePage(w http.ResponseWriter, r *http.Request, name, title string, body any) {
 	l := web.PickLang(w, r)
-	s.render(w, r, http.StatusOK, name, &web.Page{L: l, Title: title, Console: true, Signed: true, Division: l.PrefixName(s.division) + " (" + s.division + ")", Body: body})
+	id := who(r)
+	s.render(w, r, http.StatusOK, name, &web.Page{L: l, Title: title, Console: true, Signed: true, Division: jurisdictionName(l, id), Who: whoName(id), Body: body})
 }
 
 type consoleErrorView struct {
@@ -43,18 +44,42 @@ func (s *Console) consoleError(w http.ResponseWriter, r *http.Request, f *web.Fa
 		v.Title = l.T("err.bad")
 	case "outside":
 		v.Title = l.T("con.outside")
+	case "viewonly":
+		v.Title = l.T("con.viewonly")
+	case "rate_limited":
+		v.Title = l.T("err.ratelimit")
+	case "signin":
+		v.Title = l.T("con.login")
 	default:
 		v.Title = l.T("err.page")
 	}
 	if f.Status >= 500 {
 		s.log.Warn("gateway console: request failed", "path", r.URL.Path, "status", f.Status, "detail", f.Detail)
 	}
-	s.render(w, r, f.Status, "console_error", &web.Page{L: l, Title: v.Title, Console: true, Signed: true,
-		Division: l.PrefixName(s.division) + " (" + s.division + ")", Body: v})
+	id := who(r)
+	s.render(w, r, f.Status, "console_error", &web.Page{L: l, Title: v.Title, Console: true, Signed: id.Role != 0,
+		Division: jurisdictionName(l, id), Who: whoName(id), Body: v})
 }
 
-// inJurisdiction reports whether a division lies under the console's prefix.
-func (s *Console) inJurisdiction(div string) bool { return strings.HasPrefix(div, s.division) }
+func jurisdictionName(l web.Lang, id Identity) string {
+	if id.Prefix == "" {
+		return ""
+	}
+	return l.PrefixName(id.Prefix) + " (" + id.Prefix + ")"
+}
+
+// whoName says who is signed in: a role and, for a key, its first digits.
+func whoName(id Identity) string {
+	switch {
+	case id.Role == 0:
+		return ""
+	case id.Key == "":
+		return id.Role.String()
+	case id.Role == RoleOfficer:
+		return id.Role.String() + " " + id.Key[:12] + "… · " + id.Division + " · → " + id.Expires
+	}
+	return id.Role.String() + " " + id.Division + " · " + id.Key[:12] + "…"
+}
 
 // fmtQty formats a quantity in its unit.
 func fmtQty(q uint64, unit types.QuantityUnit) string {
@@ -110,16 +135,16 @@ func (s *Console) consoleHome(w http.ResponseWriter, r *http.Request) {
 	v := homeView{Since: since}
 	err := web.Parallel(func() error {
 		var err error
-		v.Height, err = s.list(ctx, "/supervision/alerts/"+s.division+"?limit=20", &alerts, func() bool { return len(alerts.Alerts) == 0 }, &v.AlertsUnproven)
+		v.Height, err = s.list(ctx, "/supervision/alerts/"+who(r).Prefix+"?limit=20", &alerts, func() bool { return len(alerts.Alerts) == 0 }, &v.AlertsUnproven)
 		return err
 	}, func() error {
-		_, err := s.list(ctx, "/supervision/holds/"+s.division+"?limit=100", &holds, func() bool { return len(holds.Codes) == 0 }, &v.HoldsUnproven)
+		_, err := s.list(ctx, "/supervision/holds/"+who(r).Prefix+"?limit=100", &holds, func() bool { return len(holds.Codes) == 0 }, &v.HoldsUnproven)
 		return err
 	}, func() error {
-		_, err := s.list(ctx, "/supervision/stats/"+s.division+"?from="+since, &stats, func() bool { return len(stats.Days) == 0 }, &v.StatsUnproven)
+		_, err := s.list(ctx, "/supervision/stats/"+who(r).Prefix+"?from="+since, &stats, func() bool { return len(stats.Days) == 0 }, &v.StatsUnproven)
 		return err
 	}, func() error {
-		v, err := s.v.Query(ctx, "/registry/regulator/"+s.division+strings.Repeat("0", 6-len(s.division)), reg)
+		v, err := s.v.Query(ctx, "/registry/regulator/"+regulatorOf(who(r)), reg)
 		if err != nil && web.NotFound(v, err) {
 			return nil
 		}
@@ -129,7 +154,7 @@ func (s *Console) consoleHome(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
-	v.Regulator, v.MoreAlerts, v.Holds, v.MoreHolds, v.Reports = reg.Name, alerts.Next != "", len(holds.Codes), holds.Next != "", s.reports.Count()
+	v.Regulator, v.MoreAlerts, v.Holds, v.MoreHolds, v.Reports = reg.Name, alerts.Next != "", len(holds.Codes), holds.Next != "", len(s.reportsIn(ctx, who(r)))
 	for _, a := range alerts.Alerts {
 		v.Alerts = append(v.Alerts, s.alertView(l, a))
 	}
@@ -169,7 +194,7 @@ func originBars(l web.Lang, days []*types.DayStats) *bars {
 			vals[f.OriginCountry] += f.Quantity
 		}
 	}
-	return barChart(vals, l.Country, gramsText)
+	return barChart("by-origin", vals, l.Country, gramsText)
 }
 
 func gramsText(q uint64) string { return fmtQty(q, types.QuantityUnit_QUANTITY_UNIT_GRAMS) }
@@ -190,7 +215,7 @@ func (s *Console) consoleAlerts(w http.ResponseWriter, r *http.Request) {
 	}
 	var list types.AlertList
 	var out alertsView
-	if _, err := s.list(ctx, "/supervision/alerts/"+s.division+"?"+q.Encode(), &list, func() bool { return len(list.Alerts) == 0 }, &out.Unproven); err != nil {
+	if _, err := s.list(ctx, "/supervision/alerts/"+who(r).Prefix+"?"+q.Encode(), &list, func() bool { return len(list.Alerts) == 0 }, &out.Unproven); err != nil {
 		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
@@ -202,10 +227,11 @@ func (s *Console) consoleAlerts(w http.ResponseWriter, r *http.Request) {
 }
 
 type alertPageView struct {
-	Alert   alertView
-	Comment string
-	Key     string
-	Command string
+	Alert    alertView
+	ViewOnly bool
+	Comment  string
+	Key      string
+	Command  string
 }
 
 // consoleAlert shows one alert and, from the form's comment and key name,
@@ -225,8 +251,18 @@ func (s *Console) consoleAlert(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, web.Classify(v, err))
 		return
 	}
-	if !s.inJurisdiction(a.Division) {
-		s.consoleError(w, r, &web.Failure{Status: http.StatusForbidden, Kind: "outside", Detail: "alert " + strconv.FormatUint(id, 10) + " applies to " + a.Division})
+	if !who(r).In(a.Division) {
+		s.consoleError(w, r, outside("alert "+strconv.FormatUint(id, 10)+" of division "+a.Division, who(r)))
+		return
+	}
+	if who(r).ViewOnly() {
+		// An officer may read the alert, not prepare its acknowledgement.
+		if r.URL.Query().Has("comment") || r.URL.Query().Has("key") {
+			s.consoleError(w, r, &web.Failure{Status: http.StatusForbidden, Kind: "viewonly",
+				Detail: "an officer's session is view-only: acknowledging alert " + strconv.FormatUint(id, 10) + " is for regulator " + who(r).Division})
+			return
+		}
+		s.consolePage(w, r, "console_alert", fmt.Sprintf("%s %d", l.T("con.alerts"), id), alertPageView{Alert: s.alertView(l, a), ViewOnly: true})
 		return
 	}
 	comment := r.URL.Query().Get("comment")
@@ -296,11 +332,11 @@ func (s *Console) consoleHolds(w http.ResponseWriter, r *http.Request) {
 	var recalls []*types.Recall
 	var out holdsView
 	err := web.Parallel(func() error {
-		_, err := s.list(ctx, "/supervision/holds/"+s.division+"?limit=100", &holds, func() bool { return len(holds.Codes) == 0 }, &out.Unproven)
+		_, err := s.list(ctx, "/supervision/holds/"+who(r).Prefix+"?limit=100", &holds, func() bool { return len(holds.Codes) == 0 }, &out.Unproven)
 		return err
 	}, func() error {
 		var err error
-		recalls, err = s.recentRecalls(ctx, 20)
+		recalls, err = s.recentRecalls(ctx, who(r), 20)
 		return err
 	})
 	if err != nil {
@@ -320,17 +356,28 @@ func (s *Console) consoleHolds(w http.ResponseWriter, r *http.Request) {
 	}
 	names := s.enterpriseNames(ctx, recalls)
 	for _, rc := range recalls {
-		out.Recalls = append(out.Recalls, s.recallView(l, rc, names))
+		out.Recalls = append(out.Recalls, s.recallView(l, who(r), rc, names))
 	}
 	s.consolePage(w, r, "console_holds", l.T("con.holds"), out)
 }
 
-func (s *Console) recallView(l web.Lang, rc *types.Recall, names map[string]string) recallView {
+func (s *Console) recallView(l web.Lang, id Identity, rc *types.Recall, names map[string]string) recallView {
 	rv := recallView{ID: rc.Id, Batch: rc.Batch, Reason: rc.Reason, Time: l.Date(time.UnixMilli(rc.TimeMs)),
-		Regulator: l.Division(rc.Regulator), Codes: rc.Codes, Enterprises: rc.Enterprises, Divisions: rc.Divisions}
+		Regulator: l.Division(rc.Regulator), Codes: rc.Codes}
+	// Of the recall's reach, only what lies in the jurisdiction is shown.
+	for _, d := range rc.Divisions {
+		if id.In(d) {
+			rv.Divisions = append(rv.Divisions, d)
+		}
+	}
+	seen := map[string]bool{}
 	for _, sc := range rc.Scope {
-		if !s.inJurisdiction(sc.Division) {
+		if !id.In(sc.Division) {
 			continue
+		}
+		if !seen[sc.Enterprise] {
+			seen[sc.Enterprise] = true
+			rv.Enterprises = append(rv.Enterprises, sc.Enterprise)
 		}
 		rv.Scope = append(rv.Scope, scopeView{Code: sc.Code, Enterprise: sc.Enterprise, Name: names[sc.Enterprise], Division: l.Division(sc.Division),
 			Quantity: fmtQty(sc.Quantity, sc.Unit), InTransit: sc.InTransit})
@@ -378,7 +425,7 @@ func (s *Console) enterpriseNames(ctx context.Context, recalls []*types.Recall) 
 
 // recentRecalls finds the newest recall id (ids count up from 1) and reads
 // back from it up to n recalls that reach the jurisdiction.
-func (s *Console) recentRecalls(ctx context.Context, n int) ([]*types.Recall, error) {
+func (s *Console) recentRecalls(ctx context.Context, who Identity, n int) ([]*types.Recall, error) {
 	exists := func(id uint64) (*types.Recall, bool, error) {
 		rc := &types.Recall{}
 		v, err := s.v.Query(ctx, "/supervision/recall/"+strconv.FormatUint(id, 10), rc)
@@ -426,13 +473,22 @@ func (s *Console) recentRecalls(ctx context.Context, n int) ([]*types.Recall, er
 		if !ok {
 			continue
 		}
-		reaches := strings.HasPrefix(rc.Regulator, s.division)
+		reaches := who.In(rc.Regulator)
 		for _, d := range rc.Divisions {
-			reaches = reaches || s.inJurisdiction(d)
+			reaches = reaches || who.In(d)
 		}
 		if reaches {
 			out = append(out, rc)
 		}
 	}
 	return out, nil
+}
+
+// regulatorOf is the division whose regulator record names the
+// jurisdiction: the signed-in regulator's own, else the prefix's.
+func regulatorOf(id Identity) string {
+	if id.Division != "" {
+		return id.Division
+	}
+	return id.Prefix + strings.Repeat("0", 6-len(id.Prefix))
 }

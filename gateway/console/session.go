@@ -20,6 +20,7 @@ const (
 
 type session struct {
 	created, lastSeen time.Time
+	who               Identity
 }
 
 // sessionStore keeps sessions by the SHA-256 of their id, so the map never
@@ -43,8 +44,8 @@ func (s *session) expired(now time.Time) bool {
 	return now.Sub(s.lastSeen) > sessionIdle || now.Sub(s.created) > sessionAbsolute
 }
 
-// create starts a session and returns its id for the cookie.
-func (st *sessionStore) create() (string, error) {
+// create starts a session for who and returns its id for the cookie.
+func (st *sessionStore) create(who Identity) (string, error) {
 	b := make([]byte, sessionIDBytes)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
@@ -69,14 +70,20 @@ func (st *sessionStore) create() (string, error) {
 		}
 		delete(st.byID, oldest)
 	}
-	st.byID[sessionKey(id)] = &session{created: now, lastSeen: now}
+	st.byID[sessionKey(id)] = &session{created: now, lastSeen: now, who: who}
 	return id, nil
 }
 
 // valid says whether id names a live session, and marks it used.
 func (st *sessionStore) valid(id string) bool {
+	_, ok := st.lookup(id)
+	return ok
+}
+
+// lookup is the identity of a live session, which it marks used.
+func (st *sessionStore) lookup(id string) (Identity, bool) {
 	if len(id) != base64.RawURLEncoding.EncodedLen(sessionIDBytes) {
-		return false
+		return Identity{}, false
 	}
 	k := sessionKey(id)
 	now := st.now()
@@ -84,14 +91,14 @@ func (st *sessionStore) valid(id string) bool {
 	defer st.mu.Unlock()
 	s, ok := st.byID[k]
 	if !ok {
-		return false
+		return Identity{}, false
 	}
 	if s.expired(now) {
 		delete(st.byID, k)
-		return false
+		return Identity{}, false
 	}
 	s.lastSeen = now
-	return true
+	return s.who, true
 }
 
 // end deletes a session (logout).

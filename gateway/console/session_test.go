@@ -47,7 +47,7 @@ func TestSessionStoreExpiry(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			clk := &fakeClock{t: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)}
 			st := newSessionStore(clk.now)
-			id, err := st.create()
+			id, err := st.create(Identity{Role: RoleOperator, Prefix: "33"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,8 +64,8 @@ func TestSessionStoreExpiry(t *testing.T) {
 func TestSessionStoreEndForgedBound(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)}
 	st := newSessionStore(clk.now)
-	a, _ := st.create()
-	b, _ := st.create()
+	a, _ := st.create(Identity{Role: RoleOperator, Prefix: "33"})
+	b, _ := st.create(Identity{Role: RoleOperator, Prefix: "33"})
 	if a == b || len(a) != 43 {
 		t.Fatalf("ids %q %q", a, b)
 	}
@@ -84,7 +84,7 @@ func TestSessionStoreEndForgedBound(t *testing.T) {
 		if i == maxSessions/2 {
 			st.valid(b) // b is in use: it must survive
 		}
-		if _, err := st.create(); err != nil {
+		if _, err := st.create(Identity{Role: RoleOperator, Prefix: "33"}); err != nil {
 			t.Fatal(err)
 		}
 	}
