@@ -364,7 +364,8 @@ func (s *Server) Start() error {
 			where = "token " + s.token
 		}
 	}
-	s.log.Info("gateway console", "url", s.ConsoleURL(), "jurisdiction", s.division, "sign in with", where)
+	s.log.Info("gateway console", "url", s.ConsoleURL(), "regulators sign in with", "coldtrace console login --from KEY",
+		"operator", where, "operator jurisdiction", s.division)
 	return nil
 }
 
