@@ -26,19 +26,44 @@ func (s *Console) authorized(r *http.Request, sessions *sessionStore) (Identity,
 		return Identity{}, false
 	}
 	if c, err := r.Cookie(CookieName); err == nil {
-		id, ok := sessions.lookup(c.Value)
-		if ok && id.Role == RoleOfficer {
+		id, checked, ok := sessions.lookupChecked(c.Value)
+		if !ok {
+			return Identity{}, false
+		}
+		now := s.cfg.Now()
+		if id.Role == RoleOfficer {
 			// A delegation ends on its date even within a session.
 			d := signin.Delegation{Expires: id.Expires}
-			if d.Expired(s.cfg.Now()) {
+			if d.Expired(now) {
 				sessions.end(c.Value)
 				return Identity{}, false
 			}
 		}
-		return id, ok
+		if id.Vouching != "" && now.Sub(checked) > recheckEvery {
+			// The key a session stands on may have been revoked, or its
+			// regulator suspended, since sign-in: the chain says, again.
+			ctx, cancel := s.ctx(r)
+			defer cancel()
+			div, f := s.regulatorKey(ctx, id.Vouching)
+			switch {
+			case f == nil && div == id.Division:
+				sessions.checkedAt(c.Value, now)
+			case f == nil || f.Status == http.StatusForbidden:
+				s.log.Info("console session ended: its key no longer vouches for it", "key", id.Vouching, "role", id.Role.String())
+				sessions.end(c.Value)
+				return Identity{}, false
+			}
+			// The node not answering ends no session; the next request asks again.
+		}
+		return id, true
 	}
 	return Identity{}, false
 }
+
+// recheckEvery is how often a session's vouching key is read from the
+// chain again: a revoked key or a suspended regulator loses its sessions
+// within this time.
+const recheckEvery = 5 * time.Minute
 
 func (s *Console) operator() Identity { return Identity{Role: RoleOperator, Prefix: s.division} }
 

@@ -22,7 +22,10 @@
 // configured with.
 //
 // A session is a random id in an HttpOnly, SameSite=Strict cookie; the
-// console keeps its identity (role, jurisdiction, key) on the server.
+// console keeps its identity (role, jurisdiction, key) on the server, and
+// reads the regulator key it stands on from the chain again every five
+// minutes: a revoked key or a suspended regulator ends its sessions and
+// its officers'.
 //
 // # Jurisdiction
 //

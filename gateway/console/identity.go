@@ -45,6 +45,10 @@ type Identity struct {
 	Key string
 	// Expires is an officer's delegation end (YYYY-MM-DD).
 	Expires string
+	// Vouching is the regulator key a session stands on, hex: the
+	// regulator's own, or the one that signed an officer's delegation.
+	// The console checks it on chain again every recheckEvery.
+	Vouching string
 }
 
 // In reports whether a division lies in the jurisdiction.

@@ -20,6 +20,7 @@ const (
 
 type session struct {
 	created, lastSeen time.Time
+	checked           time.Time // when its vouching key was last found good on chain
 	who               Identity
 }
 
@@ -70,7 +71,7 @@ func (st *sessionStore) create(who Identity) (string, error) {
 		}
 		delete(st.byID, oldest)
 	}
-	st.byID[sessionKey(id)] = &session{created: now, lastSeen: now, who: who}
+	st.byID[sessionKey(id)] = &session{created: now, lastSeen: now, checked: now, who: who}
 	return id, nil
 }
 
@@ -82,8 +83,23 @@ func (st *sessionStore) valid(id string) bool {
 
 // lookup is the identity of a live session, which it marks used.
 func (st *sessionStore) lookup(id string) (Identity, bool) {
+	who, _, ok := st.lookupChecked(id)
+	return who, ok
+}
+
+// checkedAt records that a session's vouching key was found good at t.
+func (st *sessionStore) checkedAt(id string, t time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if s := st.byID[sessionKey(id)]; s != nil {
+		s.checked = t
+	}
+}
+
+// lookupChecked is lookup with the time the session was last checked.
+func (st *sessionStore) lookupChecked(id string) (Identity, time.Time, bool) {
 	if len(id) != base64.RawURLEncoding.EncodedLen(sessionIDBytes) {
-		return Identity{}, false
+		return Identity{}, time.Time{}, false
 	}
 	k := sessionKey(id)
 	now := st.now()
@@ -91,14 +107,14 @@ func (st *sessionStore) lookup(id string) (Identity, bool) {
 	defer st.mu.Unlock()
 	s, ok := st.byID[k]
 	if !ok {
-		return Identity{}, false
+		return Identity{}, time.Time{}, false
 	}
 	if s.expired(now) {
 		delete(st.byID, k)
-		return Identity{}, false
+		return Identity{}, time.Time{}, false
 	}
 	s.lastSeen = now
-	return s.who, true
+	return s.who, s.checked, true
 }
 
 // end deletes a session (logout).

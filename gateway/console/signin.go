@@ -158,7 +158,7 @@ func (s *Console) identify(ctx context.Context, si *signin.SignIn) (Identity, *w
 		if f != nil {
 			return Identity{}, f
 		}
-		return Identity{Role: RoleRegulator, Prefix: types.Division(div).Prefix(), Division: div, Key: keyHex}, nil
+		return Identity{Role: RoleRegulator, Prefix: types.Division(div).Prefix(), Division: div, Key: keyHex, Vouching: keyHex}, nil
 	}
 	switch {
 	case d.ChainID != chainID:
@@ -186,7 +186,7 @@ func (s *Console) identify(ctx context.Context, si *signin.SignIn) (Identity, *w
 	if div != d.Regulator {
 		return refuse("the delegation names regulator %s, but its key belongs to regulator %s", d.Regulator, div)
 	}
-	return Identity{Role: RoleOfficer, Prefix: types.Division(div).Prefix(), Division: div, Key: keyHex, Expires: d.Expires}, nil
+	return Identity{Role: RoleOfficer, Prefix: types.Division(div).Prefix(), Division: div, Key: keyHex, Expires: d.Expires, Vouching: d.RegulatorKey}, nil
 }
 
 // regulatorKey reads a key's account and its regulator, verified, and
