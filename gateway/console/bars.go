@@ -101,7 +101,8 @@ func seriesChart(chart string, days []string, vals map[string]uint64, format fun
 			h = 120 * float64(vals[d]) / float64(top)
 		}
 		x := 36 + step*float64(i)
-		s.Cols = append(s.Cols, column{X: x + step*0.1, Y: s.Bottom - h, W: max(step*0.8, 1), H: h, Day: d, Raw: vals[d],
+		w := min(max(step*0.8, 1), 24)
+		s.Cols = append(s.Cols, column{X: x + (step-w)/2, Y: s.Bottom - h, W: w, H: h, Day: d, Raw: vals[d],
 			Title: d + ": " + format(vals[d])})
 	}
 	return s

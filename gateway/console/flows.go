@@ -148,7 +148,7 @@ func (s *Console) consoleFlows(w http.ResponseWriter, r *http.Request) {
 	cityName := func(c string) string { return l.PrefixName(c) + " " + c }
 	flowName := func(k string) string {
 		src, dst, _ := strings.Cut(k, "-")
-		return cityName(src) + " → " + cityName(dst)
+		return l.Place(src) + " → " + l.Place(dst) + " (" + src + "→" + dst + ")"
 	}
 	out.Commissioned = seriesChart("daily-commissioned", f.DayList, f.Commissioned, countText)
 	out.Received = seriesChart("daily-received", f.DayList, f.Received, gramsText)

@@ -400,3 +400,22 @@ var ChinaTime = time.FixedZone("CST", 8*3600)
 
 // Date formats a time as pages show it, in China's time.
 func (l Lang) Date(t time.Time) string { return t.In(ChinaTime).Format("2006-01-02 15:04") }
+
+// Place names a division prefix by its own most specific name ("杭州市",
+// "Hangzhou"; a province by the province's), the code when none is known.
+func (l Lang) Place(p string) string {
+	idx := 0
+	if l.EN() {
+		idx = 1
+	}
+	if n, ok := places[p]; ok && len(p) > 2 {
+		return n[idx]
+	}
+	if n, ok := provinces[p]; ok && len(p) == 2 {
+		return n[idx]
+	}
+	if len(p) == 6 && p[4:] == "00" {
+		return l.Place(p[:4])
+	}
+	return p
+}

@@ -50,6 +50,10 @@ func TestLangNames(t *testing.T) {
 		{en.Country("EC"), "Ecuador (EC)"},
 		{zh.Country("ZZ"), "ZZ"},
 		{en.Division("33"), "33"},
+		{en.Place("3301"), "Hangzhou"},
+		{zh.Place("3302"), "宁波市"},
+		{zh.Place("33"), "浙江省"},
+		{zh.Place("4499"), "4499"},
 		{en.Date(time.Date(2026, 1, 1, 16, 30, 0, 0, time.UTC)), "2026-01-02 00:30"},
 	} {
 		if c.got != c.want {
