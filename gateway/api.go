@@ -3,13 +3,12 @@ package gateway
 import (
 	_ "embed"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -21,56 +20,8 @@ func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Write(openAPI)
 }
 
-// apiError is the body of every API error.
-type apiError struct {
-	Error struct {
-		Status  int    `json:"status"`
-		Kind    string `json:"kind"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func writeAPIError(w http.ResponseWriter, f *failure) {
-	var e apiError
-	e.Error.Status, e.Error.Kind, e.Error.Message = f.Status, f.Kind, f.Detail
-	if f.Kind == "not_found" && f.Detail == "" {
-		e.Error.Message = "not recorded"
-	}
-	writeJSON(w, f.Status, e)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-}
-
 func (s *Server) apiNotFound(w http.ResponseWriter, _ *http.Request) {
-	writeAPIError(w, &failure{Status: http.StatusNotFound, Kind: "no_route", Detail: "see /api/v1/openapi.yaml"})
-}
-
-// apiVerified says what an answer was verified against.
-type apiVerified struct {
-	Height     int64     `json:"height"`
-	AppHash    string    `json:"app_hash"`
-	HeaderTime time.Time `json:"header_time"`
-	ChainID    string    `json:"chain_id"`
-	Validators int       `json:"validators"`
-}
-
-func verifiedJSON(v *client.Verified) apiVerified {
-	if v == nil {
-		return apiVerified{}
-	}
-	n, _ := v.Validators()
-	return apiVerified{Height: v.Height, AppHash: strings.ToUpper(hex.EncodeToString(v.AppHash)), HeaderTime: v.Header.Time.UTC(),
-		ChainID: v.Header.ChainID, Validators: n}
+	web.WriteAPIError(w, &web.Failure{Status: http.StatusNotFound, Kind: "no_route", Detail: "see /api/v1/openapi.yaml"})
 }
 
 type apiParty struct {
@@ -154,14 +105,14 @@ type apiCode struct {
 	Temperature  []apiReading     `json:"temperature"`
 	Timeline     []apiStep        `json:"timeline"`
 	Proof        string           `json:"proof,omitempty"`
-	Verified     apiVerified      `json:"verified"`
+	Verified     web.APIVerified  `json:"verified"`
 }
 
 // apiCodeParam reads ?code= in any accepted spelling.
 func apiCodeParam(w http.ResponseWriter, r *http.Request) (types.Code, bool) {
 	c, err := types.ParseCode(r.URL.Query().Get("code"))
 	if err != nil {
-		writeAPIError(w, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
+		web.WriteAPIError(w, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return types.Code{}, false
 	}
 	return c, true
@@ -180,17 +131,17 @@ func (s *Server) apiCode(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	d, err := s.fetchCode(ctx, code)
 	if err != nil {
-		writeAPIError(w, classify(nil, err))
+		web.WriteAPIError(w, web.Classify(nil, err))
 		return
 	}
 	rec := d.Record
 	out := apiCode{Code: rec.Code, DigitalLink: code.DigitalLink(s.Base()), Status: d.status(s.cfg.Now()), LogisticUnit: rec.LogisticUnit,
-		Parent: rec.Parent, Excursions: rec.Excursions, Verified: verifiedJSON(d.Proof), Temperature: []apiReading{}, Timeline: []apiStep{}}
+		Parent: rec.Parent, Excursions: rec.Excursions, Verified: web.VerifiedJSON(d.Proof), Temperature: []apiReading{}, Timeline: []apiStep{}}
 	if rec.Status == types.CodeStatus_CODE_STATUS_HELD || rec.Status == types.CodeStatus_CODE_STATUS_RECALLED {
 		out.StatusReason, out.HoldSource = rec.StatusReason, rec.HoldSource
 	}
 	if danger := d.danger(); danger != "" {
-		out.Warning = &apiWarning{Kind: danger, Message: langEN.T("danger." + danger), MessageZH: langZH.T("danger." + danger)}
+		out.Warning = &apiWarning{Kind: danger, Message: web.Lang{Tag: "en"}.T("danger." + danger), MessageZH: web.Lang{Tag: "zh"}.T("danger." + danger)}
 	}
 	out.ReleaseCert = rec.ReleaseCertificate
 	if !s.cfg.NoProofDownload {
@@ -225,7 +176,7 @@ func (s *Server) apiCode(w http.ResponseWriter, r *http.Request) {
 		out.Temperature = append(out.Temperature, apiReading{Start: rd.Start.UTC(), End: rd.End.UTC(), MinC: centiF(rd.Min), MaxC: centiF(rd.Max), Excursion: rd.Excursion})
 	}
 	out.Timeline = d.apiTimeline()
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 }
 
 func (d *codeData) party(id string) apiParty {
@@ -265,18 +216,18 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	if f := s.historyFits(ctx, code); f != nil {
-		writeAPIError(w, f)
+		web.WriteAPIError(w, f)
 		return
 	}
 	h := &types.HistoryPage{}
-	v, err := s.v.query(ctx, historyPath(code.String()), h)
+	v, err := s.v.Query(ctx, historyPath(code.String()), h)
 	if err != nil {
-		writeAPIError(w, classify(v, err))
+		web.WriteAPIError(w, web.Classify(v, err))
 		return
 	}
 	d := &codeData{Code: code, Record: h.Code, History: h, Trace: &types.Trace{}, Names: map[string]*types.Enterprise{}}
 	if err := s.resolveNames(ctx, d); err != nil {
-		writeAPIError(w, classify(nil, err))
+		web.WriteAPIError(w, web.Classify(nil, err))
 		return
 	}
 	type apiEvent struct {
@@ -289,11 +240,11 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		Sensor *apiReading `json:"sensor,omitempty"`
 	}
 	out := struct {
-		Code     string      `json:"code"`
-		Events   []apiEvent  `json:"events"`
-		Head     string      `json:"head"`
-		Verified apiVerified `json:"verified"`
-	}{Code: h.Code.Code, Head: strings.ToUpper(hex.EncodeToString(h.Code.Head)), Verified: verifiedJSON(v), Events: []apiEvent{}}
+		Code     string          `json:"code"`
+		Events   []apiEvent      `json:"events"`
+		Head     string          `json:"head"`
+		Verified web.APIVerified `json:"verified"`
+	}{Code: h.Code.Code, Head: strings.ToUpper(hex.EncodeToString(h.Code.Head)), Verified: web.VerifiedJSON(v), Events: []apiEvent{}}
 	for i, e := range h.Events {
 		ev := apiEvent{Index: i, Time: time.UnixMilli(e.TimeMs).UTC(), Height: e.Height, Step: e.BizStep, Actor: d.party(e.Actor),
 			TxHash: strings.ToUpper(hex.EncodeToString(e.TxHash))}
@@ -305,7 +256,7 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Events = append(out.Events, ev)
 	}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 }
 
 // apiTrace serves GET /api/v1/trace?code=C: the chain of custody back to
@@ -318,9 +269,9 @@ func (s *Server) apiTrace(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	t := &types.Trace{}
-	v, err := s.v.query(ctx, "/trace/backward?code="+url.QueryEscape(code.String()), t)
+	v, err := s.v.Query(ctx, "/trace/backward?code="+url.QueryEscape(code.String()), t)
 	if err != nil {
-		writeAPIError(w, classify(v, err))
+		web.WriteAPIError(w, web.Classify(v, err))
 		return
 	}
 	type apiTraceStep struct {
@@ -332,11 +283,11 @@ func (s *Server) apiTrace(w http.ResponseWriter, r *http.Request) {
 		To     apiParty  `json:"to"`
 	}
 	out := struct {
-		Code        string         `json:"code"`
-		Steps       []apiTraceStep `json:"steps"`
-		Enterprises []string       `json:"enterprises"`
-		Verified    apiVerified    `json:"verified"`
-	}{Code: code.String(), Steps: []apiTraceStep{}, Enterprises: t.Enterprises, Verified: verifiedJSON(v)}
+		Code        string          `json:"code"`
+		Steps       []apiTraceStep  `json:"steps"`
+		Enterprises []string        `json:"enterprises"`
+		Verified    web.APIVerified `json:"verified"`
+	}{Code: code.String(), Steps: []apiTraceStep{}, Enterprises: t.Enterprises, Verified: web.VerifiedJSON(v)}
 	if out.Enterprises == nil {
 		out.Enterprises = []string{}
 	}
@@ -344,5 +295,5 @@ func (s *Server) apiTrace(w http.ResponseWriter, r *http.Request) {
 		out.Steps = append(out.Steps, apiTraceStep{Time: time.UnixMilli(st.TimeMs).UTC(), Height: st.Height, Step: st.BizStep, Code: st.Code,
 			From: st.From, To: apiParty{ID: st.To, Name: st.ToName, Division: st.ToDivision}})
 	}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 }

@@ -33,26 +33,9 @@
 //
 // # Console (Config.ConsoleListen, default 127.0.0.1:8081)
 //
-// The regulator console runs on a listener of its own, bound to loopback by
-// default, and there serves loopback clients only; the public listener does
-// not serve it. Setting ConsoleListen to the public address serves the
-// console on that one listener, to loopback clients only; a non-loopback
-// ConsoleListen serves every client that has the token. Every console route
-// needs the token, as Authorization: Bearer TOKEN or through the login form
-// (an HttpOnly, SameSite=Strict cookie holding an HMAC, not the token).
-//
-//	GET /console                 open alerts, holds, reports, flows by origin
-//	GET /console/search?q=       a code, USCC/BATCH or USCC
-//	GET /console/code?code=C     record with holdings and quantities, both traces
-//	GET /console/batch?id=B      facts, codes, forward trace, recall and its scope
-//	GET /console/enterprise/{U}  holdings and inbound consignments (of the jurisdiction)
-//	GET /console/alerts[/{id}]   open alerts; how to acknowledge one with the CLI
-//	GET /console/holds           held goods and recalls reaching the jurisdiction
-//	GET /console/flows           inbound flows by origin country and source division
-//	GET /console/reports         consumer reports
-//	GET /api/v1/alerts           open alerts as JSON
-//
-// The console is scoped to Config.ConsoleDivision (a division prefix); the
-// gateway holds no key and signs nothing: acknowledging an alert is shown as
-// the `coldtrace tx supervision ack` command to run where the key is.
+// The regulator console is package gateway/console; the gateway builds it
+// with its own verifier and consumer reports and serves it on the console
+// listener (see that package). What both share — the verifier, the
+// translations, the layout, the JSON answers, rate limits — is in
+// gateway/internal/web.
 package gateway

@@ -1,133 +1,26 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"fmt"
-	"html/template"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 	"github.com/coldtrace/coldtrace/types"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed static
-var staticFS embed.FS
-
-var (
-	tmplOnce sync.Once
-	tmplErr  error
-	pages    map[string]*template.Template
-)
-
-// parseTemplates parses every page once: the layout with one content file.
-func parseTemplates() error {
-	tmplOnce.Do(func() {
-		pages = map[string]*template.Template{}
-		names, err := fs.Glob(templateFS, "templates/*.html")
-		if err != nil {
-			tmplErr = err
-			return
-		}
-		for _, n := range names {
-			base := strings.TrimPrefix(n, "templates/")
-			if base == "layout.html" {
-				continue
-			}
-			t, err := template.New(base).ParseFS(templateFS, "templates/layout.html", n)
-			if err != nil {
-				tmplErr = fmt.Errorf("gateway template %s: %w", base, err)
-				return
-			}
-			pages[strings.TrimSuffix(base, ".html")] = t
-		}
-	})
-	return tmplErr
-}
-
-func staticHandler() http.Handler {
-	sub, _ := fs.Sub(staticFS, "static")
-	files := http.StripPrefix("/static/", http.FileServer(http.FS(filesOnly{sub})))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		files.ServeHTTP(w, r)
-	})
-}
-
-// filesOnly serves the files of an fs.FS and no folder: http.FileServer
-// would list a folder's files as a page. Any failure to open is "not
-// found": http.FileServer answers 500 to others, such as fs.ErrInvalid for
-// a name that is not valid UTF-8 (/static/%AB).
-type filesOnly struct{ fs.FS }
-
-func (f filesOnly) Open(name string) (fs.File, error) {
-	file, err := f.FS.Open(name)
-	if err != nil {
-		return nil, fs.ErrNotExist
-	}
-	if st, err := file.Stat(); err != nil || st.IsDir() {
-		file.Close()
-		return nil, fs.ErrNotExist
-	}
-	return file, nil
-}
-
-// page is what the layout renders.
-type page struct {
-	L         Lang
-	Title     string
-	Path      string // for the language switch
-	Console   bool
-	Signed    bool // console: signed in (shows the menu)
-	Division  string
-	BodyClass string
-	Body      any
-}
-
-// render writes a page with its status; a template error is logged and
-// becomes a plain 500 (nothing half-written reaches the client).
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
-	if p.Path == "" {
-		p.Path = r.URL.EscapedPath()
-	}
-	var buf bytes.Buffer
-	t := pages[name]
-	if t == nil {
-		s.log.Error("gateway: no template", "name", name)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.log.Error("gateway: template", "name", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	// A page may quote what was sent (a code in an error's detail), and
-	// html/template passes invalid UTF-8 through: the page is declared
-	// UTF-8, so it is made so.
-	out := buf.Bytes()
-	if !utf8.Valid(out) {
-		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", p.L.Tag)
-	w.Header().Set("Vary", "Accept-Language, Cookie")
-	if w.Header().Get("Cache-Control") == "" {
-		w.Header().Set("Cache-Control", "no-store")
-	}
-	w.WriteHeader(status)
-	w.Write(out)
+// render writes a page of the public listener.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *web.Page) {
+	s.tmpl.Render(s.log, w, r, status, name, p)
 }
 
 // errorView is the body of the error page.
@@ -140,8 +33,8 @@ type errorView struct {
 
 // errorPage shows a failure. An unverifiable answer is never shown: only
 // the reason it did not verify.
-func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, f *failure) {
-	l := pickLang(nil, r)
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, f *web.Failure) {
+	l := web.PickLang(nil, r)
 	v := errorView{Status: f.Status, Detail: f.Detail}
 	switch f.Kind {
 	case "not_found":
@@ -165,23 +58,23 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, f *failure) {
 	if f.Status >= 500 {
 		s.log.Warn("gateway: request failed", "path", r.URL.Path, "status", f.Status, "kind", f.Kind, "detail", f.Detail)
 	}
-	s.render(w, r, f.Status, "error", &page{L: l, Title: v.Title, BodyClass: "error", Body: v})
+	s.render(w, r, f.Status, "error", &web.Page{L: l, Title: v.Title, BodyClass: "error", Body: v})
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	s.errorPage(w, r, &failure{Status: http.StatusNotFound, Kind: "page"})
+	s.errorPage(w, r, &web.Failure{Status: http.StatusNotFound, Kind: "page"})
 }
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
-	s.render(w, r, http.StatusOK, "home", &page{L: l, Title: l.T("home.title")})
+	l := web.PickLang(w, r)
+	s.render(w, r, http.StatusOK, "home", &web.Page{L: l, Title: l.T("home.title")})
 }
 
 // handleLookup sends a typed or pasted code to its page.
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	code, err := types.ParseCode(strings.TrimSpace(r.URL.Query().Get("code")))
 	if err != nil {
-		s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
+		s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return
 	}
 	http.Redirect(w, r, code.String(), http.StatusSeeOther)
@@ -198,7 +91,7 @@ func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
 func (s *Server) handleCode(w http.ResponseWriter, r *http.Request) {
 	code, err := types.ParseCode(r.URL.EscapedPath())
 	if err != nil {
-		s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
+		s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return
 	}
 	if canon := code.String(); canon != r.URL.EscapedPath() {
@@ -213,12 +106,12 @@ func (s *Server) handleCode(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target, http.StatusMovedPermanently)
 		return
 	}
-	l := pickLang(w, r)
+	l := web.PickLang(w, r)
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	d, err := s.fetchCode(ctx, code)
 	if err != nil {
-		s.errorPage(w, r, classify(nil, err))
+		s.errorPage(w, r, web.Classify(nil, err))
 		return
 	}
 	v := s.codePage(l, d)
@@ -227,7 +120,7 @@ func (s *Server) handleCode(w http.ResponseWriter, r *http.Request) {
 	if title == "" {
 		title = v.Code
 	}
-	s.render(w, r, http.StatusOK, "code", &page{L: l, Title: title, BodyClass: "status-" + v.Status, Body: v})
+	s.render(w, r, http.StatusOK, "code", &web.Page{L: l, Title: title, BodyClass: "status-" + v.Status, Body: v})
 }
 
 type kv struct {
@@ -286,18 +179,16 @@ type readingView struct {
 	Excursion      bool
 }
 
-func (l Lang) date(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04") }
-
 // actorName names who acted: an enterprise, a regulator or customs.
-func (l Lang) actorName(d *codeData, id string) (string, string) {
+func actorName(l web.Lang, d *codeData, id string) (string, string) {
 	if e := d.Names[id]; e != nil {
-		return e.Name, l.division(e.Division)
+		return e.Name, l.Division(e.Division)
 	}
 	switch {
 	case len(id) == 6 && d.Regs[id] != "":
-		return d.Regs[id], l.division(id)
+		return d.Regs[id], l.Division(id)
 	case len(id) == 6:
-		return l.T("actor.regulator"), l.division(id)
+		return l.T("actor.regulator"), l.Division(id)
 	case id == "" || len(id) == 18:
 		return id, ""
 	}
@@ -306,7 +197,7 @@ func (l Lang) actorName(d *codeData, id string) (string, string) {
 
 // codePage builds the consumer view: facts, certificates, custody,
 // temperatures, status. It shows no quantity a business moved.
-func (s *Server) codePage(l Lang, d *codeData) *codePage {
+func (s *Server) codePage(l web.Lang, d *codeData) *codePage {
 	rec := d.Record
 	v := &codePage{Code: rec.Code, Link: d.Code.DigitalLink(s.Base()), QR: "/qr" + rec.Code + ".svg",
 		Unit: rec.LogisticUnit, MaxReport: maxReportRunes}
@@ -325,14 +216,14 @@ func (s *Server) codePage(l Lang, d *codeData) *codePage {
 			}
 		}
 		add("f.name", f.Name, false)
-		add("f.category", l.category(f.Category), false)
-		add("f.origin", l.country(f.OriginCountry), false)
+		add("f.category", l.Category(f.Category), false)
+		add("f.origin", l.Country(f.OriginCountry), false)
 		add("f.batch", d.Batch.Batch, true)
 		add("f.gtin", f.Gtin, true)
 		add("f.production", f.ProductionDate, false)
 		add("f.expiry", f.Expiry(), false)
 		add("f.supplier", f.Supplier, false)
-		if name, where := l.actorName(d, d.Batch.Commissioner); name != "" {
+		if name, where := actorName(l, d, d.Batch.Commissioner); name != "" {
 			if where != "" {
 				name += " · " + where
 			}
@@ -396,12 +287,12 @@ func (s *Server) codePage(l Lang, d *codeData) *codePage {
 			case src == "test" || src == "sensor" || src == "recall":
 				w.Source = l.T("src." + src)
 			case len(src) == 6:
-				name, where := l.actorName(d, src)
+				name, where := actorName(l, d, src)
 				w.Source = name + " · " + where
 			}
 			for i := len(steps) - 1; i >= 0; i-- {
 				if st := steps[i].Step; st == "holding" || st == "recalling" || (st == "sampling" && steps[i].Result == "positive") || st == "sensor_reporting" {
-					w.Since = l.date(steps[i].Time)
+					w.Since = l.Date(steps[i].Time)
 					break
 				}
 			}
@@ -427,13 +318,13 @@ func (s *Server) codePage(l Lang, d *codeData) *codePage {
 	}
 
 	for _, st := range steps {
-		sv := stepView{Date: l.date(st.Time), Label: l.stepLabel(st.Step), Alert: st.Alert, Detail: st.Detail}
-		sv.Who, sv.Where = l.actorName(d, st.Actor)
+		sv := stepView{Date: l.Date(st.Time), Label: l.StepLabel(st.Step), Alert: st.Alert, Detail: st.Detail}
+		sv.Who, sv.Where = actorName(l, d, st.Actor)
 		if st.Name != "" {
 			sv.Who = st.Name
 		}
 		if st.Division != "" {
-			sv.Where = l.division(st.Division)
+			sv.Where = l.Division(st.Division)
 		}
 		if st.Other != "" {
 			sv.Other = l.T("step.to") + " " + st.Other
@@ -457,7 +348,7 @@ func (s *Server) codePage(l Lang, d *codeData) *codePage {
 			v.Excursions++
 		}
 		v.Readings = append(v.Readings, readingView{
-			Window:    rd.Start.In(chinaTime).Format("01-02 15:04") + " – " + rd.End.In(chinaTime).Format("01-02 15:04"),
+			Window:    rd.Start.In(web.ChinaTime).Format("01-02 15:04") + " – " + rd.End.In(web.ChinaTime).Format("01-02 15:04"),
 			MinMax:    centiC(rd.Min) + " / " + centiC(rd.Max) + " °C",
 			Excursion: rd.Excursion,
 		})
@@ -475,13 +366,13 @@ func verifiedOf(p *client.Verified, answers int) verifiedView {
 		return verifiedView{}
 	}
 	n, _ := p.Validators()
-	return verifiedView{Height: p.Height, AppHash: shortHex(p.AppHash), Time: p.Header.Time.In(chinaTime).Format("2006-01-02 15:04:05"),
+	return verifiedView{Height: p.Height, AppHash: shortHex(p.AppHash), Time: p.Header.Time.In(web.ChinaTime).Format("2006-01-02 15:04:05"),
 		Chain: p.Header.ChainID, Validators: n, Answers: answers}
 }
 
 // netContent formats a code's own commissioned quantity (the pack's
 // content, not a quantity any business moved).
-func netContent(q uint64, unit types.QuantityUnit, l Lang) string {
+func netContent(q uint64, unit types.QuantityUnit, l web.Lang) string {
 	if unit == types.QuantityUnit_QUANTITY_UNIT_PIECES {
 		if l.EN() {
 			return fmt.Sprintf("%d pieces", q)
@@ -503,18 +394,18 @@ func (s *Server) handleProof(w http.ResponseWriter, r *http.Request) {
 	}
 	code, err := codeFromPath(r, "/proof", ".json")
 	if err != nil {
-		writeAPIError(w, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
+		web.WriteAPIError(w, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	if f := s.historyFits(ctx, code); f != nil {
-		writeAPIError(w, f)
+		web.WriteAPIError(w, f)
 		return
 	}
-	v, err := s.v.query(ctx, historyPath(code.String()), nil)
+	v, err := s.v.Query(ctx, historyPath(code.String()), nil)
 	if err != nil {
-		writeAPIError(w, classify(v, err))
+		web.WriteAPIError(w, web.Classify(v, err))
 		return
 	}
 	b, err := client.NewBundle(v)
@@ -528,18 +419,18 @@ func (s *Server) handleProof(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeAPIError(w, &failure{Status: http.StatusInternalServerError, Kind: "internal", Detail: err.Error()})
+	web.WriteAPIError(w, &web.Failure{Status: http.StatusInternalServerError, Kind: "internal", Detail: err.Error()})
 }
 
 // historyFits checks, verified, that a code is recorded and that its whole
 // history fits one answer (a history is proven whole or not at all).
-func (s *Server) historyFits(ctx context.Context, code types.Code) *failure {
+func (s *Server) historyFits(ctx context.Context, code types.Code) *web.Failure {
 	rec := &types.CodeRecord{}
-	if v, err := s.v.query(ctx, codePath(code.String()), rec); err != nil {
-		return classify(v, err)
+	if v, err := s.v.Query(ctx, codePath(code.String()), rec); err != nil {
+		return web.Classify(v, err)
 	}
 	if rec.Events > maxHistory {
-		return &failure{Status: http.StatusUnprocessableEntity, Kind: "too_long",
+		return &web.Failure{Status: http.StatusUnprocessableEntity, Kind: "too_long",
 			Detail: fmt.Sprintf("the history of %s has %d events; one proven answer holds at most %d", rec.Code, rec.Events, maxHistory)}
 	}
 	return nil
@@ -558,30 +449,30 @@ func proofFileName(c types.Code) string {
 // handleReport stores a consumer's report (form: code, category, text) and
 // sends the browser back to the product page.
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
-	if ok, wait := s.reportL.allow(s.clientIP(r)); !ok {
+	if ok, wait := s.reportL.Allow(s.clientIP(r)); !ok {
 		s.tooMany(w, r, wait)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "report", Detail: "the form is too large or malformed"})
+		s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "report", Detail: "the form is too large or malformed"})
 		return
 	}
 	code, err := types.ParseCode(r.PostForm.Get("code"))
 	if err != nil {
-		s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "report", Detail: err.Error()})
+		s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "report", Detail: err.Error()})
 		return
 	}
-	l := pickLang(nil, r)
+	l := web.PickLang(nil, r)
 	rep := Report{Time: s.cfg.Now().UTC().Truncate(time.Second), Code: code.String(), Category: r.PostForm.Get("category"),
 		Text: strings.ReplaceAll(r.PostForm.Get("text"), "\r\n", "\n"), Lang: l.Tag}
 	if err := validReport(&rep); err != nil {
-		s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "report", Detail: err.Error()})
+		s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "report", Detail: err.Error()})
 		return
 	}
 	if _, err := s.reports.Add(rep); err != nil {
 		s.log.Error("gateway: store report", "err", err)
-		s.errorPage(w, r, &failure{Status: http.StatusInternalServerError, Kind: "report", Detail: "the report could not be stored"})
+		s.errorPage(w, r, &web.Failure{Status: http.StatusInternalServerError, Kind: "report", Detail: "the report could not be stored"})
 		return
 	}
 	http.Redirect(w, r, code.String()+"?reported=1#report", http.StatusSeeOther)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 	"github.com/coldtrace/coldtrace/label"
 	"github.com/coldtrace/coldtrace/types"
 )
@@ -36,12 +37,12 @@ func (s *Server) handleQR(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(path, ".svg"):
 		format = ".svg"
 	default:
-		s.errorPage(w, r, &failure{Status: http.StatusNotFound, Kind: "page", Detail: "use /qr/{code}.png or .svg"})
+		s.errorPage(w, r, &web.Failure{Status: http.StatusNotFound, Kind: "page", Detail: "use /qr/{code}.png or .svg"})
 		return
 	}
 	code, err := codeFromPath(r, "/qr", format)
 	if err != nil {
-		s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
+		s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return
 	}
 	uri := code.DigitalLink(s.Base())
@@ -49,7 +50,7 @@ func (s *Server) handleQR(w http.ResponseWriter, r *http.Request) {
 	if format == ".svg" {
 		b, err := label.QRSVG(uri)
 		if err != nil {
-			s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
+			s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 			return
 		}
 		w.Header().Set("Content-Type", "image/svg+xml")
@@ -60,14 +61,14 @@ func (s *Server) handleQR(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 64 || n > 1024 {
-			s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: "size must be 64 to 1024 pixels"})
+			s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: "size must be 64 to 1024 pixels"})
 			return
 		}
 		size = n
 	}
 	b, err := label.QRPNG(uri, size)
 	if err != nil {
-		s.errorPage(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
+		s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -39,29 +40,29 @@ func validCertificateNumber(n string) bool {
 // handleRelease serves GET /release/{number}: the verified release
 // certificate, found by scanning a released code or typing its number.
 func (s *Server) handleRelease(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
+	l := web.PickLang(w, r)
 	number := strings.TrimPrefix(r.URL.Path, "/release/")
 	if !validCertificateNumber(number) {
-		s.errorPage(w, r, &failure{Status: http.StatusNotFound, Kind: "page"})
+		s.errorPage(w, r, &web.Failure{Status: http.StatusNotFound, Kind: "page"})
 		return
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	cert := &types.ReleaseCertificate{}
-	v, err := s.v.query(ctx, "/supervision/release-certificate/"+url.PathEscape(number), cert)
+	v, err := s.v.Query(ctx, "/supervision/release-certificate/"+url.PathEscape(number), cert)
 	if err != nil {
-		s.errorPage(w, r, classify(v, err))
+		s.errorPage(w, r, web.Classify(v, err))
 		return
 	}
-	p := &releasePage{Number: cert.Number, Date: l.date(time.UnixMilli(cert.TimeMs)), Weight: kilograms(cert.Grams),
+	p := &releasePage{Number: cert.Number, Date: l.Date(time.UnixMilli(cert.TimeMs)), Weight: kilograms(cert.Grams),
 		Disinfection: cert.DisinfectionCertificate, Inspections: cert.InspectionCertificates, Codes: cert.Codes,
 		Batches: cert.Batches, Tests: len(cert.Tests), Verified: verifiedOf(v, 1)}
-	p.Warehouse, p.Where = cert.Warehouse, l.division(cert.Division)
+	p.Warehouse, p.Where = cert.Warehouse, l.Division(cert.Division)
 	e := &types.Enterprise{}
-	if _, err := s.v.query(ctx, "/registry/enterprise/"+cert.Warehouse, e); err == nil && e.Name != "" {
+	if _, err := s.v.Query(ctx, "/registry/enterprise/"+cert.Warehouse, e); err == nil && e.Name != "" {
 		p.Warehouse = e.Name
 	}
-	s.render(w, r, http.StatusOK, "release", &page{L: l, Title: l.T("f.releasecert") + " " + cert.Number, Body: p})
+	s.render(w, r, http.StatusOK, "release", &web.Page{L: l, Title: l.T("f.releasecert") + " " + cert.Number, Body: p})
 }
 
 // kilograms writes grams as kg with up to three decimals, without floats.

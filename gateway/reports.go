@@ -9,21 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
+
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 )
 
-// Report is a consumer's report about a product. It is kept by the
-// gateway's operator for the regulator, never put on chain, and names no
-// reporter: no IP address, account or contact is stored.
-type Report struct {
-	ID       int64     `json:"id"`
-	Time     time.Time `json:"time"`
-	Code     string    `json:"code"`
-	Category string    `json:"category"`
-	Text     string    `json:"text"`
-	Lang     string    `json:"lang"`
-}
+// Report is a consumer's report about a product (see web.Report).
+type Report = web.Report
 
 // reportCategories are the categories the form offers, in its order.
 var reportCategories = []string{"quality", "thawed", "label", "counterfeit", "illness", "other"}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/gateway/console"
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -87,14 +89,15 @@ type Config struct {
 // Server is a running (or ready) gateway.
 type Server struct {
 	cfg      Config
-	v        *verifier
+	v        *web.Verifier
 	reports  *reportStore
 	log      *slog.Logger
 	token    string
 	division string
-	limiter  *ipLimiter
-	reportL  *ipLimiter
-	loginL   *ipLimiter
+	limiter  *web.IPLimiter
+	reportL  *web.IPLimiter
+	tmpl     web.Templates
+	console  *console.Console
 
 	pub, con http.Handler
 
@@ -154,10 +157,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s := &Server{cfg: cfg, v: newVerifier(c, cfg.Trust), log: cfg.Logger,
-		limiter: newIPLimiter(cfg.RateLimit, cfg.RateBurst),
-		reportL: newIPLimiter(cfg.ReportRate, cfg.ReportBurst),
-		loginL:  newIPLimiter(0.2, 5),
+	s := &Server{cfg: cfg, v: web.NewVerifier(c, cfg.Trust), log: cfg.Logger,
+		limiter: web.NewIPLimiter(cfg.RateLimit, cfg.RateBurst),
+		reportL: web.NewIPLimiter(cfg.ReportRate, cfg.ReportBurst),
 	}
 	if s.reports, err = openReports(cfg.DataDir); err != nil {
 		return nil, err
@@ -171,11 +173,20 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.combined = sameAddr(cfg.ConsoleListen, cfg.Listen)
 	}
-	if err := parseTemplates(); err != nil {
+	if s.tmpl, err = web.ParseTemplates(templateFS, "templates"); err != nil {
 		return nil, err
 	}
 	s.pub = s.publicHandler()
-	s.con = s.consoleHandler()
+	s.con = http.NotFoundHandler()
+	if cfg.ConsoleListen != ConsoleOff {
+		s.console, err = console.New(console.Config{Verifier: s.v, Reports: s.reports, Token: s.token, Division: s.division,
+			LoopbackOnly: s.combined || web.IsLoopbackHost(cfg.ConsoleListen), ClientIP: s.clientIP,
+			QueryTimeout: cfg.QueryTimeout, Logger: cfg.Logger, Now: cfg.Now})
+		if err != nil {
+			return nil, err
+		}
+		s.con = s.console.Handler()
+	}
 	return s, nil
 }
 
@@ -259,19 +270,6 @@ func sameAddr(a, b string) bool {
 		return h
 	}
 	return pa == pb && pa != "0" && norm(ha) == norm(hb)
-}
-
-// isLoopbackHost reports whether a listen address's host is loopback.
-func isLoopbackHost(addr string) bool {
-	h, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Handler serves the public routes (and, when the console shares the public
@@ -366,7 +364,8 @@ func (s *Server) Start() error {
 			where = "token " + s.token
 		}
 	}
-	s.log.Info("gateway console", "url", s.ConsoleURL(), "jurisdiction", s.division, "sign in with", where)
+	s.log.Info("gateway console", "url", s.ConsoleURL(), "regulators sign in with", "coldtrace console login --from KEY",
+		"operator", where, "operator jurisdiction", s.division)
 	return nil
 }
 
@@ -403,27 +402,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return first
 }
 
-// secure adds the headers every response carries.
-func secure(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				slog.Error("gateway: panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				http.Error(w, "internal error", http.StatusInternalServerError)
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
 // publicHandler routes the public listener.
 func (s *Server) publicHandler() http.Handler {
 	mux := http.NewServeMux()
@@ -441,13 +419,13 @@ func (s *Server) publicHandler() http.Handler {
 	mux.HandleFunc("GET /api/v1/trace", s.apiTrace)
 	mux.HandleFunc("GET /api/v1/openapi.yaml", serveOpenAPI)
 	mux.HandleFunc("GET /api/", s.apiNotFound)
-	mux.Handle("GET /static/", staticHandler())
+	mux.Handle("GET /static/", web.StaticHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /", s.handleNotFound)
-	return secure(s.limit(s.limiter, mux))
+	return web.Secure(s.limit(s.limiter, mux))
 }
 
 // combinedHandler serves the console paths to loopback clients and

@@ -2,8 +2,9 @@ package gateway
 
 import (
 	"fmt"
-	"sort"
 	"time"
+
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 )
 
 // chart is an inline SVG temperature chart, laid out here and drawn by the
@@ -91,7 +92,7 @@ func tempChart(rs []reading, lo, hi int32, haveRange bool) *chart {
 			top, bottom = top-1.5, bottom+1.5
 		}
 		c.Bars = append(c.Bars, bar{X: bx, Y: top, W: bw, H: bottom - top, Excursion: r.Excursion,
-			Title: fmt.Sprintf("%s – %s: %s … %s °C", r.Start.In(chinaTime).Format("01-02 15:04"), r.End.In(chinaTime).Format("01-02 15:04"), centiC(r.Min), centiC(r.Max))})
+			Title: fmt.Sprintf("%s – %s: %s … %s °C", r.Start.In(web.ChinaTime).Format("01-02 15:04"), r.End.In(web.ChinaTime).Format("01-02 15:04"), centiC(r.Min), centiC(r.Max))})
 	}
 	step := int32(500)
 	for (maxT-minT)/step > 5 {
@@ -100,9 +101,9 @@ func tempChart(rs []reading, lo, hi int32, haveRange bool) *chart {
 	for v := minT; v <= maxT; v += step {
 		c.YTicks = append(c.YTicks, tick{X: c.Left - 6, Y: y(v), Label: fmt.Sprintf("%d°", v/100)})
 	}
-	c.XTicks = []tick{{X: c.Left, Y: c.Bottom + 18, Label: t0.In(chinaTime).Format("01-02"), Anchor: "start"}}
+	c.XTicks = []tick{{X: c.Left, Y: c.Bottom + 18, Label: t0.In(web.ChinaTime).Format("01-02"), Anchor: "start"}}
 	if t1.Sub(t0) > 12*time.Hour {
-		c.XTicks = append(c.XTicks, tick{X: c.Right, Y: c.Bottom + 18, Label: t1.In(chinaTime).Format("01-02"), Anchor: "end"})
+		c.XTicks = append(c.XTicks, tick{X: c.Right, Y: c.Bottom + 18, Label: t1.In(web.ChinaTime).Format("01-02"), Anchor: "end"})
 	}
 	return c
 }
@@ -115,54 +116,3 @@ func floorTo(v, m int32) int32 {
 }
 
 func ceilTo(v, m int32) int32 { return -floorTo(-v, m) }
-
-// bars is a horizontal bar chart (console flows).
-type bars struct {
-	W, H int
-	Rows []barRow
-}
-
-type barRow struct {
-	Y, W       float64 // row top, bar width
-	TY, RY, VX float64 // text baseline, bar top, value label x
-	Name       string
-	Value      string
-}
-
-// barChart lays out named values, largest first, at most 12 rows.
-func barChart(vals map[string]uint64, name func(string) string, format func(uint64) string) *bars {
-	if len(vals) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(vals))
-	for k := range vals {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if vals[keys[i]] != vals[keys[j]] {
-			return vals[keys[i]] > vals[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	if len(keys) > 12 {
-		keys = keys[:12]
-	}
-	top := vals[keys[0]]
-	b := &bars{W: 600, H: 28*len(keys) + 8}
-	for i, k := range keys {
-		w := 0.0
-		if top > 0 {
-			w = 260 * float64(vals[k]) / float64(top)
-		}
-		if w < 2 {
-			w = 2
-		}
-		n := []rune(name(k))
-		if len(n) > 34 {
-			n = append(n[:33], '…')
-		}
-		y := float64(28*i + 4)
-		b.Rows = append(b.Rows, barRow{Y: y, W: w, TY: y + 17, RY: y + 4, VX: 230 + w + 6, Name: string(n), Value: format(vals[k])})
-	}
-	return b
-}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -39,26 +40,6 @@ type codeData struct {
 	Answers int              // verified answers the page is built from
 }
 
-// parallel runs fns at once and returns the first error.
-func parallel(fns ...func() error) error {
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	for i, f := range fns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = f()
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func codePath(c string) string { return "/trace/code?code=" + url.QueryEscape(c) }
 func historyPath(c string) string {
 	return fmt.Sprintf("/trace/history?limit=%d&code=%s", maxHistory, url.QueryEscape(c))
@@ -71,21 +52,21 @@ func (s *Server) fetchCode(ctx context.Context, code types.Code) (*codeData, err
 	d := &codeData{Code: code, Record: &types.CodeRecord{}, Trace: &types.Trace{}, Names: map[string]*types.Enterprise{}, Regs: map[string]string{}}
 	var mu sync.Mutex
 	count := func() { mu.Lock(); d.Answers++; mu.Unlock() }
-	err := parallel(func() error {
-		v, err := s.v.query(ctx, codePath(canon), d.Record)
+	err := web.Parallel(func() error {
+		v, err := s.v.Query(ctx, codePath(canon), d.Record)
 		if err != nil {
-			return classify(v, err)
+			return web.Classify(v, err)
 		}
 		d.Proof = v
 		count()
 		return nil
 	}, func() error {
-		v, err := s.v.query(ctx, "/trace/backward?code="+url.QueryEscape(canon), d.Trace)
+		v, err := s.v.Query(ctx, "/trace/backward?code="+url.QueryEscape(canon), d.Trace)
 		if err != nil {
-			if notFound(v, err) {
+			if web.NotFound(v, err) {
 				return nil // the record query says so, proven
 			}
-			return classify(v, err)
+			return web.Classify(v, err)
 		}
 		count()
 		return nil
@@ -97,9 +78,9 @@ func (s *Server) fetchCode(ctx context.Context, code types.Code) (*codeData, err
 	if d.Record.BatchId != "" {
 		fns = append(fns, func() error {
 			b := &types.Batch{}
-			v, err := s.v.query(ctx, "/trace/batch?id="+url.QueryEscape(d.Record.BatchId), b)
+			v, err := s.v.Query(ctx, "/trace/batch?id="+url.QueryEscape(d.Record.BatchId), b)
 			if err != nil {
-				return classify(v, err)
+				return web.Classify(v, err)
 			}
 			d.Batch = b
 			count()
@@ -109,9 +90,9 @@ func (s *Server) fetchCode(ctx context.Context, code types.Code) (*codeData, err
 	if d.Record.Events <= maxHistory {
 		fns = append(fns, func() error {
 			h := &types.HistoryPage{}
-			v, err := s.v.query(ctx, historyPath(canon), h)
+			v, err := s.v.Query(ctx, historyPath(canon), h)
 			if err != nil {
-				return classify(v, err)
+				return web.Classify(v, err)
 			}
 			d.History = h
 			count()
@@ -126,7 +107,7 @@ func (s *Server) fetchCode(ctx context.Context, code types.Code) (*codeData, err
 		d.Params = p
 		return nil
 	})
-	if err := parallel(fns...); err != nil {
+	if err := web.Parallel(fns...); err != nil {
 		return nil, err
 	}
 	// Certificates given at release are in the events of the released code,
@@ -134,9 +115,9 @@ func (s *Server) fetchCode(ctx context.Context, code types.Code) (*codeData, err
 	parent := d.Record.Parent
 	for i := 0; i < 3 && parent != "" && d.Batch != nil && !hasRelease(d.History) && d.Batch.Supervised; i++ {
 		h := &types.HistoryPage{}
-		v, err := s.v.query(ctx, historyPath(parent), h)
+		v, err := s.v.Query(ctx, historyPath(parent), h)
 		if err != nil {
-			if f := classify(v, err); f.Status != 404 {
+			if f := web.Classify(v, err); f.Status != 404 {
 				return nil, f
 			}
 			break
@@ -176,9 +157,9 @@ func (s *Server) params(ctx context.Context) (*types.Params, error) {
 		return p, nil
 	}
 	p = &types.Params{}
-	v, err := s.v.query(ctx, "/params", p)
+	v, err := s.v.Query(ctx, "/params", p)
 	if err != nil {
-		return nil, classify(v, err)
+		return nil, web.Classify(v, err)
 	}
 	s.paramsMu.Lock()
 	s.paramsCache, s.paramsAt = p, time.Now()
@@ -240,29 +221,29 @@ func (s *Server) resolveNames(ctx context.Context, d *codeData) error {
 		fns = append(fns, func() error {
 			if len(id) == 6 {
 				r := &types.Regulator{}
-				v, err := s.v.query(ctx, "/registry/regulator/"+id, r)
+				v, err := s.v.Query(ctx, "/registry/regulator/"+id, r)
 				if err != nil {
-					if notFound(v, err) {
+					if web.NotFound(v, err) {
 						return nil
 					}
-					return classify(v, err)
+					return web.Classify(v, err)
 				}
 				regs[i] = r
 				return nil
 			}
 			e := &types.Enterprise{}
-			v, err := s.v.query(ctx, "/registry/enterprise/"+id, e)
+			v, err := s.v.Query(ctx, "/registry/enterprise/"+id, e)
 			if err != nil {
-				if notFound(v, err) {
+				if web.NotFound(v, err) {
 					return nil
 				}
-				return classify(v, err)
+				return web.Classify(v, err)
 			}
 			found[i] = e
 			return nil
 		})
 	}
-	if err := parallel(fns...); err != nil {
+	if err := web.Parallel(fns...); err != nil {
 		return err
 	}
 	for i := range ids {

@@ -70,7 +70,14 @@ It prints the gateway URLs of a normal product, a held product and the console.`
 			if _, err := os.Stat(filepath.Join(gateway.DefaultDataDir(g.home), "console.token")); err == nil {
 				token = "the token in " + filepath.Join(gateway.DefaultDataDir(g.home), "console.token")
 			}
-			fmt.Fprintf(out, "  console:          %s (sign in with %s)\n", console, token)
+			// The key that acts for the city: the demo's own, unless the city
+			// had a regulator already (then the root acts for it).
+			cityKey := node.RegulatorKeyName
+			if r.CityKey.Equal(r.Keys[demo.KeyCity]) {
+				cityKey = demo.KeyCity
+			}
+			fmt.Fprintf(out, "  console:          coldtrace console login --from %s   (the jurisdiction of %s)\n", cityKey, r.City)
+			fmt.Fprintf(out, "                    %s (the operator: %s)\n", console, token)
 			fmt.Fprintf(out, "  labels:           coldtrace label --batch %s --out labels.pdf --base %s\n", r.DomesticBatch, base)
 			return nil
 		},

@@ -24,8 +24,9 @@ func newGatewayCmd(g *globals) *cobra.Command {
 		Long: `gateway serves the pages a consumer opens by scanning a product's QR code (GS1 Digital
 Link paths /01/{GTIN}/10/{batch}/21/{serial}, /00/{SSCC}, /c/CT-...), QR images, proof
 files, a JSON API (/api/v1/, described at /api/v1/openapi.yaml) and, on a listener of
-its own (default 127.0.0.1:8081, loopback clients only), the regulator console behind
-a token. It reads --node and verifies every answer from the trust root (the home's
+its own (default 127.0.0.1:8081, loopback clients only), the regulator console:
+regulators sign in with their own keys ("coldtrace console login") and see their own
+jurisdiction; the operator's token signs in with --division's. It reads --node and verifies every answer from the trust root (the home's
 genesis.json, --genesis, or --trust-height and --trust-hash) before showing it; an
 answer that does not verify is shown as an error, never as fact.
 
@@ -87,8 +88,8 @@ Consumer reports and a generated console token are kept in --data-dir (default
 	f.StringVar(&cfg.Listen, "listen", gateway.DefaultListen, "address of the public listener")
 	f.StringVar(&cfg.PublicBase, "public-base", "", `scheme and host printed in QR codes and links (default "http://" + --listen)`)
 	f.StringVar(&cfg.ConsoleListen, "console-listen", gateway.DefaultConsoleListen, `address of the console's own listener; "off" for none; the --listen address serves it there to loopback clients only`)
-	f.StringVar(&cfg.ConsoleToken, "console-token", "", "console access token (default: generated, kept in --data-dir)")
-	f.StringVar(&cfg.ConsoleDivision, "division", "", "the console's jurisdiction, a division prefix such as 3301 (default: the genesis root regulator's)")
+	f.StringVar(&cfg.ConsoleToken, "console-token", "", "the operator's console token (default: generated, kept in --data-dir)")
+	f.StringVar(&cfg.ConsoleDivision, "division", "", "the operator token's jurisdiction in the console, a division prefix such as 3301 (default: the genesis root regulator's); a regulator's own key signs in to its own")
 	f.StringVar(&cfg.DataDir, "data-dir", "", "folder for consumer reports and the generated console token")
 	f.BoolVar(&cfg.TrustForwardedFor, "trust-forwarded-for", false, "take client IPs from X-Forwarded-For (only behind a reverse proxy)")
 	f.BoolVar(&cfg.NoProofDownload, "no-proof-download", false, "do not offer /proof/ files (they hold the raw signed events of a code's history)")

@@ -1,4 +1,4 @@
-package gateway
+package web
 
 import (
 	"math"
@@ -16,8 +16,8 @@ import (
 // forgotten first, then everyone (a flood of addresses cannot grow it).
 const maxTrackedIPs = 50_000
 
-// ipLimiter is a token bucket per client IP.
-type ipLimiter struct {
+// IPLimiter is a token bucket per client IP.
+type IPLimiter struct {
 	r     rate.Limit
 	burst int
 
@@ -31,12 +31,12 @@ type ipEntry struct {
 	seen time.Time
 }
 
-func newIPLimiter(perSecond float64, burst int) *ipLimiter {
-	return &ipLimiter{r: rate.Limit(perSecond), burst: burst, clients: map[string]*ipEntry{}, swept: time.Now()}
+func NewIPLimiter(perSecond float64, burst int) *IPLimiter {
+	return &IPLimiter{r: rate.Limit(perSecond), burst: burst, clients: map[string]*ipEntry{}, swept: time.Now()}
 }
 
-// allow takes a token for ip, or says how long to wait for one.
-func (l *ipLimiter) allow(ip string) (bool, time.Duration) {
+// Allow takes a token for ip, or says how long to wait for one.
+func (l *IPLimiter) Allow(ip string) (bool, time.Duration) {
 	now := time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -61,7 +61,7 @@ func (l *ipLimiter) allow(ip string) (bool, time.Duration) {
 }
 
 // sweep forgets clients idle long enough to have a full bucket again.
-func (l *ipLimiter) sweep(now time.Time) {
+func (l *IPLimiter) sweep(now time.Time) {
 	full := time.Duration(float64(l.burst)/float64(l.r)*float64(time.Second)) + time.Second
 	for ip, e := range l.clients {
 		if now.Sub(e.seen) > full {
@@ -74,11 +74,11 @@ func (l *ipLimiter) sweep(now time.Time) {
 	l.swept = now
 }
 
-// clientIP is the request's client address: the peer, or with
-// TrustForwardedFor the last address in X-Forwarded-For (the one the
+// ClientIP is the request's client address: the peer, or with
+// trustForwardedFor the last address in X-Forwarded-For (the one the
 // trusted proxy added).
-func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustForwardedFor {
+func ClientIP(r *http.Request, trustForwardedFor bool) string {
+	if trustForwardedFor {
 		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
 			parts := strings.Split(xff, ",")
 			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
@@ -93,28 +93,13 @@ func (s *Server) clientIP(r *http.Request) string {
 	return host
 }
 
-// limit answers 429 with Retry-After once a client IP spends its bucket.
-func (s *Server) limit(l *ipLimiter, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := l.allow(s.clientIP(r)); !ok {
-			s.tooMany(w, r, wait)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// tooMany writes a 429 in the form the path expects (JSON for the API).
-func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+// RetryAfter sets Retry-After for a wait and returns the failure a client
+// over its rate is told.
+func RetryAfter(w http.ResponseWriter, wait time.Duration) *Failure {
 	secs := int(math.Ceil(wait.Seconds()))
 	if secs < 1 {
 		secs = 1
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	f := &failure{Status: http.StatusTooManyRequests, Kind: "rate_limited", Detail: "too many requests; retry after " + strconv.Itoa(secs) + " s"}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		writeAPIError(w, f)
-		return
-	}
-	s.errorPage(w, r, f)
+	return &Failure{Status: http.StatusTooManyRequests, Kind: "rate_limited", Detail: "too many requests; retry after " + strconv.Itoa(secs) + " s"}
 }

@@ -1,4 +1,4 @@
-package gateway
+package web
 
 import (
 	"context"
@@ -17,11 +17,11 @@ import (
 // serves one query at a time, so this many queries run at once.
 const headerSets = 4
 
-// verifier asks the node and verifies every answer end to end: ics23
+// Verifier asks the node and verifies every answer end to end: ics23
 // proofs against the app hash of height H, header H+1 from the trust root
 // by the validators' signatures, and the answer recomputed from the proven
 // records (client.VerifiedQuery). Nothing unverified leaves it.
-type verifier struct {
+type Verifier struct {
 	c     *client.Client
 	trust client.Trust
 
@@ -30,8 +30,8 @@ type verifier struct {
 	pool    chan *client.Headers
 }
 
-func newVerifier(c *client.Client, trust client.Trust) *verifier {
-	v := &verifier{c: c, trust: trust, pool: make(chan *client.Headers, headerSets)}
+func NewVerifier(c *client.Client, trust client.Trust) *Verifier {
+	v := &Verifier{c: c, trust: trust, pool: make(chan *client.Headers, headerSets)}
 	for i := 0; i < headerSets; i++ {
 		v.pool <- nil
 	}
@@ -39,7 +39,7 @@ func newVerifier(c *client.Client, trust client.Trust) *verifier {
 }
 
 // headers takes a header chain from the pool, creating it on first use.
-func (v *verifier) headers(ctx context.Context) (*client.Headers, error) {
+func (v *Verifier) headers(ctx context.Context) (*client.Headers, error) {
 	var h *client.Headers
 	select {
 	case h = <-v.pool:
@@ -66,10 +66,10 @@ func (v *verifier) headers(ctx context.Context) (*client.Headers, error) {
 	return h, nil
 }
 
-// query asks for path with proofs, verifies the answer and decodes it into
+// Query asks for path with proofs, verifies the answer and decodes it into
 // m. A proven absence returns the Verified answer with a not-found error;
-// every other failure returns no answer.
-func (v *verifier) query(ctx context.Context, path string, m proto.Message) (res *client.Verified, err error) {
+// every other Failure returns no answer.
+func (v *Verifier) Query(ctx context.Context, path string, m proto.Message) (res *client.Verified, err error) {
 	h, err := v.headers(ctx)
 	if err != nil {
 		return nil, err
@@ -97,65 +97,75 @@ func (v *verifier) query(ctx context.Context, path string, m proto.Message) (res
 	return res, nil
 }
 
-// queryList is query for an answer that lists records under a prefix. The
-// chain proves the records an answer reads, not that none exist under a
-// prefix: an empty list carries no proof. So an answer that does not verify
-// is looked at unverified, and accepted only when empty (isEmpty, on m);
-// unproven then says that the emptiness is the node's word.
-func (v *verifier) queryList(ctx context.Context, path string, m proto.Message, isEmpty func() bool) (res *client.Verified, unproven bool, err error) {
-	res, err = v.query(ctx, path, m)
-	if err == nil || !errors.Is(err, client.ErrVerification) {
-		return res, false, err
-	}
-	raw, qerr := v.c.Query(ctx, path, 0, false)
-	if qerr != nil || raw == nil || raw.Code != 0 {
-		return nil, false, err
-	}
-	proto.Reset(m)
-	if perr := proto.Unmarshal(raw.Value, m); perr != nil || !isEmpty() {
-		proto.Reset(m)
-		return nil, false, err
-	}
-	return nil, true, nil
+// QueryList is Query for an answer that lists records under a prefix. Lists
+// come with proof that nothing under the prefix was left out (range
+// completeness), an empty list included, so nothing unverified is ever shown;
+// unproven is always false and stays for the callers' signatures.
+func (v *Verifier) QueryList(ctx context.Context, path string, m proto.Message, isEmpty func() bool) (res *client.Verified, unproven bool, err error) {
+	res, err = v.Query(ctx, path, m)
+	return res, false, err
 }
 
-// failure is why a page cannot show an answer, with its HTTP status.
-type failure struct {
+// Failure is why a page cannot show an answer, with its HTTP status.
+type Failure struct {
 	Status int
 	Kind   string // not_found, bad_request, unverifiable, unavailable
 	Detail string
 }
 
-func (f *failure) Error() string { return f.Kind + ": " + f.Detail }
+func (f *Failure) Error() string { return f.Kind + ": " + f.Detail }
 
-// classify turns a query error into what the client is told. Only a
+// Classify turns a query error into what the client is told. Only a
 // verified absence is "not found": a node saying "not found" without a
 // valid proof is unverifiable like any other answer that does not check out.
-func classify(v *client.Verified, err error) *failure {
-	var f *failure
+func Classify(v *client.Verified, err error) *Failure {
+	var f *Failure
 	if errors.As(err, &f) {
 		return f
 	}
 	var coded *client.Error
 	switch {
 	case errors.Is(err, client.ErrVerification):
-		return &failure{http.StatusBadGateway, "unverifiable", err.Error()}
+		return &Failure{http.StatusBadGateway, "unverifiable", err.Error()}
 	case errors.As(err, &coded) && coded.Code == types.ErrNotFound.Code && v != nil:
-		return &failure{http.StatusNotFound, "not_found", coded.Log}
+		return &Failure{http.StatusNotFound, "not_found", coded.Log}
 	case errors.As(err, &coded) && coded.Code == types.ErrNotFound.Code:
-		return &failure{http.StatusBadGateway, "unverifiable", "the node says not found without a proof of the absence"}
+		return &Failure{http.StatusBadGateway, "unverifiable", "the node says not found without a proof of the absence"}
 	case errors.As(err, &coded) && (coded.Code == types.ErrBadQuery.Code || coded.Code == types.ErrInvalidCode.Code):
-		return &failure{http.StatusBadRequest, "bad_request", coded.Log}
+		return &Failure{http.StatusBadRequest, "bad_request", coded.Log}
 	case errors.As(err, &coded):
 		// Any other refusal carries no proof: nothing to show as fact.
-		return &failure{http.StatusBadGateway, "unverifiable", err.Error()}
+		return &Failure{http.StatusBadGateway, "unverifiable", err.Error()}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return &failure{http.StatusServiceUnavailable, "unavailable", "the node did not answer in time"}
+		return &Failure{http.StatusServiceUnavailable, "unavailable", "the node did not answer in time"}
 	}
-	return &failure{http.StatusServiceUnavailable, "unavailable", err.Error()}
+	return &Failure{http.StatusServiceUnavailable, "unavailable", err.Error()}
 }
 
-// notFound reports whether err is a verified absence.
-func notFound(v *client.Verified, err error) bool {
-	return classify(v, err).Status == http.StatusNotFound
+// NotFound reports whether err is a verified absence.
+func NotFound(v *client.Verified, err error) bool {
+	return Classify(v, err).Status == http.StatusNotFound
+}
+
+// Client is the node client the verifier asks.
+func (v *Verifier) Client() *client.Client { return v.c }
+
+// Parallel runs fns at once and returns the first error.
+func Parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, f := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package gateway
+package console
 
 import (
 	"crypto/rand"
@@ -47,7 +47,7 @@ func TestSessionStoreExpiry(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			clk := &fakeClock{t: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)}
 			st := newSessionStore(clk.now)
-			id, err := st.create()
+			id, err := st.create(Identity{Role: RoleOperator, Prefix: "33"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,8 +64,8 @@ func TestSessionStoreExpiry(t *testing.T) {
 func TestSessionStoreEndForgedBound(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)}
 	st := newSessionStore(clk.now)
-	a, _ := st.create()
-	b, _ := st.create()
+	a, _ := st.create(Identity{Role: RoleOperator, Prefix: "33"})
+	b, _ := st.create(Identity{Role: RoleOperator, Prefix: "33"})
 	if a == b || len(a) != 43 {
 		t.Fatalf("ids %q %q", a, b)
 	}
@@ -84,7 +84,7 @@ func TestSessionStoreEndForgedBound(t *testing.T) {
 		if i == maxSessions/2 {
 			st.valid(b) // b is in use: it must survive
 		}
-		if _, err := st.create(); err != nil {
+		if _, err := st.create(Identity{Role: RoleOperator, Prefix: "33"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -102,7 +102,7 @@ func login(t *testing.T, h http.Handler) *http.Cookie {
 	w := post(t, h, "/console/login", url.Values{"token": {testToken}})
 	wantStatus(t, w, http.StatusSeeOther)
 	for _, c := range w.Result().Cookies() {
-		if c.Name == consoleCookie {
+		if c.Name == CookieName {
 			return c
 		}
 	}
@@ -112,12 +112,11 @@ func login(t *testing.T, h http.Handler) *http.Cookie {
 
 func TestConsoleSessionLifecycle(t *testing.T) {
 	clk := &fakeClock{t: time.Now()}
-	s := newServer(t, func(c *Config) { c.Now = clk.now })
-	h := s.ConsoleHandler()
+	h := newConsole(t, func(c *Config) { c.Now = clk.now }).Handler()
 	// An unknown console page answers 404 to a signed-in browser and the
 	// login form (401) to anyone else, without asking the node.
 	const page = "/console/no-such-page"
-	signedIn := func(c *http.Cookie) int { return get(t, h, page, "Cookie", consoleCookie+"="+c.Value).Code }
+	signedIn := func(c *http.Cookie) int { return get(t, h, page, "Cookie", CookieName+"="+c.Value).Code }
 
 	c1 := login(t, h)
 	if !c1.HttpOnly || c1.SameSite != http.SameSiteStrictMode || c1.Secure || c1.MaxAge != int(sessionAbsolute/time.Second) {
@@ -132,7 +131,7 @@ func TestConsoleSessionLifecycle(t *testing.T) {
 	}
 
 	// Logout ends the session on the server: the old cookie is refused.
-	w := post(t, h, "/console/logout", nil, "Cookie", consoleCookie+"="+c1.Value)
+	w := post(t, h, "/console/logout", nil, "Cookie", CookieName+"="+c1.Value)
 	wantStatus(t, w, http.StatusSeeOther)
 	if got := signedIn(c1); got != http.StatusUnauthorized {
 		t.Fatalf("cookie reused after logout: %d", got)
@@ -143,7 +142,7 @@ func TestConsoleSessionLifecycle(t *testing.T) {
 
 	// Forged cookies: random, empty, the token itself.
 	for _, v := range []string{randomID(), "", testToken, c2.Value + "x"} {
-		if got := get(t, h, page, "Cookie", consoleCookie+"="+v).Code; got != http.StatusUnauthorized {
+		if got := get(t, h, page, "Cookie", CookieName+"="+v).Code; got != http.StatusUnauthorized {
 			t.Fatalf("forged cookie %q: %d", v, got)
 		}
 	}
@@ -166,7 +165,7 @@ func TestConsoleSessionLifecycle(t *testing.T) {
 	h.ServeHTTP(rec, r)
 	var secure *http.Cookie
 	for _, c := range rec.Result().Cookies() {
-		if c.Name == consoleCookie {
+		if c.Name == CookieName {
 			secure = c
 		}
 	}

@@ -1,9 +1,10 @@
-package gateway
+package web
 
 import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Lang is the language of one response: Chinese (the default) or English.
@@ -19,10 +20,10 @@ var (
 // langCookie remembers the choice made with ?lang=.
 const langCookie = "lang"
 
-// pickLang chooses the language of a request: ?lang=zh|en (remembered in a
+// PickLang chooses the language of a request: ?lang=zh|en (remembered in a
 // cookie), else the cookie, else Accept-Language (English only when the
 // client prefers it to Chinese), else Chinese.
-func pickLang(w http.ResponseWriter, r *http.Request) Lang {
+func PickLang(w http.ResponseWriter, r *http.Request) Lang {
 	if q := r.URL.Query().Get("lang"); q == "zh" || q == "en" {
 		if w != nil {
 			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
@@ -33,12 +34,12 @@ func pickLang(w http.ResponseWriter, r *http.Request) Lang {
 	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "zh" || c.Value == "en") {
 		return Lang{Tag: c.Value}
 	}
-	return langFromAccept(r.Header.Get("Accept-Language"))
+	return LangFromAccept(r.Header.Get("Accept-Language"))
 }
 
-// langFromAccept reads an Accept-Language header: the highest-weighted of
+// LangFromAccept reads an Accept-Language header: the highest-weighted of
 // zh and en wins; a tie or neither gives Chinese.
-func langFromAccept(h string) Lang {
+func LangFromAccept(h string) Lang {
 	zh, en := -1.0, -1.0
 	for i, part := range strings.Split(h, ",") {
 		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
@@ -216,63 +217,73 @@ var messages = map[string][2]string{
 	"lang.switch": {"English", "中文"},
 
 	// Console.
-	"con.title":        {"监管控制台", "Regulator console"},
-	"con.login":        {"登录", "Sign in"},
-	"con.token":        {"访问令牌", "Access token"},
-	"con.logout":       {"退出", "Sign out"},
-	"con.badtoken":     {"令牌不正确。", "Wrong token."},
-	"con.search":       {"查询", "Search"},
-	"con.search.ph":    {"追溯码、批次 (USCC/批次号) 或企业统一社会信用代码", "Code, batch (USCC/BATCH) or enterprise USCC"},
-	"con.alerts":       {"未处理预警", "Open alerts"},
-	"con.holds":        {"暂扣货物", "Goods on hold"},
-	"con.recalls":      {"召回", "Recalls"},
-	"con.flows":        {"流入统计", "Inbound flows"},
-	"con.reports":      {"消费者反馈", "Consumer reports"},
-	"con.overview":     {"概况", "Overview"},
-	"con.jurisdiction": {"辖区", "Jurisdiction"},
-	"con.none":         {"无。", "None."},
-	"con.unproven":     {"无。（空列表不附带证明：这是节点的说法。）", "None. (An empty list carries no proof: this is the node's word.)"},
-	"con.byreceiver":   {"按接收区划", "By receiving division"},
-	"con.kind":         {"类型", "Kind"},
-	"con.division":     {"区划", "Division"},
-	"con.message":      {"内容", "Message"},
-	"con.time":         {"时间", "Time"},
-	"con.codes":        {"追溯码", "Codes"},
-	"con.ack":          {"处理（确认）", "Acknowledge"},
-	"con.ack.lead":     {"网关不持有监管密钥，不能代为签名。请在持有本辖区监管密钥的电脑上运行下面的命令确认该预警：", "The gateway holds no regulator key and cannot sign. Acknowledge the alert by running this command where your regulator key is:"},
-	"con.ack.comment":  {"处理意见", "Comment"},
-	"con.ack.show":     {"生成命令", "Show the command"},
-	"con.byorigin":     {"按原产国（克/件）", "By country of origin (grams or pieces)"},
-	"con.bysource":     {"按来源区划", "By source division"},
-	"con.from":         {"从", "From"},
-	"con.to":           {"至", "to"},
-	"con.days":         {"每日计数", "Daily counters"},
-	"con.commissioned": {"赋码数", "Codes commissioned"},
-	"con.received":     {"外部流入量", "Received from outside"},
-	"con.sold":         {"销售量", "Sold"},
-	"con.positives":    {"阳性", "Positives"},
-	"con.scope":        {"召回范围", "Recall scope"},
-	"con.enterprise":   {"企业", "Enterprise"},
-	"con.quantity":     {"数量", "Quantity"},
-	"con.intransit":    {"在途", "in transit"},
-	"con.reason":       {"原因", "Reason"},
-	"con.batch":        {"批次", "Batch"},
-	"con.holdings":     {"持有", "Holdings"},
-	"con.forward":      {"正向追踪（去向）", "Forward trace (where it went)"},
-	"con.backward":     {"逆向追溯（来源）", "Backward trace (where it came from)"},
-	"con.outside":      {"该企业不在本辖区。", "This enterprise is outside the jurisdiction."},
-	"con.status":       {"状态", "Status"},
-	"con.category":     {"类别", "Category"},
-	"con.text":         {"描述", "Text"},
-	"con.public":       {"公众页面", "Public page"},
-	"con.nosearch":     {"无法识别的查询：请输入追溯码、USCC/批次号或 18 位统一社会信用代码。", "Not recognised: give a code, USCC/BATCH or an 18-character USCC."},
-	"con.excursions":   {"温度超限次数", "Excursions"},
-	"con.events":       {"事件数", "Events"},
-	"con.more":         {"更多", "More"},
+	"con.title":              {"监管控制台", "Regulator console"},
+	"con.login":              {"登录", "Sign in"},
+	"con.token":              {"访问令牌", "Access token"},
+	"con.logout":             {"退出", "Sign out"},
+	"con.badtoken":           {"令牌不正确。", "Wrong token."},
+	"con.search":             {"查询", "Search"},
+	"con.search.ph":          {"追溯码、批次 (USCC/批次号) 或企业统一社会信用代码", "Code, batch (USCC/BATCH) or enterprise USCC"},
+	"con.alerts":             {"未处理预警", "Open alerts"},
+	"con.holds":              {"暂扣货物", "Goods on hold"},
+	"con.recalls":            {"召回", "Recalls"},
+	"con.flows":              {"流入统计", "Inbound flows"},
+	"con.reports":            {"消费者反馈", "Consumer reports"},
+	"con.overview":           {"概况", "Overview"},
+	"con.jurisdiction":       {"辖区", "Jurisdiction"},
+	"con.none":               {"无。", "None."},
+	"con.unproven":           {"无。（空列表不附带证明：这是节点的说法。）", "None. (An empty list carries no proof: this is the node's word.)"},
+	"con.byreceiver":         {"按接收区划", "By receiving division"},
+	"con.kind":               {"类型", "Kind"},
+	"con.division":           {"区划", "Division"},
+	"con.message":            {"内容", "Message"},
+	"con.time":               {"时间", "Time"},
+	"con.codes":              {"追溯码", "Codes"},
+	"con.ack":                {"处理（确认）", "Acknowledge"},
+	"con.ack.lead":           {"网关不持有监管密钥，不能代为签名。请在持有本辖区监管密钥的电脑上运行下面的命令确认该预警：", "The gateway holds no regulator key and cannot sign. Acknowledge the alert by running this command where your regulator key is:"},
+	"con.ack.comment":        {"处理意见", "Comment"},
+	"con.ack.show":           {"生成命令", "Show the command"},
+	"con.byorigin":           {"按原产国（克/件）", "By country of origin (grams or pieces)"},
+	"con.bysource":           {"按来源区划", "By source division"},
+	"con.from":               {"从", "From"},
+	"con.to":                 {"至", "to"},
+	"con.days":               {"每日计数", "Daily counters"},
+	"con.commissioned":       {"赋码数", "Codes commissioned"},
+	"con.received":           {"外部流入量", "Received from outside"},
+	"con.sold":               {"销售量", "Sold"},
+	"con.positives":          {"阳性", "Positives"},
+	"con.scope":              {"召回范围", "Recall scope"},
+	"con.enterprise":         {"企业", "Enterprise"},
+	"con.quantity":           {"数量", "Quantity"},
+	"con.intransit":          {"在途", "in transit"},
+	"con.reason":             {"原因", "Reason"},
+	"con.batch":              {"批次", "Batch"},
+	"con.holdings":           {"持有", "Holdings"},
+	"con.forward":            {"正向追踪（去向）", "Forward trace (where it went)"},
+	"con.backward":           {"逆向追溯（来源）", "Backward trace (where it came from)"},
+	"con.outside":            {"不在本辖区。", "Outside the jurisdiction."},
+	"con.viewonly":           {"只读会话", "View-only session"},
+	"con.viewonly.lead":      {"您以受托查看人员身份登录：可以查看，不能确认告警或发起任何交易。", "You are signed in as an officer: you may view, not acknowledge alerts or prepare any transaction."},
+	"con.signin.key":         {"用监管机构密钥登录", "Sign in with a regulator's key"},
+	"con.signin.lead":        {"在保存密钥的机器上运行下面的命令，打开它打印的一次性链接（两分钟内有效）。受托人员加 --delegation 文件。", "Run this where the key is kept and open the one-time link it prints (good for two minutes). An officer adds --delegation FILE."},
+	"con.signin.token":       {"运维令牌", "Operator token"},
+	"con.daily.commissioned": {"每日赋码数", "Codes commissioned per day"},
+	"con.daily.received":     {"每日跨区划流入量", "Received from other divisions per day"},
+	"con.bycity":             {"按接收城市", "By receiving city"},
+	"con.cityflows":          {"城市间流向", "Flows between cities"},
+	"con.total.note":         {"辖区外流入合计", "from outside the jurisdiction"},
+	"con.status":             {"状态", "Status"},
+	"con.category":           {"类别", "Category"},
+	"con.text":               {"描述", "Text"},
+	"con.public":             {"公众页面", "Public page"},
+	"con.nosearch":           {"无法识别的查询：请输入追溯码、USCC/批次号或 18 位统一社会信用代码。", "Not recognised: give a code, USCC/BATCH or an 18-character USCC."},
+	"con.excursions":         {"温度超限次数", "Excursions"},
+	"con.events":             {"事件数", "Events"},
+	"con.more":               {"更多", "More"},
 }
 
-// stepLabel names a CBV business step.
-func (l Lang) stepLabel(step string) string {
+// StepLabel names a CBV business step.
+func (l Lang) StepLabel(step string) string {
 	if _, ok := messages["step."+step]; ok {
 		return l.T("step." + step)
 	}
@@ -288,8 +299,8 @@ var categoryNames = map[string][2]string{
 	"frozen vegetables": {"速冻蔬菜", "frozen vegetables"}, "chilled dairy": {"冷藏乳制品", "chilled dairy"},
 }
 
-// category names a product category.
-func (l Lang) category(c string) string {
+// Category names a product category.
+func (l Lang) Category(c string) string {
 	if n, ok := categoryNames[strings.ToLower(c)]; ok {
 		if l.EN() {
 			return n[1]
@@ -313,8 +324,8 @@ var countryNames = map[string][2]string{
 	"KZ": {"哈萨克斯坦", "Kazakhstan"}, "MN": {"蒙古", "Mongolia"}, "PL": {"波兰", "Poland"}, "BE": {"比利时", "Belgium"},
 }
 
-// country names an ISO 3166-1 alpha-2 code: "厄瓜多尔 (EC)".
-func (l Lang) country(code string) string {
+// Country names an ISO 3166-1 alpha-2 code: "厄瓜多尔 (EC)".
+func (l Lang) Country(code string) string {
 	if code == "" {
 		return ""
 	}
@@ -353,8 +364,8 @@ var places = map[string][2]string{
 	"3201": {"南京市", "Nanjing"}, "3205": {"苏州市", "Suzhou"}, "3702": {"青岛市", "Qingdao"}, "2102": {"大连市", "Dalian"},
 }
 
-// division names a six-digit division: "浙江省杭州市西湖区" or "Xihu, Hangzhou, Zhejiang".
-func (l Lang) division(d string) string {
+// Division names a six-digit division: "浙江省杭州市西湖区" or "Xihu, Hangzhou, Zhejiang".
+func (l Lang) Division(d string) string {
 	if len(d) != 6 {
 		return d
 	}
@@ -388,7 +399,32 @@ func (l Lang) division(d string) string {
 	return strings.Join(parts, "")
 }
 
-// prefixName names a jurisdiction prefix (2, 4 or 6 digits).
-func (l Lang) prefixName(p string) string {
-	return l.division(p + strings.Repeat("0", 6-len(p)))
+// PrefixName names a jurisdiction prefix (2, 4 or 6 digits).
+func (l Lang) PrefixName(p string) string {
+	return l.Division(p + strings.Repeat("0", 6-len(p)))
+}
+
+// ChinaTime is the time zone pages show dates in (UTC+8, no DST).
+var ChinaTime = time.FixedZone("CST", 8*3600)
+
+// Date formats a time as pages show it, in China's time.
+func (l Lang) Date(t time.Time) string { return t.In(ChinaTime).Format("2006-01-02 15:04") }
+
+// Place names a division prefix by its own most specific name ("杭州市",
+// "Hangzhou"; a province by the province's), the code when none is known.
+func (l Lang) Place(p string) string {
+	idx := 0
+	if l.EN() {
+		idx = 1
+	}
+	if n, ok := places[p]; ok && len(p) > 2 {
+		return n[idx]
+	}
+	if n, ok := provinces[p]; ok && len(p) == 2 {
+		return n[idx]
+	}
+	if len(p) == 6 && p[4:] == "00" {
+		return l.Place(p[:4])
+	}
+	return p
 }

@@ -1,4 +1,4 @@
-package gateway
+package console
 
 import (
 	"context"
@@ -13,13 +13,15 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/coldtrace/coldtrace/client"
+	"github.com/coldtrace/coldtrace/gateway/internal/web"
 	"github.com/coldtrace/coldtrace/types"
 )
 
 // consolePage renders a console page.
-func (s *Server) consolePage(w http.ResponseWriter, r *http.Request, name, title string, body any) {
-	l := pickLang(w, r)
-	s.render(w, r, http.StatusOK, name, &page{L: l, Title: title, Console: true, Signed: true, Division: l.prefixName(s.division) + " (" + s.division + ")", Body: body})
+func (s *Console) consolePage(w http.ResponseWriter, r *http.Request, name, title string, body any) {
+	l := web.PickLang(w, r)
+	id := who(r)
+	s.render(w, r, http.StatusOK, name, &web.Page{L: l, Title: title, Console: true, Signed: true, Division: jurisdictionName(l, id), Who: whoName(id), Body: body})
 }
 
 type consoleErrorView struct {
@@ -28,8 +30,8 @@ type consoleErrorView struct {
 	Detail string
 }
 
-func (s *Server) consoleError(w http.ResponseWriter, r *http.Request, f *failure) {
-	l := pickLang(nil, r)
+func (s *Console) consoleError(w http.ResponseWriter, r *http.Request, f *web.Failure) {
+	l := web.PickLang(nil, r)
 	v := consoleErrorView{Status: f.Status, Detail: f.Detail}
 	switch f.Kind {
 	case "not_found":
@@ -42,18 +44,42 @@ func (s *Server) consoleError(w http.ResponseWriter, r *http.Request, f *failure
 		v.Title = l.T("err.bad")
 	case "outside":
 		v.Title = l.T("con.outside")
+	case "viewonly":
+		v.Title = l.T("con.viewonly")
+	case "rate_limited":
+		v.Title = l.T("err.ratelimit")
+	case "signin":
+		v.Title = l.T("con.login")
 	default:
 		v.Title = l.T("err.page")
 	}
 	if f.Status >= 500 {
 		s.log.Warn("gateway console: request failed", "path", r.URL.Path, "status", f.Status, "detail", f.Detail)
 	}
-	s.render(w, r, f.Status, "console_error", &page{L: l, Title: v.Title, Console: true, Signed: true,
-		Division: l.prefixName(s.division) + " (" + s.division + ")", Body: v})
+	id := who(r)
+	s.render(w, r, f.Status, "console_error", &web.Page{L: l, Title: v.Title, Console: true, Signed: id.Role != 0,
+		Division: jurisdictionName(l, id), Who: whoName(id), Body: v})
 }
 
-// inJurisdiction reports whether a division lies under the console's prefix.
-func (s *Server) inJurisdiction(div string) bool { return strings.HasPrefix(div, s.division) }
+func jurisdictionName(l web.Lang, id Identity) string {
+	if id.Prefix == "" {
+		return ""
+	}
+	return l.PrefixName(id.Prefix) + " (" + id.Prefix + ")"
+}
+
+// whoName says who is signed in: a role and, for a key, its first digits.
+func whoName(id Identity) string {
+	switch {
+	case id.Role == 0:
+		return ""
+	case id.Key == "":
+		return id.Role.String()
+	case id.Role == RoleOfficer:
+		return id.Role.String() + " " + id.Key[:12] + "… · " + id.Division + " · → " + id.Expires
+	}
+	return id.Role.String() + " " + id.Division + " · " + id.Key[:12] + "…"
+}
 
 // fmtQty formats a quantity in its unit.
 func fmtQty(q uint64, unit types.QuantityUnit) string {
@@ -76,10 +102,10 @@ type alertView struct {
 	AckBy, Comment        string
 }
 
-func (s *Server) alertView(l Lang, a *types.Alert) alertView {
+func (s *Console) alertView(l web.Lang, a *types.Alert) alertView {
 	kind := strings.ToLower(strings.TrimPrefix(a.Kind.String(), "ALERT_KIND_"))
-	return alertView{ID: a.Id, Kind: kind, Division: a.Division, Where: l.division(a.Division), Message: a.Message,
-		Time: l.date(time.UnixMilli(a.TimeMs)), Codes: a.Codes, Batch: a.Batch, Open: a.Open, AckBy: a.AcknowledgedBy, Comment: a.Comment}
+	return alertView{ID: a.Id, Kind: kind, Division: a.Division, Where: l.Division(a.Division), Message: a.Message,
+		Time: l.Date(time.UnixMilli(a.TimeMs)), Codes: a.Codes, Batch: a.Batch, Open: a.Open, AckBy: a.AcknowledgedBy, Comment: a.Comment}
 }
 
 type homeView struct {
@@ -97,8 +123,8 @@ type homeView struct {
 	StatsUnproven  bool
 }
 
-func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
+func (s *Console) consoleHome(w http.ResponseWriter, r *http.Request) {
+	l := web.PickLang(w, r)
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	var alerts types.AlertList
@@ -107,28 +133,28 @@ func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request) {
 	reg := &types.Regulator{}
 	since := types.RulesOf(0).Date(s.cfg.Now()).AddDate(0, 0, -30).Format(time.DateOnly) // the chain's days are China's
 	v := homeView{Since: since}
-	err := parallel(func() error {
+	err := web.Parallel(func() error {
 		var err error
-		v.Height, err = s.list(ctx, "/supervision/alerts/"+s.division+"?limit=20", &alerts, func() bool { return len(alerts.Alerts) == 0 }, &v.AlertsUnproven)
+		v.Height, err = s.list(ctx, "/supervision/alerts/"+who(r).Prefix+"?limit=20", &alerts, func() bool { return len(alerts.Alerts) == 0 }, &v.AlertsUnproven)
 		return err
 	}, func() error {
-		_, err := s.list(ctx, "/supervision/holds/"+s.division+"?limit=100", &holds, func() bool { return len(holds.Codes) == 0 }, &v.HoldsUnproven)
+		_, err := s.list(ctx, "/supervision/holds/"+who(r).Prefix+"?limit=100", &holds, func() bool { return len(holds.Codes) == 0 }, &v.HoldsUnproven)
 		return err
 	}, func() error {
-		_, err := s.list(ctx, "/supervision/stats/"+s.division+"?from="+since, &stats, func() bool { return len(stats.Days) == 0 }, &v.StatsUnproven)
+		_, err := s.list(ctx, "/supervision/stats/"+who(r).Prefix+"?from="+since, &stats, func() bool { return len(stats.Days) == 0 }, &v.StatsUnproven)
 		return err
 	}, func() error {
-		v, err := s.v.query(ctx, "/registry/regulator/"+s.division+strings.Repeat("0", 6-len(s.division)), reg)
-		if err != nil && notFound(v, err) {
+		v, err := s.v.Query(ctx, "/registry/regulator/"+regulatorOf(who(r)), reg)
+		if err != nil && web.NotFound(v, err) {
 			return nil
 		}
 		return wrapQ(v, err)
 	})
 	if err != nil {
-		s.consoleError(w, r, classify(nil, err))
+		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
-	v.Regulator, v.MoreAlerts, v.Holds, v.MoreHolds, v.Reports = reg.Name, alerts.Next != "", len(holds.Codes), holds.Next != "", s.reports.Count()
+	v.Regulator, v.MoreAlerts, v.Holds, v.MoreHolds, v.Reports = reg.Name, alerts.Next != "", len(holds.Codes), holds.Next != "", len(s.reportsIn(ctx, who(r)))
 	for _, a := range alerts.Alerts {
 		v.Alerts = append(v.Alerts, s.alertView(l, a))
 	}
@@ -138,10 +164,10 @@ func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request) {
 
 // list reads a list answer (see queryList): its height, or 0 and unproven
 // set when the node's empty answer could not be proven.
-func (s *Server) list(ctx context.Context, path string, m proto.Message, empty func() bool, unproven *bool) (int64, error) {
-	v, u, err := s.v.queryList(ctx, path, m, empty)
+func (s *Console) list(ctx context.Context, path string, m proto.Message, empty func() bool, unproven *bool) (int64, error) {
+	v, u, err := s.v.QueryList(ctx, path, m, empty)
 	if err != nil {
-		return 0, classify(v, err)
+		return 0, web.Classify(v, err)
 	}
 	if u {
 		*unproven = true
@@ -152,7 +178,7 @@ func (s *Server) list(ctx context.Context, path string, m proto.Message, empty f
 
 func wrapQ(v *client.Verified, err error) error {
 	if err != nil {
-		return classify(v, err)
+		return web.Classify(v, err)
 	}
 	return nil
 }
@@ -161,14 +187,14 @@ func wrapQ(v *client.Verified, err error) error {
 // from other divisions, by origin country. Unlike the chain's total, which
 // leaves out flows between its own divisions, this counts every crossing of
 // a division line inside the jurisdiction too.
-func originBars(l Lang, days []*types.DayStats) *bars {
+func originBars(l web.Lang, days []*types.DayStats) *bars {
 	vals := map[string]uint64{}
 	for _, d := range days {
 		for _, f := range d.Flows {
 			vals[f.OriginCountry] += f.Quantity
 		}
 	}
-	return barChart(vals, l.country, gramsText)
+	return barChart("by-origin", vals, l.Country, gramsText)
 }
 
 func gramsText(q uint64) string { return fmtQty(q, types.QuantityUnit_QUANTITY_UNIT_GRAMS) }
@@ -179,8 +205,8 @@ type alertsView struct {
 	Unproven bool
 }
 
-func (s *Server) consoleAlerts(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
+func (s *Console) consoleAlerts(w http.ResponseWriter, r *http.Request) {
+	l := web.PickLang(w, r)
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	q := url.Values{"limit": {"100"}}
@@ -189,8 +215,8 @@ func (s *Server) consoleAlerts(w http.ResponseWriter, r *http.Request) {
 	}
 	var list types.AlertList
 	var out alertsView
-	if _, err := s.list(ctx, "/supervision/alerts/"+s.division+"?"+q.Encode(), &list, func() bool { return len(list.Alerts) == 0 }, &out.Unproven); err != nil {
-		s.consoleError(w, r, classify(nil, err))
+	if _, err := s.list(ctx, "/supervision/alerts/"+who(r).Prefix+"?"+q.Encode(), &list, func() bool { return len(list.Alerts) == 0 }, &out.Unproven); err != nil {
+		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
 	out.Next = list.Next
@@ -201,31 +227,42 @@ func (s *Server) consoleAlerts(w http.ResponseWriter, r *http.Request) {
 }
 
 type alertPageView struct {
-	Alert   alertView
-	Comment string
-	Key     string
-	Command string
+	Alert    alertView
+	ViewOnly bool
+	Comment  string
+	Key      string
+	Command  string
 }
 
 // consoleAlert shows one alert and, from the form's comment and key name,
 // the CLI command that acknowledges it: the gateway holds no regulator key.
-func (s *Server) consoleAlert(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
+func (s *Console) consoleAlert(w http.ResponseWriter, r *http.Request) {
+	l := web.PickLang(w, r)
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.consoleError(w, r, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: "alert ids are numbers"})
+		s.consoleError(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: "alert ids are numbers"})
 		return
 	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	a := &types.Alert{}
-	v, err := s.v.query(ctx, "/supervision/alert/"+strconv.FormatUint(id, 10), a)
+	v, err := s.v.Query(ctx, "/supervision/alert/"+strconv.FormatUint(id, 10), a)
 	if err != nil {
-		s.consoleError(w, r, classify(v, err))
+		s.consoleError(w, r, web.Classify(v, err))
 		return
 	}
-	if !s.inJurisdiction(a.Division) {
-		s.consoleError(w, r, &failure{Status: http.StatusForbidden, Kind: "outside", Detail: "alert " + strconv.FormatUint(id, 10) + " applies to " + a.Division})
+	if !who(r).In(a.Division) {
+		s.consoleError(w, r, outside("alert "+strconv.FormatUint(id, 10)+" of division "+a.Division, who(r)))
+		return
+	}
+	if who(r).ViewOnly() {
+		// An officer may read the alert, not prepare its acknowledgement.
+		if r.URL.Query().Has("comment") || r.URL.Query().Has("key") {
+			s.consoleError(w, r, &web.Failure{Status: http.StatusForbidden, Kind: "viewonly",
+				Detail: "an officer's session is view-only: acknowledging alert " + strconv.FormatUint(id, 10) + " is for regulator " + who(r).Division})
+			return
+		}
+		s.consolePage(w, r, "console_alert", fmt.Sprintf("%s %d", l.T("con.alerts"), id), alertPageView{Alert: s.alertView(l, a), ViewOnly: true})
 		return
 	}
 	comment := r.URL.Query().Get("comment")
@@ -287,23 +324,23 @@ type holdsView struct {
 
 // consoleHolds lists held goods of the jurisdiction and the newest recalls
 // reaching it, with their scope.
-func (s *Server) consoleHolds(w http.ResponseWriter, r *http.Request) {
-	l := pickLang(w, r)
+func (s *Console) consoleHolds(w http.ResponseWriter, r *http.Request) {
+	l := web.PickLang(w, r)
 	ctx, cancel := s.ctx(r)
 	defer cancel()
 	var holds types.CodeList
 	var recalls []*types.Recall
 	var out holdsView
-	err := parallel(func() error {
-		_, err := s.list(ctx, "/supervision/holds/"+s.division+"?limit=100", &holds, func() bool { return len(holds.Codes) == 0 }, &out.Unproven)
+	err := web.Parallel(func() error {
+		_, err := s.list(ctx, "/supervision/holds/"+who(r).Prefix+"?limit=100", &holds, func() bool { return len(holds.Codes) == 0 }, &out.Unproven)
 		return err
 	}, func() error {
 		var err error
-		recalls, err = s.recentRecalls(ctx, 20)
+		recalls, err = s.recentRecalls(ctx, who(r), 20)
 		return err
 	})
 	if err != nil {
-		s.consoleError(w, r, classify(nil, err))
+		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
 	out.More = holds.Next != ""
@@ -315,23 +352,34 @@ func (s *Server) consoleHolds(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(code, "/") {
 			code = "/" + code
 		}
-		out.Holds = append(out.Holds, holdView{Division: div, Where: l.division(div), Code: code})
+		out.Holds = append(out.Holds, holdView{Division: div, Where: l.Division(div), Code: code})
 	}
 	names := s.enterpriseNames(ctx, recalls)
 	for _, rc := range recalls {
-		out.Recalls = append(out.Recalls, s.recallView(l, rc, names))
+		out.Recalls = append(out.Recalls, s.recallView(l, who(r), rc, names))
 	}
 	s.consolePage(w, r, "console_holds", l.T("con.holds"), out)
 }
 
-func (s *Server) recallView(l Lang, rc *types.Recall, names map[string]string) recallView {
-	rv := recallView{ID: rc.Id, Batch: rc.Batch, Reason: rc.Reason, Time: l.date(time.UnixMilli(rc.TimeMs)),
-		Regulator: l.division(rc.Regulator), Codes: rc.Codes, Enterprises: rc.Enterprises, Divisions: rc.Divisions}
+func (s *Console) recallView(l web.Lang, id Identity, rc *types.Recall, names map[string]string) recallView {
+	rv := recallView{ID: rc.Id, Batch: rc.Batch, Reason: rc.Reason, Time: l.Date(time.UnixMilli(rc.TimeMs)),
+		Regulator: l.Division(rc.Regulator), Codes: rc.Codes}
+	// Of the recall's reach, only what lies in the jurisdiction is shown.
+	for _, d := range rc.Divisions {
+		if id.In(d) {
+			rv.Divisions = append(rv.Divisions, d)
+		}
+	}
+	seen := map[string]bool{}
 	for _, sc := range rc.Scope {
-		if !s.inJurisdiction(sc.Division) {
+		if !id.In(sc.Division) {
 			continue
 		}
-		rv.Scope = append(rv.Scope, scopeView{Code: sc.Code, Enterprise: sc.Enterprise, Name: names[sc.Enterprise], Division: l.division(sc.Division),
+		if !seen[sc.Enterprise] {
+			seen[sc.Enterprise] = true
+			rv.Enterprises = append(rv.Enterprises, sc.Enterprise)
+		}
+		rv.Scope = append(rv.Scope, scopeView{Code: sc.Code, Enterprise: sc.Enterprise, Name: names[sc.Enterprise], Division: l.Division(sc.Division),
 			Quantity: fmtQty(sc.Quantity, sc.Unit), InTransit: sc.InTransit})
 	}
 	return rv
@@ -339,7 +387,7 @@ func (s *Server) recallView(l Lang, rc *types.Recall, names map[string]string) r
 
 // enterpriseNames looks up the names of the enterprises in recall scopes
 // (verified; at most 30).
-func (s *Server) enterpriseNames(ctx context.Context, recalls []*types.Recall) map[string]string {
+func (s *Console) enterpriseNames(ctx context.Context, recalls []*types.Recall) map[string]string {
 	want := map[string]bool{}
 	for _, rc := range recalls {
 		for _, e := range rc.Enterprises {
@@ -360,13 +408,13 @@ func (s *Server) enterpriseNames(ctx context.Context, recalls []*types.Recall) m
 	for i, id := range ids {
 		fns = append(fns, func() error {
 			e := &types.Enterprise{}
-			if _, err := s.v.query(ctx, "/registry/enterprise/"+id, e); err == nil {
+			if _, err := s.v.Query(ctx, "/registry/enterprise/"+id, e); err == nil {
 				found[i] = e.Name
 			}
 			return nil
 		})
 	}
-	_ = parallel(fns...)
+	_ = web.Parallel(fns...)
 	for i, id := range ids {
 		if found[i] != "" {
 			out[id] = found[i]
@@ -377,15 +425,15 @@ func (s *Server) enterpriseNames(ctx context.Context, recalls []*types.Recall) m
 
 // recentRecalls finds the newest recall id (ids count up from 1) and reads
 // back from it up to n recalls that reach the jurisdiction.
-func (s *Server) recentRecalls(ctx context.Context, n int) ([]*types.Recall, error) {
+func (s *Console) recentRecalls(ctx context.Context, who Identity, n int) ([]*types.Recall, error) {
 	exists := func(id uint64) (*types.Recall, bool, error) {
 		rc := &types.Recall{}
-		v, err := s.v.query(ctx, "/supervision/recall/"+strconv.FormatUint(id, 10), rc)
+		v, err := s.v.Query(ctx, "/supervision/recall/"+strconv.FormatUint(id, 10), rc)
 		if err != nil {
-			if notFound(v, err) {
+			if web.NotFound(v, err) {
 				return nil, false, nil
 			}
-			return nil, false, classify(v, err)
+			return nil, false, web.Classify(v, err)
 		}
 		return rc, true, nil
 	}
@@ -425,13 +473,22 @@ func (s *Server) recentRecalls(ctx context.Context, n int) ([]*types.Recall, err
 		if !ok {
 			continue
 		}
-		reaches := strings.HasPrefix(rc.Regulator, s.division)
+		reaches := who.In(rc.Regulator)
 		for _, d := range rc.Divisions {
-			reaches = reaches || s.inJurisdiction(d)
+			reaches = reaches || who.In(d)
 		}
 		if reaches {
 			out = append(out, rc)
 		}
 	}
 	return out, nil
+}
+
+// regulatorOf is the division whose regulator record names the
+// jurisdiction: the signed-in regulator's own, else the prefix's.
+func regulatorOf(id Identity) string {
+	if id.Division != "" {
+		return id.Division
+	}
+	return id.Prefix + strings.Repeat("0", 6-len(id.Prefix))
 }

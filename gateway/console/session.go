@@ -1,4 +1,4 @@
-package gateway
+package console
 
 import (
 	"crypto/rand"
@@ -20,6 +20,8 @@ const (
 
 type session struct {
 	created, lastSeen time.Time
+	checked           time.Time // when its vouching key was last found good on chain
+	who               Identity
 }
 
 // sessionStore keeps sessions by the SHA-256 of their id, so the map never
@@ -43,8 +45,8 @@ func (s *session) expired(now time.Time) bool {
 	return now.Sub(s.lastSeen) > sessionIdle || now.Sub(s.created) > sessionAbsolute
 }
 
-// create starts a session and returns its id for the cookie.
-func (st *sessionStore) create() (string, error) {
+// create starts a session for who and returns its id for the cookie.
+func (st *sessionStore) create(who Identity) (string, error) {
 	b := make([]byte, sessionIDBytes)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
@@ -69,14 +71,35 @@ func (st *sessionStore) create() (string, error) {
 		}
 		delete(st.byID, oldest)
 	}
-	st.byID[sessionKey(id)] = &session{created: now, lastSeen: now}
+	st.byID[sessionKey(id)] = &session{created: now, lastSeen: now, checked: now, who: who}
 	return id, nil
 }
 
 // valid says whether id names a live session, and marks it used.
 func (st *sessionStore) valid(id string) bool {
+	_, ok := st.lookup(id)
+	return ok
+}
+
+// lookup is the identity of a live session, which it marks used.
+func (st *sessionStore) lookup(id string) (Identity, bool) {
+	who, _, ok := st.lookupChecked(id)
+	return who, ok
+}
+
+// checkedAt records that a session's vouching key was found good at t.
+func (st *sessionStore) checkedAt(id string, t time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if s := st.byID[sessionKey(id)]; s != nil {
+		s.checked = t
+	}
+}
+
+// lookupChecked is lookup with the time the session was last checked.
+func (st *sessionStore) lookupChecked(id string) (Identity, time.Time, bool) {
 	if len(id) != base64.RawURLEncoding.EncodedLen(sessionIDBytes) {
-		return false
+		return Identity{}, time.Time{}, false
 	}
 	k := sessionKey(id)
 	now := st.now()
@@ -84,14 +107,14 @@ func (st *sessionStore) valid(id string) bool {
 	defer st.mu.Unlock()
 	s, ok := st.byID[k]
 	if !ok {
-		return false
+		return Identity{}, time.Time{}, false
 	}
 	if s.expired(now) {
 		delete(st.byID, k)
-		return false
+		return Identity{}, time.Time{}, false
 	}
 	s.lastSeen = now
-	return true
+	return s.who, s.checked, true
 }
 
 // end deletes a session (logout).
