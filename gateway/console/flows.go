@@ -27,7 +27,6 @@ type figures struct {
 	// first four digits), and by source city → receiving city.
 	ByOrigin, ByCity, CityFlows map[string]uint64
 	Verified                    *client.Verified
-	Unproven                    bool
 }
 
 // cityOf is a division's city: its first four digits.
@@ -96,12 +95,11 @@ func (s *Console) statsRequest(r *http.Request) (prefix, from, to string, f *web
 func (s *Console) figuresOf(ctx context.Context, prefix, from, to string) (*figures, error) {
 	var stats types.StatsList
 	f := &figures{Prefix: prefix, From: from, To: to}
-	v, unproven, err := s.v.QueryList(ctx, "/supervision/stats/"+prefix+"?"+url.Values{"from": {from}, "to": {to}}.Encode(), &stats,
-		func() bool { return len(stats.Days) == 0 })
+	v, err := s.v.Query(ctx, "/supervision/stats/"+prefix+"?"+url.Values{"from": {from}, "to": {to}}.Encode(), &stats)
 	if err != nil {
 		return nil, web.Classify(v, err)
 	}
-	f.Days, f.Total, f.Verified, f.Unproven = stats.Days, stats.Total, v, unproven
+	f.Days, f.Total, f.Verified = stats.Days, stats.Total, v
 	sumFigures(f)
 	return f, nil
 }
@@ -116,7 +114,6 @@ type flowsView struct {
 	Days               []dayView
 	Total              dayView
 	Height             int64
-	Unproven           bool
 }
 
 type dayView struct {
@@ -141,7 +138,7 @@ func (s *Console) consoleFlows(w http.ResponseWriter, r *http.Request) {
 		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
-	out := flowsView{From: from, To: to, Division: prefix, Unproven: f.Unproven}
+	out := flowsView{From: from, To: to, Division: prefix}
 	if f.Verified != nil {
 		out.Height = f.Verified.Height
 	}
@@ -201,9 +198,8 @@ func (s *Console) apiStats(w http.ResponseWriter, r *http.Request) {
 		ByCity       map[string]uint64 `json:"received_by_city"`
 		CityFlows    map[string]uint64 `json:"flows_between_cities"`
 		Verified     *web.APIVerified  `json:"verified,omitempty"`
-		Unproven     bool              `json:"unproven_empty,omitempty"`
 	}{Jurisdiction: who(r).Prefix, Division: prefix, From: from, To: to, Commissioned: f.Commissioned, Received: f.Received,
-		ByOrigin: f.ByOrigin, ByCity: f.ByCity, CityFlows: f.CityFlows, Unproven: f.Unproven}
+		ByOrigin: f.ByOrigin, ByCity: f.ByCity, CityFlows: f.CityFlows}
 	if f.Verified != nil {
 		vj := web.VerifiedJSON(f.Verified)
 		out.Verified = &vj

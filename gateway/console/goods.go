@@ -232,8 +232,7 @@ func (s *Console) consoleBatch(w http.ResponseWriter, r *http.Request) {
 		}
 		return wrapQ(v, err)
 	}, func() error {
-		var unproven bool
-		_, err := s.list(ctx, "/trace/batch-codes?limit=100&id="+url.QueryEscape(id), &codes, func() bool { return len(codes.Codes) == 0 }, &unproven)
+		_, err := s.list(ctx, "/trace/batch-codes?limit=100&id="+url.QueryEscape(id), &codes)
 		return err
 	}, func() error {
 		v, err := s.v.Query(ctx, "/trace/forward?batch="+url.QueryEscape(id), fwd)
@@ -277,7 +276,6 @@ type enterpriseConsoleView struct {
 	MoreHoldings                               bool
 	Inbound                                    []inboundView
 	Height                                     int64
-	HoldingsUnproven, InboundUnproven          bool
 }
 
 type inboundView struct {
@@ -311,10 +309,10 @@ func (s *Console) consoleEnterprise(w http.ResponseWriter, r *http.Request) {
 	out := enterpriseConsoleView{USCC: e.Uscc, Name: e.Name, Kind: types.KindName(e.Kind), Division: l.Division(e.Division) + " " + e.Division,
 		Status: strings.ToLower(strings.TrimPrefix(e.Status.String(), "STATUS_")), Reason: e.StatusReason, Height: v.Height}
 	err = web.Parallel(func() error {
-		_, err := s.list(ctx, "/trace/holdings/"+uscc+"?limit=100", &holdings, func() bool { return len(holdings.Codes) == 0 }, &out.HoldingsUnproven)
+		_, err := s.list(ctx, "/trace/holdings/"+uscc+"?limit=100", &holdings)
 		return err
 	}, func() error {
-		_, err := s.list(ctx, "/trace/inbound/"+uscc, &inbound, func() bool { return len(inbound.Consignments) == 0 }, &out.InboundUnproven)
+		_, err := s.list(ctx, "/trace/inbound/"+uscc, &inbound)
 		return err
 	})
 	if err != nil {
@@ -342,7 +340,7 @@ func (s *Console) apiAlerts(w http.ResponseWriter, r *http.Request) {
 		q.Set("after", after)
 	}
 	var list types.AlertList
-	v, unproven, err := s.v.QueryList(ctx, "/supervision/alerts/"+who(r).Prefix+"?"+q.Encode(), &list, func() bool { return len(list.Alerts) == 0 })
+	v, err := s.v.Query(ctx, "/supervision/alerts/"+who(r).Prefix+"?"+q.Encode(), &list)
 	if err != nil {
 		web.WriteAPIError(w, web.Classify(v, err))
 		return
@@ -362,8 +360,7 @@ func (s *Console) apiAlerts(w http.ResponseWriter, r *http.Request) {
 		Alerts       []apiAlert       `json:"alerts"`
 		Next         string           `json:"next,omitempty"`
 		Verified     *web.APIVerified `json:"verified,omitempty"`
-		Unproven     bool             `json:"unproven_empty,omitempty"`
-	}{Jurisdiction: who(r).Prefix, Alerts: []apiAlert{}, Next: list.Next, Unproven: unproven}
+	}{Jurisdiction: who(r).Prefix, Alerts: []apiAlert{}, Next: list.Next}
 	if v != nil {
 		vj := web.VerifiedJSON(v)
 		out.Verified = &vj

@@ -109,18 +109,15 @@ func (s *Console) alertView(l web.Lang, a *types.Alert) alertView {
 }
 
 type homeView struct {
-	Regulator      string
-	Alerts         []alertView
-	MoreAlerts     bool
-	Holds          int
-	MoreHolds      bool
-	Reports        int
-	Origins        *bars
-	Since          string
-	Height         int64
-	AlertsUnproven bool
-	HoldsUnproven  bool
-	StatsUnproven  bool
+	Regulator  string
+	Alerts     []alertView
+	MoreAlerts bool
+	Holds      int
+	MoreHolds  bool
+	Reports    int
+	Origins    *bars
+	Since      string
+	Height     int64
 }
 
 func (s *Console) consoleHome(w http.ResponseWriter, r *http.Request) {
@@ -135,13 +132,13 @@ func (s *Console) consoleHome(w http.ResponseWriter, r *http.Request) {
 	v := homeView{Since: since}
 	err := web.Parallel(func() error {
 		var err error
-		v.Height, err = s.list(ctx, "/supervision/alerts/"+who(r).Prefix+"?limit=20", &alerts, func() bool { return len(alerts.Alerts) == 0 }, &v.AlertsUnproven)
+		v.Height, err = s.list(ctx, "/supervision/alerts/"+who(r).Prefix+"?limit=20", &alerts)
 		return err
 	}, func() error {
-		_, err := s.list(ctx, "/supervision/holds/"+who(r).Prefix+"?limit=100", &holds, func() bool { return len(holds.Codes) == 0 }, &v.HoldsUnproven)
+		_, err := s.list(ctx, "/supervision/holds/"+who(r).Prefix+"?limit=100", &holds)
 		return err
 	}, func() error {
-		_, err := s.list(ctx, "/supervision/stats/"+who(r).Prefix+"?from="+since, &stats, func() bool { return len(stats.Days) == 0 }, &v.StatsUnproven)
+		_, err := s.list(ctx, "/supervision/stats/"+who(r).Prefix+"?from="+since, &stats)
 		return err
 	}, func() error {
 		v, err := s.v.Query(ctx, "/registry/regulator/"+regulatorOf(who(r)), reg)
@@ -162,16 +159,12 @@ func (s *Console) consoleHome(w http.ResponseWriter, r *http.Request) {
 	s.consolePage(w, r, "console_home", l.T("con.title"), v)
 }
 
-// list reads a list answer (see queryList): its height, or 0 and unproven
-// set when the node's empty answer could not be proven.
-func (s *Console) list(ctx context.Context, path string, m proto.Message, empty func() bool, unproven *bool) (int64, error) {
-	v, u, err := s.v.QueryList(ctx, path, m, empty)
+// list reads a verified list answer (proven complete, empty or not) and
+// returns its height.
+func (s *Console) list(ctx context.Context, path string, m proto.Message) (int64, error) {
+	v, err := s.v.Query(ctx, path, m)
 	if err != nil {
 		return 0, web.Classify(v, err)
-	}
-	if u {
-		*unproven = true
-		return 0, nil
 	}
 	return v.Height, nil
 }
@@ -200,9 +193,8 @@ func originBars(l web.Lang, days []*types.DayStats) *bars {
 func gramsText(q uint64) string { return fmtQty(q, types.QuantityUnit_QUANTITY_UNIT_GRAMS) }
 
 type alertsView struct {
-	Alerts   []alertView
-	Next     string
-	Unproven bool
+	Alerts []alertView
+	Next   string
 }
 
 func (s *Console) consoleAlerts(w http.ResponseWriter, r *http.Request) {
@@ -215,7 +207,7 @@ func (s *Console) consoleAlerts(w http.ResponseWriter, r *http.Request) {
 	}
 	var list types.AlertList
 	var out alertsView
-	if _, err := s.list(ctx, "/supervision/alerts/"+who(r).Prefix+"?"+q.Encode(), &list, func() bool { return len(list.Alerts) == 0 }, &out.Unproven); err != nil {
+	if _, err := s.list(ctx, "/supervision/alerts/"+who(r).Prefix+"?"+q.Encode(), &list); err != nil {
 		s.consoleError(w, r, web.Classify(nil, err))
 		return
 	}
@@ -316,10 +308,9 @@ type scopeView struct {
 }
 
 type holdsView struct {
-	Holds    []holdView
-	More     bool
-	Recalls  []recallView
-	Unproven bool
+	Holds   []holdView
+	More    bool
+	Recalls []recallView
 }
 
 // consoleHolds lists held goods of the jurisdiction and the newest recalls
@@ -332,7 +323,7 @@ func (s *Console) consoleHolds(w http.ResponseWriter, r *http.Request) {
 	var recalls []*types.Recall
 	var out holdsView
 	err := web.Parallel(func() error {
-		_, err := s.list(ctx, "/supervision/holds/"+who(r).Prefix+"?limit=100", &holds, func() bool { return len(holds.Codes) == 0 }, &out.Unproven)
+		_, err := s.list(ctx, "/supervision/holds/"+who(r).Prefix+"?limit=100", &holds)
 		return err
 	}, func() error {
 		var err error

@@ -232,7 +232,6 @@ var messages = map[string][2]string{
 	"con.overview":           {"概况", "Overview"},
 	"con.jurisdiction":       {"辖区", "Jurisdiction"},
 	"con.none":               {"无。", "None."},
-	"con.unproven":           {"无。（空列表不附带证明：这是节点的说法。）", "None. (An empty list carries no proof: this is the node's word.)"},
 	"con.byreceiver":         {"按接收区划", "By receiving division"},
 	"con.kind":               {"类型", "Kind"},
 	"con.division":           {"区划", "Division"},

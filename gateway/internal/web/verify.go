@@ -97,15 +97,6 @@ func (v *Verifier) Query(ctx context.Context, path string, m proto.Message) (res
 	return res, nil
 }
 
-// QueryList is Query for an answer that lists records under a prefix. Lists
-// come with proof that nothing under the prefix was left out (range
-// completeness), an empty list included, so nothing unverified is ever shown;
-// unproven is always false and stays for the callers' signatures.
-func (v *Verifier) QueryList(ctx context.Context, path string, m proto.Message, isEmpty func() bool) (res *client.Verified, unproven bool, err error) {
-	res, err = v.Query(ctx, path, m)
-	return res, false, err
-}
-
 // Failure is why a page cannot show an answer, with its HTTP status.
 type Failure struct {
 	Status int
