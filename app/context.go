@@ -25,8 +25,11 @@ type Context struct {
 	Rules    types.RuleSet // the rules version this height executes under
 	TxHash   []byte
 	MsgIndex uint32
-	Signer   Signer
-	events   []abci.Event
+	// EventTimeMs is when the signer says the tx's events happened (rules
+	// v3, an offline scan), checked against Time; 0: at the block.
+	EventTimeMs int64
+	Signer      Signer
+	events      []abci.Event
 }
 
 // Emit records an event; attributes named in indexed are indexed by CometBFT.

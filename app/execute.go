@@ -3,6 +3,7 @@ package app
 import (
 	"crypto/sha256"
 	"fmt"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -66,8 +67,11 @@ func (a *App) executeDecoded(blk *Context, kv state.KV, dtx *types.DecodedTx, ha
 	if err := st.SetAccount(acct); err != nil {
 		return txResult{err: err}
 	}
-	ctx := &Context{Height: blk.Height, Time: blk.Time, Rules: blk.Rules, TxHash: hash[:]}
-	err = a.runMsgs(ctx, seqBranch, acct, dtx)
+	ctx := &Context{Height: blk.Height, Time: blk.Time, Rules: blk.Rules, TxHash: hash[:], EventTimeMs: dtx.Body.EventTimeMs}
+	err = checkEventTime(ctx, st)
+	if err == nil {
+		err = a.runMsgs(ctx, seqBranch, acct, dtx)
+	}
 	if err != nil && m != modeDeliver {
 		return txResult{err: err} // the mempool keeps nothing of a refused tx
 	}
@@ -78,6 +82,28 @@ func (a *App) executeDecoded(blk *Context, kv state.KV, dtx *types.DecodedTx, ha
 		return txResult{err: err}
 	}
 	return txResult{events: ctx.events}
+}
+
+// checkEventTime (rules v3) bounds a signed event time by the block's time:
+// an offline scan is recorded as when it happened, within
+// params.max_event_age_seconds before its block and never after it. Decoding
+// refused the field under older rules.
+func checkEventTime(ctx *Context, st *state.State) error {
+	if ctx.EventTimeMs == 0 {
+		return nil
+	}
+	p, err := st.Params()
+	if err != nil {
+		return err
+	}
+	block := ctx.Time.UnixMilli()
+	switch {
+	case ctx.EventTimeMs > block:
+		return types.ErrEventTime.Wrapf("event time %s is after the block's time %s", types.UnixTime(ctx.EventTimeMs/1000).Format(time.RFC3339), ctx.Time.UTC().Format(time.RFC3339))
+	case block-ctx.EventTimeMs > int64(p.MaxEventAge())*1000:
+		return types.ErrEventTime.Wrapf("event time %s is more than %d s before the block's time %s", types.UnixTime(ctx.EventTimeMs/1000).Format(time.RFC3339), p.MaxEventAge(), ctx.Time.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // runMsgs authorizes the signer and applies every message on a branch of

@@ -327,7 +327,7 @@ func (c *changes) commit(bizStep string, msg proto.Message, extra func(*types.Ev
 	ev := &types.Event{
 		BizStep: bizStep, Height: c.ctx.Height, TimeMs: c.ctx.Time.UnixMilli(),
 		TxHash: c.ctx.TxHash, MsgIndex: c.ctx.MsgIndex, Actor: c.ctx.actor(), Signer: c.ctx.Signer.Account.Key,
-		Msg: types.WrapMsg(msg), Codes: codes,
+		Msg: types.WrapMsg(msg), Codes: codes, EventTimeMs: c.ctx.EventTimeMs,
 	}
 	if extra != nil {
 		extra(ev)

@@ -285,13 +285,20 @@ func (c *Client) Wait(ctx context.Context, hash []byte) (*TxResult, error) {
 
 // SignTx builds and signs a tx.
 func SignTx(key ed25519.PrivateKey, chainID string, seq uint64, memo string, msgs ...proto.Message) ([]byte, error) {
-	body := &types.TxBody{ChainId: chainID, Signer: key.Public().(ed25519.PublicKey), Sequence: seq, Memo: memo}
+	body := &types.TxBody{ChainId: chainID, Sequence: seq, Memo: memo}
 	for _, m := range msgs {
 		body.Messages = append(body.Messages, types.WrapMsg(m))
 	}
-	bb, err := proto.Marshal(body)
+	return SignBody(key, body)
+}
+
+// SignBody signs a tx body the caller built (with an event time, say),
+// setting its signer to key's public key, and encodes the tx canonically.
+func SignBody(key ed25519.PrivateKey, body *types.TxBody) ([]byte, error) {
+	body.Signer = key.Public().(ed25519.PublicKey)
+	bb, err := proto.MarshalOptions{Deterministic: true}.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
-	return proto.Marshal(&types.Tx{BodyBytes: bb, Signature: ed25519.Sign(key, types.SignBytes(bb))})
+	return proto.MarshalOptions{Deterministic: true}.Marshal(&types.Tx{BodyBytes: bb, Signature: ed25519.Sign(key, types.SignBytes(bb))})
 }

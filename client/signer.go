@@ -27,6 +27,10 @@ type Signer struct {
 	uncertain bool
 	// Memo is set on every tx this signer builds.
 	Memo string
+	// EventTime, when set, is signed into every tx as when its events
+	// happened (an offline scan sent later; rules v3 accept it up to
+	// params.max_event_age_seconds before the block).
+	EventTime time.Time
 }
 
 // Signer returns a signer for key. Its first tx reads the key's next
@@ -54,7 +58,14 @@ func (s *Signer) Broadcast(ctx context.Context, msgs ...proto.Message) (*TxResul
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
-		raw, err := SignTx(s.key, chainID, s.next, s.Memo, msgs...)
+		body := &types.TxBody{ChainId: chainID, Sequence: s.next, Memo: s.Memo}
+		if !s.EventTime.IsZero() {
+			body.EventTimeMs = s.EventTime.UnixMilli()
+		}
+		for _, m := range msgs {
+			body.Messages = append(body.Messages, types.WrapMsg(m))
+		}
+		raw, err := SignBody(s.key, body)
 		if err != nil {
 			return nil, err
 		}

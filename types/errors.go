@@ -155,4 +155,6 @@ var (
 	ErrNotCanonical = register(40, "not canonical", "encode the Tx and TxBody deterministically (fields in order, once each, minimal varints), as the coldtrace client does")
 	// ErrUpgrade is returned (from rules v2) when an upgrade cannot be scheduled: a version not above the one in force or scheduled, or a height not in the future.
 	ErrUpgrade = register(41, "upgrade refused", "name a rules version above the one in force and a height after the current one")
+	// ErrEventTime is returned (from rules v3) when a tx's signed event time is after its block or older than params.max_event_age_seconds.
+	ErrEventTime = register(42, "event time out of window", "an offline scan must reach the chain within the window (params.max_event_age_seconds, 7 days by default) and cannot be dated after its block; sign it again with the time it happened")
 )

@@ -32,11 +32,12 @@ type Event struct {
 	MsgIndex      uint32                 `protobuf:"varint,5,opt,name=msg_index,json=msgIndex,proto3" json:"msg_index,omitempty"`
 	Actor         string                 `protobuf:"bytes,6,opt,name=actor,proto3" json:"actor,omitempty"` // USCC (or regulator division) of the signer
 	Signer        []byte                 `protobuf:"bytes,7,opt,name=signer,proto3" json:"signer,omitempty"`
-	Msg           *Msg                   `protobuf:"bytes,8,opt,name=msg,proto3" json:"msg,omitempty"`                  // the message as signed
-	Codes         []string               `protobuf:"bytes,9,rep,name=codes,proto3" json:"codes,omitempty"`              // every code whose history holds this event, sorted
-	Consignment   []byte                 `protobuf:"bytes,10,opt,name=consignment,proto3" json:"consignment,omitempty"` // shipping: the new consignment's id; receiving: the one received
-	Excursion     bool                   `protobuf:"varint,11,opt,name=excursion,proto3" json:"excursion,omitempty"`    // sensor report outside a code's range
-	Issued        []string               `protobuf:"bytes,12,rep,name=issued,proto3" json:"issued,omitempty"`           // codes issued by the chain (native codes, in message order)
+	Msg           *Msg                   `protobuf:"bytes,8,opt,name=msg,proto3" json:"msg,omitempty"`                                        // the message as signed
+	Codes         []string               `protobuf:"bytes,9,rep,name=codes,proto3" json:"codes,omitempty"`                                    // every code whose history holds this event, sorted
+	Consignment   []byte                 `protobuf:"bytes,10,opt,name=consignment,proto3" json:"consignment,omitempty"`                       // shipping: the new consignment's id; receiving: the one received
+	Excursion     bool                   `protobuf:"varint,11,opt,name=excursion,proto3" json:"excursion,omitempty"`                          // sensor report outside a code's range
+	Issued        []string               `protobuf:"bytes,12,rep,name=issued,proto3" json:"issued,omitempty"`                                 // codes issued by the chain (native codes, in message order)
+	EventTimeMs   int64                  `protobuf:"varint,13,opt,name=event_time_ms,json=eventTimeMs,proto3" json:"event_time_ms,omitempty"` // from rules v3: when it happened, if the signer said so (TxBody.event_time_ms)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -155,6 +156,13 @@ func (x *Event) GetIssued() []string {
 	return nil
 }
 
+func (x *Event) GetEventTimeMs() int64 {
+	if x != nil {
+		return x.EventTimeMs
+	}
+	return 0
+}
+
 // HistoryPage answers /trace/history.
 type HistoryPage struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -220,7 +228,7 @@ var File_coldtrace_v1_event_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x18coldtrace/v1/event.proto\x12\fcoldtrace.v1\x1a\x18coldtrace/v1/trace.proto\x1a\x15coldtrace/v1/tx.proto\"\xca\x02\n" +
+	"\x18coldtrace/v1/event.proto\x12\fcoldtrace.v1\x1a\x18coldtrace/v1/trace.proto\x1a\x15coldtrace/v1/tx.proto\"\xee\x02\n" +
 	"\x05Event\x12\x19\n" +
 	"\bbiz_step\x18\x01 \x01(\tR\abizStep\x12\x16\n" +
 	"\x06height\x18\x02 \x01(\x03R\x06height\x12\x17\n" +
@@ -234,7 +242,8 @@ const file_coldtrace_v1_event_proto_rawDesc = "" +
 	"\vconsignment\x18\n" +
 	" \x01(\fR\vconsignment\x12\x1c\n" +
 	"\texcursion\x18\v \x01(\bR\texcursion\x12\x16\n" +
-	"\x06issued\x18\f \x03(\tR\x06issued\"|\n" +
+	"\x06issued\x18\f \x03(\tR\x06issued\x12\"\n" +
+	"\revent_time_ms\x18\r \x01(\x03R\veventTimeMs\"|\n" +
 	"\vHistoryPage\x12,\n" +
 	"\x04code\x18\x01 \x01(\v2\x18.coldtrace.v1.CodeRecordR\x04code\x12+\n" +
 	"\x06events\x18\x02 \x03(\v2\x13.coldtrace.v1.EventR\x06events\x12\x12\n" +

@@ -25,6 +25,7 @@ const (
 	DefaultUnverifiedAlertSeconds  = 24 * 3600
 	DefaultUncommissionedAlertDays = 14
 	DefaultSiteAlertDays           = 14
+	DefaultMaxEventAgeSeconds      = 7 * 24 * 3600
 )
 
 func orDefault(v, d uint32) uint32 {
@@ -47,6 +48,11 @@ func (p *Params) UncommissionedAlert() uint32 {
 // SiteAlert is how many days back a positive site test reaches the divisions the site supplied.
 func (p *Params) SiteAlert() uint32 { return orDefault(p.SiteAlertDays, DefaultSiteAlertDays) }
 
+// MaxEventAge is how long before its block a signed event time may be.
+func (p *Params) MaxEventAge() uint32 {
+	return orDefault(p.MaxEventAgeSeconds, DefaultMaxEventAgeSeconds)
+}
+
 // Validate checks that the parameters leave the chain usable.
 func (p *Params) Validate() error {
 	switch {
@@ -66,6 +72,8 @@ func (p *Params) Validate() error {
 		return ErrInvalidField.Wrapf("params.uncommissioned_alert_days must be at most 3650")
 	case p.SiteAlertDays > 365:
 		return ErrInvalidField.Wrapf("params.site_alert_days must be at most 365")
+	case p.MaxEventAgeSeconds > 90*24*3600:
+		return ErrInvalidField.Wrapf("params.max_event_age_seconds must be at most 90 days (7776000)")
 	}
 	for i, c := range p.SupervisionExemptOrigins {
 		if !isCountry(c) {

@@ -871,6 +871,7 @@ type Params struct {
 	UnverifiedAlertSeconds  uint32 `protobuf:"varint,9,opt,name=unverified_alert_seconds,json=unverifiedAlertSeconds,proto3" json:"unverified_alert_seconds,omitempty"`     // goods citing a declaration still not on chain after this raise an alert
 	UncommissionedAlertDays uint32 `protobuf:"varint,10,opt,name=uncommissioned_alert_days,json=uncommissionedAlertDays,proto3" json:"uncommissioned_alert_days,omitempty"` // a declaration no commission cites after this many days raises an alert
 	SiteAlertDays           uint32 `protobuf:"varint,11,opt,name=site_alert_days,json=siteAlertDays,proto3" json:"site_alert_days,omitempty"`                               // a positive site test alerts the divisions the site supplied within this
+	MaxEventAgeSeconds      uint32 `protobuf:"varint,12,opt,name=max_event_age_seconds,json=maxEventAgeSeconds,proto3" json:"max_event_age_seconds,omitempty"`              // how long before its block a signed event time may be (offline scans)
 	unknownFields           protoimpl.UnknownFields
 	sizeCache               protoimpl.SizeCache
 }
@@ -978,6 +979,13 @@ func (x *Params) GetUncommissionedAlertDays() uint32 {
 func (x *Params) GetSiteAlertDays() uint32 {
 	if x != nil {
 		return x.SiteAlertDays
+	}
+	return 0
+}
+
+func (x *Params) GetMaxEventAgeSeconds() uint32 {
+	if x != nil {
+		return x.MaxEventAgeSeconds
 	}
 	return 0
 }
@@ -1324,7 +1332,7 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\bsequence\x18\x04 \x01(\x04R\bsequence\x12\x18\n" +
 	"\arevoked\x18\x05 \x01(\bR\arevoked\x12\x14\n" +
 	"\x05label\x18\x06 \x01(\tR\x05label\x12!\n" +
-	"\fadded_height\x18\a \x01(\x03R\vaddedHeight\"\xdb\x04\n" +
+	"\fadded_height\x18\a \x01(\x03R\vaddedHeight\"\x8e\x05\n" +
 	"\x06Params\x12 \n" +
 	"\fmax_tx_bytes\x18\x01 \x01(\rR\n" +
 	"maxTxBytes\x12%\n" +
@@ -1338,7 +1346,8 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\x18unverified_alert_seconds\x18\t \x01(\rR\x16unverifiedAlertSeconds\x12:\n" +
 	"\x19uncommissioned_alert_days\x18\n" +
 	" \x01(\rR\x17uncommissionedAlertDays\x12&\n" +
-	"\x0fsite_alert_days\x18\v \x01(\rR\rsiteAlertDays\"S\n" +
+	"\x0fsite_alert_days\x18\v \x01(\rR\rsiteAlertDays\x121\n" +
+	"\x15max_event_age_seconds\x18\f \x01(\rR\x12maxEventAgeSeconds\"S\n" +
 	"\rRootRegulator\x12\x1a\n" +
 	"\bdivision\x18\x01 \x01(\tR\bdivision\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +

@@ -29,7 +29,8 @@ import (
 //	    positive result alerts every division that received the batch; net
 //	    weights for goods in pieces; the province's figures; codes in txs
 //	    follow GS1 Digital Link's rules for the scheme (one case) and the
-//	    query string (no primary key, key qualifier or repeated AI).
+//	    query string (no primary key, key qualifier or repeated AI); a tx
+//	    may carry the signed time of an offline scan (TxBody.event_time_ms).
 const (
 	RulesV1     uint32 = 1
 	RulesV2     uint32 = 2

@@ -96,6 +96,14 @@ func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
 			return nil, err
 		}
 	}
+	if body.EventTimeMs != 0 {
+		if uint32(rules) < RulesV3 {
+			return nil, ErrTxDecode.Wrapf("body.event_time_ms does not exist under rules v%d", rules)
+		}
+		if body.EventTimeMs < 0 || body.EventTimeMs > maxUnix*1000 {
+			return nil, ErrInvalidField.Wrapf("body.event_time_ms %d is not a time in years 1970-9999", body.EventTimeMs)
+		}
+	}
 	d := &DecodedTx{Body: &body, Msgs: make([]proto.Message, len(body.Messages))}
 	for i, m := range body.Messages {
 		inner, err := m.Inner()

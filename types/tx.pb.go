@@ -78,12 +78,16 @@ func (x *Tx) GetSignature() []byte {
 
 // TxBody binds the messages to one chain and one key's sequence.
 type TxBody struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ChainId       string                 `protobuf:"bytes,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
-	Signer        []byte                 `protobuf:"bytes,2,opt,name=signer,proto3" json:"signer,omitempty"`      // ed25519 public key, 32 bytes
-	Sequence      uint64                 `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"` // must equal the account's next sequence
-	Messages      []*Msg                 `protobuf:"bytes,4,rep,name=messages,proto3" json:"messages,omitempty"`
-	Memo          string                 `protobuf:"bytes,5,opt,name=memo,proto3" json:"memo,omitempty"` // free text for the signer's own bookkeeping, at most 256 bytes
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ChainId  string                 `protobuf:"bytes,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	Signer   []byte                 `protobuf:"bytes,2,opt,name=signer,proto3" json:"signer,omitempty"`      // ed25519 public key, 32 bytes
+	Sequence uint64                 `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"` // must equal the account's next sequence
+	Messages []*Msg                 `protobuf:"bytes,4,rep,name=messages,proto3" json:"messages,omitempty"`
+	Memo     string                 `protobuf:"bytes,5,opt,name=memo,proto3" json:"memo,omitempty"` // free text for the signer's own bookkeeping, at most 256 bytes
+	// From rules v3: when the scan happened (Unix ms), for a tx signed offline
+	// and sent later; 0 means at the block. Accepted within
+	// params.max_event_age_seconds before the block's time, never after it.
+	EventTimeMs   int64 `protobuf:"varint,6,opt,name=event_time_ms,json=eventTimeMs,proto3" json:"event_time_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -151,6 +155,13 @@ func (x *TxBody) GetMemo() string {
 		return x.Memo
 	}
 	return ""
+}
+
+func (x *TxBody) GetEventTimeMs() int64 {
+	if x != nil {
+		return x.EventTimeMs
+	}
+	return 0
 }
 
 // Msg is one state transition. Each case has exactly one handler in app/.
@@ -676,13 +687,14 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x02Tx\x12\x1d\n" +
 	"\n" +
 	"body_bytes\x18\x01 \x01(\fR\tbodyBytes\x12\x1c\n" +
-	"\tsignature\x18\x02 \x01(\fR\tsignature\"\x9a\x01\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xbe\x01\n" +
 	"\x06TxBody\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\tR\achainId\x12\x16\n" +
 	"\x06signer\x18\x02 \x01(\fR\x06signer\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12-\n" +
 	"\bmessages\x18\x04 \x03(\v2\x11.coldtrace.v1.MsgR\bmessages\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xc7\x0e\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\x12\"\n" +
+	"\revent_time_ms\x18\x06 \x01(\x03R\veventTimeMs\"\xc7\x0e\n" +
 	"\x03Msg\x12S\n" +
 	"\x12register_regulator\x18\x01 \x01(\v2\".coldtrace.v1.MsgRegisterRegulatorH\x00R\x11registerRegulator\x12V\n" +
 	"\x13register_enterprise\x18\x02 \x01(\v2#.coldtrace.v1.MsgRegisterEnterpriseH\x00R\x12registerEnterprise\x122\n" +

@@ -28,6 +28,7 @@ A key encrypted at rest (keyring backend "file") is opened with the passphrase f
 terminal and without either, the command fails at once instead of waiting.`,
 	}
 	cmd.PersistentFlags().DurationVar(&txWait, "wait", 30*time.Second, "how long to follow the tx by its hash before reporting its fate as unknown (exit 3)")
+	cmd.PersistentFlags().StringVar(&txEventTime, "event-time", "", "when the scan happened (RFC 3339), for a scan recorded offline and sent later; rules v3 accept it up to params.max_event_age_seconds (7 days) before the block, never after it (code 42)")
 	cmd.AddCommand(newTxRegistryCmd(g), newTxTraceCmd(g), newTxSupervisionCmd(g), newTxValidatorCmd(g), newTxRulesCmd(g))
 	return cmd
 }
@@ -171,12 +172,23 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 	if txWait > 0 {
 		c.WaitTimeout = txWait
 	}
-	res, err := c.Send(cmd.Context(), key, msg)
+	signer := c.Signer(key)
+	if txEventTime != "" {
+		t, err := time.Parse(time.RFC3339, txEventTime)
+		if err != nil {
+			return fmt.Errorf("--event-time %q: give a time like 2026-11-26T03:00:00+08:00", txEventTime)
+		}
+		signer.EventTime = t
+	}
+	res, err := signer.Send(cmd.Context(), msg)
 	return g.report(cmd, res, err)
 }
 
-// txWait is the --wait of tx commands.
-var txWait time.Duration
+// txWait is the --wait of tx commands; txEventTime their --event-time.
+var (
+	txWait      time.Duration
+	txEventTime string
+)
 
 // Exit codes of tx commands (and of `query tx`), documented in `tx --help`.
 const (
