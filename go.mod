@@ -26,6 +26,8 @@ require (
 	golang.org/x/time v0.16.0
 )
 
+require github.com/emmansun/gmsm v0.32.0
+
 require (
 	github.com/DataDog/zstd v1.5.7 // indirect
 	github.com/benbjohnson/clock v1.3.5 // indirect

@@ -292,13 +292,8 @@ func SignTx(key ed25519.PrivateKey, chainID string, seq uint64, memo string, msg
 	return SignBody(key, body)
 }
 
-// SignBody signs a tx body the caller built (with an event time, say),
-// setting its signer to key's public key, and encodes the tx canonically.
+// SignBody signs a tx body the caller built (with an event time, say) with
+// an ed25519 key, and encodes the tx canonically.
 func SignBody(key ed25519.PrivateKey, body *types.TxBody) ([]byte, error) {
-	body.Signer = key.Public().(ed25519.PublicKey)
-	bb, err := proto.MarshalOptions{Deterministic: true}.Marshal(body)
-	if err != nil {
-		return nil, err
-	}
-	return proto.MarshalOptions{Deterministic: true}.Marshal(&types.Tx{BodyBytes: bb, Signature: ed25519.Sign(key, types.SignBytes(bb))})
+	return SignBodyWith(Ed25519Key(key), body)
 }

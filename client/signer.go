@@ -17,7 +17,7 @@ import (
 // wait for each block). It is safe for concurrent use.
 type Signer struct {
 	c      *Client
-	key    ed25519.PrivateKey
+	key    Key
 	mu     sync.Mutex
 	next   uint64
 	loaded bool
@@ -35,7 +35,10 @@ type Signer struct {
 
 // Signer returns a signer for key. Its first tx reads the key's next
 // sequence from the node; later txs count on from there.
-func (c *Client) Signer(key ed25519.PrivateKey) *Signer { return &Signer{c: c, key: key} }
+func (c *Client) Signer(key ed25519.PrivateKey) *Signer { return &Signer{c: c, key: Ed25519Key(key)} }
+
+// SignerFor is Signer for any account key (an SM2 key, say).
+func (c *Client) SignerFor(key Key) *Signer { return &Signer{c: c, key: key} }
 
 // Broadcast signs msgs with the next sequence and submits them without
 // waiting for a block. When the mempool refuses the sequence, the refusal
@@ -47,7 +50,7 @@ func (s *Signer) Broadcast(ctx context.Context, msgs ...proto.Message) (*TxResul
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.loaded {
-		acct, err := s.c.Account(ctx, s.key.Public().(ed25519.PublicKey))
+		acct, err := s.c.Account(ctx, s.key.PublicKey())
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +68,7 @@ func (s *Signer) Broadcast(ctx context.Context, msgs ...proto.Message) (*TxResul
 		for _, m := range msgs {
 			body.Messages = append(body.Messages, types.WrapMsg(m))
 		}
-		raw, err := SignBody(s.key, body)
+		raw, err := SignBodyWith(s.key, body)
 		if err != nil {
 			return nil, err
 		}

@@ -138,8 +138,14 @@ func init() {
 			handle: record("regulator", func(r *request) ([]byte, error) { return state.RegulatorKey(r.arg), nil })},
 		{Path: "/registry/enterprise", Arg: "{uscc}", Answer: "Enterprise (provable)",
 			handle: record("enterprise", func(r *request) ([]byte, error) { return state.EnterpriseKey(r.arg), nil })},
-		{Path: "/registry/account", Arg: "{ed25519 key, hex}", Answer: "Account (provable)",
-			handle: record("account", hexKey("account key", state.AccountKey))},
+		{Path: "/registry/account", Arg: "{public key, hex}", Answer: "Account (provable)",
+			handle: record("account", func(r *request) ([]byte, error) {
+				b, err := hex.DecodeString(r.arg)
+				if err != nil || types.ValidateAccountKey("key", b) != nil {
+					return nil, types.ErrBadQuery.Wrapf("account key %q is not 64 hex characters (ed25519) or 130 (SM2)", r.arg)
+				}
+				return state.AccountKey(b), nil
+			})},
 		{Path: "/registry/enterprises", Arg: "{division prefix}", Query: "?after={division/uscc}&limit={1..100}", Answer: "EnterprisesPage",
 			handle: func(r *request) (*abci.ResponseQuery, error) { return queryEnterprises(r.st, r.height, r.arg, r.q) }},
 		{Path: "/registry/keys/regulator", Arg: "{division}", Answer: "KeysPage",

@@ -156,7 +156,7 @@ func (s *State) Keys(kind types.OwnerKind, ownerID string) ([]*types.Account, er
 	var pubs [][]byte
 	err := s.Iterate(prefix, PrefixEnd(prefix), func(k, _ []byte) bool {
 		// An id of the wrong width is a prefix of other owners' entries; skip them.
-		if len(k) == len(prefix)+ed25519.PublicKeySize {
+		if n := len(k) - len(prefix); n == ed25519.PublicKeySize || n == types.SM2PublicKeySize {
 			pubs = append(pubs, append([]byte(nil), k[len(prefix):]...))
 		}
 		return true

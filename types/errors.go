@@ -103,8 +103,8 @@ var (
 	ErrInvalidDivision = register(14, "invalid division", "use a six-digit GB/T 2260 code such as 330000, 330100 or 330106")
 	// ErrInvalidUSCC is returned for a unified social credit code of the wrong length, alphabet or check character.
 	ErrInvalidUSCC = register(15, "invalid uscc", "use the enterprise's 18-character unified social credit code as printed on its licence")
-	// ErrInvalidKey is returned for a public key that is not 32 bytes of ed25519.
-	ErrInvalidKey = register(16, "invalid key", "keys are 32-byte ed25519 public keys (64 hex characters)")
+	// ErrInvalidKey is returned for a public key that is neither 32 bytes of ed25519 nor (from rules v3) an SM2 point.
+	ErrInvalidKey = register(16, "invalid key", "keys are 32-byte ed25519 public keys (64 hex characters) or, from rules v3, 65-byte uncompressed SM2 keys (130 hex characters)")
 	// ErrUnauthorized is returned when the signer's role may not send this message at all.
 	ErrUnauthorized = register(17, "unauthorized", "this message must be signed by another party; see docs/ERRORS.md")
 	// ErrOutOfJurisdiction is returned when a regulator acts outside its division prefix.

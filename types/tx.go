@@ -71,14 +71,23 @@ func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
 			return nil, err
 		}
 	}
-	if len(body.Signer) != ed25519.PublicKeySize {
+	switch {
+	case body.KeyAlgorithm != KeyAlgorithm_KEY_ALGORITHM_ED25519 && uint32(rules) < RulesV3:
+		return nil, ErrTxDecode.Wrapf("body.key_algorithm does not exist under rules v%d", rules)
+	case body.KeyAlgorithm == KeyAlgorithm_KEY_ALGORITHM_SM2:
+		if len(body.Signer) != SM2PublicKeySize {
+			return nil, ErrInvalidKey.Wrapf("an SM2 signer has %d bytes, want %d (uncompressed)", len(body.Signer), SM2PublicKeySize)
+		}
+	case body.KeyAlgorithm != KeyAlgorithm_KEY_ALGORITHM_ED25519:
+		return nil, ErrInvalidKey.Wrapf("key algorithm %d is not ed25519 or SM2", body.KeyAlgorithm)
+	case len(body.Signer) != ed25519.PublicKeySize:
 		return nil, ErrInvalidKey.Wrapf("signer has %d bytes, want %d", len(body.Signer), ed25519.PublicKeySize)
 	}
 	if body.ChainId != lim.ChainID {
 		return nil, ErrWrongChainID.Wrapf("tx names chain %q, this is %q", body.ChainId, lim.ChainID)
 	}
 	if verifySig {
-		if len(tx.Signature) != ed25519.SignatureSize || !ed25519.Verify(body.Signer, SignBytes(tx.BodyBytes), tx.Signature) {
+		if !VerifySignature(body.KeyAlgorithm, body.Signer, SignBytes(tx.BodyBytes), tx.Signature) {
 			return nil, ErrBadSignature.Wrapf("signer %X", body.Signer)
 		}
 	}
@@ -118,6 +127,13 @@ func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
 		}
 		if err := validateMsg(inner); err != nil {
 			return nil, wrapIndex(err, i)
+		}
+		if uint32(rules) < RulesV3 {
+			for _, k := range accountKeys(inner) {
+				if len(k) != ed25519.PublicKeySize {
+					return nil, wrapIndex(ErrInvalidKey.Wrapf("keys are 32-byte ed25519 keys under rules v%d (SM2 keys from v3)", rules), i)
+				}
+			}
 		}
 		if rules.StrictValues() {
 			if err := checkValues(inner); err != nil {

@@ -21,6 +21,53 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// KeyAlgorithm is how an account key signs. Consensus keys stay ed25519.
+type KeyAlgorithm int32
+
+const (
+	KeyAlgorithm_KEY_ALGORITHM_ED25519 KeyAlgorithm = 0 // 32-byte public key, 64-byte signature over SignBytes
+	KeyAlgorithm_KEY_ALGORITHM_SM2     KeyAlgorithm = 1 // GB/T 32918: 65-byte uncompressed public key, 64-byte r||s signature with SM3 and the default user id
+)
+
+// Enum value maps for KeyAlgorithm.
+var (
+	KeyAlgorithm_name = map[int32]string{
+		0: "KEY_ALGORITHM_ED25519",
+		1: "KEY_ALGORITHM_SM2",
+	}
+	KeyAlgorithm_value = map[string]int32{
+		"KEY_ALGORITHM_ED25519": 0,
+		"KEY_ALGORITHM_SM2":     1,
+	}
+)
+
+func (x KeyAlgorithm) Enum() *KeyAlgorithm {
+	p := new(KeyAlgorithm)
+	*p = x
+	return p
+}
+
+func (x KeyAlgorithm) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (KeyAlgorithm) Descriptor() protoreflect.EnumDescriptor {
+	return file_coldtrace_v1_tx_proto_enumTypes[0].Descriptor()
+}
+
+func (KeyAlgorithm) Type() protoreflect.EnumType {
+	return &file_coldtrace_v1_tx_proto_enumTypes[0]
+}
+
+func (x KeyAlgorithm) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use KeyAlgorithm.Descriptor instead.
+func (KeyAlgorithm) EnumDescriptor() ([]byte, []int) {
+	return file_coldtrace_v1_tx_proto_rawDescGZIP(), []int{0}
+}
+
 // Tx is what a client broadcasts. The signature covers the domain tag
 // "coldtrace/tx/v1" followed by body_bytes exactly as sent, so a node never
 // re-encodes before verifying.
@@ -87,7 +134,9 @@ type TxBody struct {
 	// From rules v3: when the scan happened (Unix ms), for a tx signed offline
 	// and sent later; 0 means at the block. Accepted within
 	// params.max_event_age_seconds before the block's time, never after it.
-	EventTimeMs   int64 `protobuf:"varint,6,opt,name=event_time_ms,json=eventTimeMs,proto3" json:"event_time_ms,omitempty"`
+	EventTimeMs int64 `protobuf:"varint,6,opt,name=event_time_ms,json=eventTimeMs,proto3" json:"event_time_ms,omitempty"`
+	// From rules v3: the signer's key algorithm, part of the signed bytes.
+	KeyAlgorithm  KeyAlgorithm `protobuf:"varint,7,opt,name=key_algorithm,json=keyAlgorithm,proto3,enum=coldtrace.v1.KeyAlgorithm" json:"key_algorithm,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -162,6 +211,13 @@ func (x *TxBody) GetEventTimeMs() int64 {
 		return x.EventTimeMs
 	}
 	return 0
+}
+
+func (x *TxBody) GetKeyAlgorithm() KeyAlgorithm {
+	if x != nil {
+		return x.KeyAlgorithm
+	}
+	return KeyAlgorithm_KEY_ALGORITHM_ED25519
 }
 
 // Msg is one state transition. Each case has exactly one handler in app/.
@@ -687,14 +743,15 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\x02Tx\x12\x1d\n" +
 	"\n" +
 	"body_bytes\x18\x01 \x01(\fR\tbodyBytes\x12\x1c\n" +
-	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xbe\x01\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"\xff\x01\n" +
 	"\x06TxBody\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\tR\achainId\x12\x16\n" +
 	"\x06signer\x18\x02 \x01(\fR\x06signer\x12\x1a\n" +
 	"\bsequence\x18\x03 \x01(\x04R\bsequence\x12-\n" +
 	"\bmessages\x18\x04 \x03(\v2\x11.coldtrace.v1.MsgR\bmessages\x12\x12\n" +
 	"\x04memo\x18\x05 \x01(\tR\x04memo\x12\"\n" +
-	"\revent_time_ms\x18\x06 \x01(\x03R\veventTimeMs\"\xc7\x0e\n" +
+	"\revent_time_ms\x18\x06 \x01(\x03R\veventTimeMs\x12?\n" +
+	"\rkey_algorithm\x18\a \x01(\x0e2\x1a.coldtrace.v1.KeyAlgorithmR\fkeyAlgorithm\"\xc7\x0e\n" +
 	"\x03Msg\x12S\n" +
 	"\x12register_regulator\x18\x01 \x01(\v2\".coldtrace.v1.MsgRegisterRegulatorH\x00R\x11registerRegulator\x12V\n" +
 	"\x13register_enterprise\x18\x02 \x01(\v2#.coldtrace.v1.MsgRegisterEnterpriseH\x00R\x12registerEnterprise\x122\n" +
@@ -731,7 +788,10 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"set_params\x18  \x01(\v2\x1a.coldtrace.v1.MsgSetParamsH\x00R\tsetParams\x12A\n" +
 	"\fadd_division\x18! \x01(\v2\x1c.coldtrace.v1.MsgAddDivisionH\x00R\vaddDivision\x12K\n" +
 	"\x10record_site_test\x18\" \x01(\v2\x1f.coldtrace.v1.MsgRecordSiteTestH\x00R\x0erecordSiteTestB\x05\n" +
-	"\x03sumB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
+	"\x03sum*@\n" +
+	"\fKeyAlgorithm\x12\x19\n" +
+	"\x15KEY_ALGORITHM_ED25519\x10\x00\x12\x15\n" +
+	"\x11KEY_ALGORITHM_SM2\x10\x01B&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
 	file_coldtrace_v1_tx_proto_rawDescOnce sync.Once
@@ -745,77 +805,80 @@ func file_coldtrace_v1_tx_proto_rawDescGZIP() []byte {
 	return file_coldtrace_v1_tx_proto_rawDescData
 }
 
+var file_coldtrace_v1_tx_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_coldtrace_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_coldtrace_v1_tx_proto_goTypes = []any{
-	(*Tx)(nil),                     // 0: coldtrace.v1.Tx
-	(*TxBody)(nil),                 // 1: coldtrace.v1.TxBody
-	(*Msg)(nil),                    // 2: coldtrace.v1.Msg
-	(*MsgRegisterRegulator)(nil),   // 3: coldtrace.v1.MsgRegisterRegulator
-	(*MsgRegisterEnterprise)(nil),  // 4: coldtrace.v1.MsgRegisterEnterprise
-	(*MsgAddKey)(nil),              // 5: coldtrace.v1.MsgAddKey
-	(*MsgRevokeKey)(nil),           // 6: coldtrace.v1.MsgRevokeKey
-	(*MsgSuspendEnterprise)(nil),   // 7: coldtrace.v1.MsgSuspendEnterprise
-	(*MsgReinstateEnterprise)(nil), // 8: coldtrace.v1.MsgReinstateEnterprise
-	(*MsgCommission)(nil),          // 9: coldtrace.v1.MsgCommission
-	(*MsgDispatch)(nil),            // 10: coldtrace.v1.MsgDispatch
-	(*MsgReceive)(nil),             // 11: coldtrace.v1.MsgReceive
-	(*MsgSell)(nil),                // 12: coldtrace.v1.MsgSell
-	(*MsgSplit)(nil),               // 13: coldtrace.v1.MsgSplit
-	(*MsgAggregate)(nil),           // 14: coldtrace.v1.MsgAggregate
-	(*MsgDisaggregate)(nil),        // 15: coldtrace.v1.MsgDisaggregate
-	(*MsgSensorReport)(nil),        // 16: coldtrace.v1.MsgSensorReport
-	(*MsgCorrect)(nil),             // 17: coldtrace.v1.MsgCorrect
-	(*MsgDeclare)(nil),             // 18: coldtrace.v1.MsgDeclare
-	(*MsgWarehouseEntry)(nil),      // 19: coldtrace.v1.MsgWarehouseEntry
-	(*MsgRelease)(nil),             // 20: coldtrace.v1.MsgRelease
-	(*MsgRecordTest)(nil),          // 21: coldtrace.v1.MsgRecordTest
-	(*MsgHold)(nil),                // 22: coldtrace.v1.MsgHold
-	(*MsgUnhold)(nil),              // 23: coldtrace.v1.MsgUnhold
-	(*MsgRecall)(nil),              // 24: coldtrace.v1.MsgRecall
-	(*MsgDestroy)(nil),             // 25: coldtrace.v1.MsgDestroy
-	(*MsgAcknowledge)(nil),         // 26: coldtrace.v1.MsgAcknowledge
-	(*MsgSetValidator)(nil),        // 27: coldtrace.v1.MsgSetValidator
-	(*MsgScheduleUpgrade)(nil),     // 28: coldtrace.v1.MsgScheduleUpgrade
-	(*MsgSetParams)(nil),           // 29: coldtrace.v1.MsgSetParams
-	(*MsgAddDivision)(nil),         // 30: coldtrace.v1.MsgAddDivision
-	(*MsgRecordSiteTest)(nil),      // 31: coldtrace.v1.MsgRecordSiteTest
+	(KeyAlgorithm)(0),              // 0: coldtrace.v1.KeyAlgorithm
+	(*Tx)(nil),                     // 1: coldtrace.v1.Tx
+	(*TxBody)(nil),                 // 2: coldtrace.v1.TxBody
+	(*Msg)(nil),                    // 3: coldtrace.v1.Msg
+	(*MsgRegisterRegulator)(nil),   // 4: coldtrace.v1.MsgRegisterRegulator
+	(*MsgRegisterEnterprise)(nil),  // 5: coldtrace.v1.MsgRegisterEnterprise
+	(*MsgAddKey)(nil),              // 6: coldtrace.v1.MsgAddKey
+	(*MsgRevokeKey)(nil),           // 7: coldtrace.v1.MsgRevokeKey
+	(*MsgSuspendEnterprise)(nil),   // 8: coldtrace.v1.MsgSuspendEnterprise
+	(*MsgReinstateEnterprise)(nil), // 9: coldtrace.v1.MsgReinstateEnterprise
+	(*MsgCommission)(nil),          // 10: coldtrace.v1.MsgCommission
+	(*MsgDispatch)(nil),            // 11: coldtrace.v1.MsgDispatch
+	(*MsgReceive)(nil),             // 12: coldtrace.v1.MsgReceive
+	(*MsgSell)(nil),                // 13: coldtrace.v1.MsgSell
+	(*MsgSplit)(nil),               // 14: coldtrace.v1.MsgSplit
+	(*MsgAggregate)(nil),           // 15: coldtrace.v1.MsgAggregate
+	(*MsgDisaggregate)(nil),        // 16: coldtrace.v1.MsgDisaggregate
+	(*MsgSensorReport)(nil),        // 17: coldtrace.v1.MsgSensorReport
+	(*MsgCorrect)(nil),             // 18: coldtrace.v1.MsgCorrect
+	(*MsgDeclare)(nil),             // 19: coldtrace.v1.MsgDeclare
+	(*MsgWarehouseEntry)(nil),      // 20: coldtrace.v1.MsgWarehouseEntry
+	(*MsgRelease)(nil),             // 21: coldtrace.v1.MsgRelease
+	(*MsgRecordTest)(nil),          // 22: coldtrace.v1.MsgRecordTest
+	(*MsgHold)(nil),                // 23: coldtrace.v1.MsgHold
+	(*MsgUnhold)(nil),              // 24: coldtrace.v1.MsgUnhold
+	(*MsgRecall)(nil),              // 25: coldtrace.v1.MsgRecall
+	(*MsgDestroy)(nil),             // 26: coldtrace.v1.MsgDestroy
+	(*MsgAcknowledge)(nil),         // 27: coldtrace.v1.MsgAcknowledge
+	(*MsgSetValidator)(nil),        // 28: coldtrace.v1.MsgSetValidator
+	(*MsgScheduleUpgrade)(nil),     // 29: coldtrace.v1.MsgScheduleUpgrade
+	(*MsgSetParams)(nil),           // 30: coldtrace.v1.MsgSetParams
+	(*MsgAddDivision)(nil),         // 31: coldtrace.v1.MsgAddDivision
+	(*MsgRecordSiteTest)(nil),      // 32: coldtrace.v1.MsgRecordSiteTest
 }
 var file_coldtrace_v1_tx_proto_depIdxs = []int32{
-	2,  // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
-	3,  // 1: coldtrace.v1.Msg.register_regulator:type_name -> coldtrace.v1.MsgRegisterRegulator
-	4,  // 2: coldtrace.v1.Msg.register_enterprise:type_name -> coldtrace.v1.MsgRegisterEnterprise
-	5,  // 3: coldtrace.v1.Msg.add_key:type_name -> coldtrace.v1.MsgAddKey
-	6,  // 4: coldtrace.v1.Msg.revoke_key:type_name -> coldtrace.v1.MsgRevokeKey
-	7,  // 5: coldtrace.v1.Msg.suspend_enterprise:type_name -> coldtrace.v1.MsgSuspendEnterprise
-	8,  // 6: coldtrace.v1.Msg.reinstate_enterprise:type_name -> coldtrace.v1.MsgReinstateEnterprise
-	9,  // 7: coldtrace.v1.Msg.commission:type_name -> coldtrace.v1.MsgCommission
-	10, // 8: coldtrace.v1.Msg.dispatch:type_name -> coldtrace.v1.MsgDispatch
-	11, // 9: coldtrace.v1.Msg.receive:type_name -> coldtrace.v1.MsgReceive
-	12, // 10: coldtrace.v1.Msg.sell:type_name -> coldtrace.v1.MsgSell
-	13, // 11: coldtrace.v1.Msg.split:type_name -> coldtrace.v1.MsgSplit
-	14, // 12: coldtrace.v1.Msg.aggregate:type_name -> coldtrace.v1.MsgAggregate
-	15, // 13: coldtrace.v1.Msg.disaggregate:type_name -> coldtrace.v1.MsgDisaggregate
-	16, // 14: coldtrace.v1.Msg.sensor_report:type_name -> coldtrace.v1.MsgSensorReport
-	17, // 15: coldtrace.v1.Msg.correct:type_name -> coldtrace.v1.MsgCorrect
-	18, // 16: coldtrace.v1.Msg.declare:type_name -> coldtrace.v1.MsgDeclare
-	19, // 17: coldtrace.v1.Msg.warehouse_entry:type_name -> coldtrace.v1.MsgWarehouseEntry
-	20, // 18: coldtrace.v1.Msg.release:type_name -> coldtrace.v1.MsgRelease
-	21, // 19: coldtrace.v1.Msg.record_test:type_name -> coldtrace.v1.MsgRecordTest
-	22, // 20: coldtrace.v1.Msg.hold:type_name -> coldtrace.v1.MsgHold
-	23, // 21: coldtrace.v1.Msg.unhold:type_name -> coldtrace.v1.MsgUnhold
-	24, // 22: coldtrace.v1.Msg.recall:type_name -> coldtrace.v1.MsgRecall
-	25, // 23: coldtrace.v1.Msg.destroy:type_name -> coldtrace.v1.MsgDestroy
-	26, // 24: coldtrace.v1.Msg.acknowledge:type_name -> coldtrace.v1.MsgAcknowledge
-	27, // 25: coldtrace.v1.Msg.set_validator:type_name -> coldtrace.v1.MsgSetValidator
-	28, // 26: coldtrace.v1.Msg.schedule_upgrade:type_name -> coldtrace.v1.MsgScheduleUpgrade
-	29, // 27: coldtrace.v1.Msg.set_params:type_name -> coldtrace.v1.MsgSetParams
-	30, // 28: coldtrace.v1.Msg.add_division:type_name -> coldtrace.v1.MsgAddDivision
-	31, // 29: coldtrace.v1.Msg.record_site_test:type_name -> coldtrace.v1.MsgRecordSiteTest
-	30, // [30:30] is the sub-list for method output_type
-	30, // [30:30] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	3,  // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
+	0,  // 1: coldtrace.v1.TxBody.key_algorithm:type_name -> coldtrace.v1.KeyAlgorithm
+	4,  // 2: coldtrace.v1.Msg.register_regulator:type_name -> coldtrace.v1.MsgRegisterRegulator
+	5,  // 3: coldtrace.v1.Msg.register_enterprise:type_name -> coldtrace.v1.MsgRegisterEnterprise
+	6,  // 4: coldtrace.v1.Msg.add_key:type_name -> coldtrace.v1.MsgAddKey
+	7,  // 5: coldtrace.v1.Msg.revoke_key:type_name -> coldtrace.v1.MsgRevokeKey
+	8,  // 6: coldtrace.v1.Msg.suspend_enterprise:type_name -> coldtrace.v1.MsgSuspendEnterprise
+	9,  // 7: coldtrace.v1.Msg.reinstate_enterprise:type_name -> coldtrace.v1.MsgReinstateEnterprise
+	10, // 8: coldtrace.v1.Msg.commission:type_name -> coldtrace.v1.MsgCommission
+	11, // 9: coldtrace.v1.Msg.dispatch:type_name -> coldtrace.v1.MsgDispatch
+	12, // 10: coldtrace.v1.Msg.receive:type_name -> coldtrace.v1.MsgReceive
+	13, // 11: coldtrace.v1.Msg.sell:type_name -> coldtrace.v1.MsgSell
+	14, // 12: coldtrace.v1.Msg.split:type_name -> coldtrace.v1.MsgSplit
+	15, // 13: coldtrace.v1.Msg.aggregate:type_name -> coldtrace.v1.MsgAggregate
+	16, // 14: coldtrace.v1.Msg.disaggregate:type_name -> coldtrace.v1.MsgDisaggregate
+	17, // 15: coldtrace.v1.Msg.sensor_report:type_name -> coldtrace.v1.MsgSensorReport
+	18, // 16: coldtrace.v1.Msg.correct:type_name -> coldtrace.v1.MsgCorrect
+	19, // 17: coldtrace.v1.Msg.declare:type_name -> coldtrace.v1.MsgDeclare
+	20, // 18: coldtrace.v1.Msg.warehouse_entry:type_name -> coldtrace.v1.MsgWarehouseEntry
+	21, // 19: coldtrace.v1.Msg.release:type_name -> coldtrace.v1.MsgRelease
+	22, // 20: coldtrace.v1.Msg.record_test:type_name -> coldtrace.v1.MsgRecordTest
+	23, // 21: coldtrace.v1.Msg.hold:type_name -> coldtrace.v1.MsgHold
+	24, // 22: coldtrace.v1.Msg.unhold:type_name -> coldtrace.v1.MsgUnhold
+	25, // 23: coldtrace.v1.Msg.recall:type_name -> coldtrace.v1.MsgRecall
+	26, // 24: coldtrace.v1.Msg.destroy:type_name -> coldtrace.v1.MsgDestroy
+	27, // 25: coldtrace.v1.Msg.acknowledge:type_name -> coldtrace.v1.MsgAcknowledge
+	28, // 26: coldtrace.v1.Msg.set_validator:type_name -> coldtrace.v1.MsgSetValidator
+	29, // 27: coldtrace.v1.Msg.schedule_upgrade:type_name -> coldtrace.v1.MsgScheduleUpgrade
+	30, // 28: coldtrace.v1.Msg.set_params:type_name -> coldtrace.v1.MsgSetParams
+	31, // 29: coldtrace.v1.Msg.add_division:type_name -> coldtrace.v1.MsgAddDivision
+	32, // 30: coldtrace.v1.Msg.record_site_test:type_name -> coldtrace.v1.MsgRecordSiteTest
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_tx_proto_init() }
@@ -864,13 +927,14 @@ func file_coldtrace_v1_tx_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_coldtrace_v1_tx_proto_rawDesc), len(file_coldtrace_v1_tx_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_coldtrace_v1_tx_proto_goTypes,
 		DependencyIndexes: file_coldtrace_v1_tx_proto_depIdxs,
+		EnumInfos:         file_coldtrace_v1_tx_proto_enumTypes,
 		MessageInfos:      file_coldtrace_v1_tx_proto_msgTypes,
 	}.Build()
 	File_coldtrace_v1_tx_proto = out.File

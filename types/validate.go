@@ -63,7 +63,7 @@ func ValidateText(field, s string, max int, required bool) error {
 	return nil
 }
 
-// ValidateKey checks that k is an ed25519 public key.
+// ValidateKey checks that k is an ed25519 public key (a consensus key).
 func ValidateKey(field string, k []byte) error {
 	if len(k) != ed25519.PublicKeySize {
 		return ErrInvalidKey.Wrapf("%s has %d bytes, want %d", field, len(k), ed25519.PublicKeySize)
@@ -77,7 +77,7 @@ func validateKeys(keys [][]byte) error {
 	}
 	seen := map[string]bool{}
 	for i, k := range keys {
-		if err := ValidateKey(fmt.Sprintf("keys[%d]", i), k); err != nil {
+		if err := ValidateAccountKey(fmt.Sprintf("keys[%d]", i), k); err != nil {
 			return err
 		}
 		if seen[string(k)] {
@@ -118,14 +118,14 @@ func (m *MsgAddKey) ValidateBasic() error {
 	if err := ValidateOwner(m.OwnerKind, m.OwnerId); err != nil {
 		return err
 	}
-	if err := ValidateKey("key", m.Key); err != nil {
+	if err := ValidateAccountKey("key", m.Key); err != nil {
 		return err
 	}
 	return ValidateText("label", m.Label, MaxLabelBytes, false)
 }
 
 func (m *MsgRevokeKey) ValidateBasic() error {
-	if err := ValidateKey("key", m.Key); err != nil {
+	if err := ValidateAccountKey("key", m.Key); err != nil {
 		return err
 	}
 	return ValidateText("reason", m.Reason, MaxReasonBytes, true)
