@@ -157,4 +157,6 @@ var (
 	ErrUpgrade = register(41, "upgrade refused", "name a rules version above the one in force and a height after the current one")
 	// ErrEventTime is returned (from rules v3) when a tx's signed event time is after its block or older than params.max_event_age_seconds.
 	ErrEventTime = register(42, "event time out of window", "an offline scan must reach the chain within the window (params.max_event_age_seconds, 7 days by default) and cannot be dated after its block; sign it again with the time it happened")
+	// ErrPersonalData is returned (from rules v3) when a text field holds what looks like a person's identity number.
+	ErrPersonalData = register(43, "personal data", "the chain records businesses and goods, never people: remove the identity number (staff tests are counts; buyers are businesses)")
 )

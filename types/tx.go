@@ -105,6 +105,9 @@ func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
 			return nil, err
 		}
 	}
+	if uint32(rules) >= RulesV3 && IDNumberIn(body.Memo) {
+		return nil, ErrPersonalData.Wrapf("memo holds what looks like a resident identity number; the chain records no person's data")
+	}
 	if body.EventTimeMs != 0 {
 		if uint32(rules) < RulesV3 {
 			return nil, ErrTxDecode.Wrapf("body.event_time_ms does not exist under rules v%d", rules)
@@ -137,6 +140,11 @@ func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
 		}
 		if rules.StrictValues() {
 			if err := checkValues(inner); err != nil {
+				return nil, wrapIndex(err, i)
+			}
+		}
+		if uint32(rules) >= RulesV3 {
+			if err := checkPersonalData(inner); err != nil {
 				return nil, wrapIndex(err, i)
 			}
 		}
