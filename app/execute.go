@@ -56,6 +56,13 @@ func (a *App) executeDecoded(blk *Context, kv state.KV, dtx *types.DecodedTx, ha
 	if err != nil {
 		return txResult{err: err}
 	}
+	application := acct == nil && isApplication(blk, dtx)
+	if application {
+		// An operator applying to be registered signs with the key it
+		// applies with, which the chain does not know yet (rules v3).
+		acct = &types.Account{Key: dtx.Body.Signer, OwnerKind: types.OwnerKind_OWNER_KIND_ENTERPRISE,
+			OwnerId: dtx.Msgs[0].(*types.MsgApplyEnterprise).Uscc, AddedHeight: blk.Height, Label: "application"}
+	}
 	if acct == nil {
 		return txResult{err: types.ErrUnknownSigner.Wrapf("key %X is not registered", dtx.Body.Signer)}
 	}
@@ -70,10 +77,12 @@ func (a *App) executeDecoded(blk *Context, kv state.KV, dtx *types.DecodedTx, ha
 	ctx := &Context{Height: blk.Height, Time: blk.Time, Rules: blk.Rules, TxHash: hash[:], EventTimeMs: dtx.Body.EventTimeMs}
 	err = checkEventTime(ctx, st)
 	if err == nil {
-		err = a.runMsgs(ctx, seqBranch, acct, dtx)
+		err = a.runMsgs(ctx, seqBranch, acct, dtx, application)
 	}
-	if err != nil && m != modeDeliver {
-		return txResult{err: err} // the mempool keeps nothing of a refused tx
+	if err != nil && (m != modeDeliver || application) {
+		// The mempool keeps nothing of a refused tx; nor does a block of a
+		// refused application, whose key has no account to use up.
+		return txResult{err: err}
 	}
 	if werr := seqBranch.Write(); werr != nil {
 		return txResult{err: werr}
@@ -112,7 +121,7 @@ func checkEventTime(ctx *Context, st *state.State) error {
 // A handler that panics on data it did not expect refuses the tx with code 1
 // (internal) instead of stopping the chain: every node panics alike, so the
 // refusal is as deterministic as any other, and the branch is dropped.
-func (a *App) runMsgs(ctx *Context, kv state.KV, acct *types.Account, dtx *types.DecodedTx) (err error) {
+func (a *App) runMsgs(ctx *Context, kv state.KV, acct *types.Account, dtx *types.DecodedTx, application bool) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			a.logger.Error("handler panicked; the tx is refused with code 1", "height", ctx.Height, "tx", fmt.Sprintf("%X", ctx.TxHash), "panic", r)
@@ -121,11 +130,15 @@ func (a *App) runMsgs(ctx *Context, kv state.KV, acct *types.Account, dtx *types
 	}()
 	branch := state.NewCache(kv)
 	st := state.New(branch)
-	signer, err := resolveSigner(st, acct)
-	if err != nil {
-		return err
+	if application {
+		ctx.Signer = Signer{Account: acct} // its enterprise is what the message creates
+	} else {
+		signer, err := resolveSigner(st, acct)
+		if err != nil {
+			return err
+		}
+		ctx.Signer = signer
 	}
-	ctx.Signer = signer
 	for i, msg := range dtx.Msgs {
 		ctx.MsgIndex = uint32(i)
 		if err := a.router.handle(ctx, st, msg); err != nil {
@@ -139,6 +152,16 @@ func (a *App) runMsgs(ctx *Context, kv state.KV, acct *types.Account, dtx *types
 		}
 	}
 	return branch.Write()
+}
+
+// isApplication: a tx of one MsgApplyEnterprise at sequence 0, under rules
+// that have it, may come from a key the chain does not know.
+func isApplication(blk *Context, dtx *types.DecodedTx) bool {
+	if !blk.Rules.Applications() || len(dtx.Msgs) != 1 || dtx.Body.Sequence != 0 {
+		return false
+	}
+	_, ok := dtx.Msgs[0].(*types.MsgApplyEnterprise)
+	return ok
 }
 
 // resolveSigner refuses revoked keys and suspended owners.

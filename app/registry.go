@@ -24,6 +24,8 @@ type registryStore interface {
 	SetAddedDivision(*types.AddedDivision) error
 	DayStats(division, day string) (*types.DayStats, error)
 	SetDayStats(*types.DayStats) error
+	Keys(kind types.OwnerKind, ownerID string) ([]*types.Account, error)
+	WatchLicence(date string, kind byte, uscc, number string) error
 }
 
 func registryView(s *state.State) registryStore { return s }
@@ -37,6 +39,9 @@ func registerRegistry(r *router) error {
 		add(r, registryView, suspendEnterprise),
 		add(r, registryView, reinstateEnterprise),
 		add(r, registryView, addDivision),
+		add(r, registryView, applyEnterprise),
+		add(r, registryView, decideApplication),
+		add(r, registryView, renewLicence),
 	} {
 		if err != nil {
 			return err
@@ -142,11 +147,17 @@ func registerEnterprise(ctx *Context, st registryStore, m *types.MsgRegisterEnte
 	if err := checkNewKeys(st, m.Keys); err != nil {
 		return err
 	}
-	if err := st.SetEnterprise(&types.Enterprise{
+	e := &types.Enterprise{
 		Uscc: m.Uscc, Name: m.Name, Kind: m.Kind, Division: m.Division, Status: types.Status_STATUS_ACTIVE,
-		RegisteredBy: string(reg), RegisteredHeight: ctx.Height, ActiveKeys: uint32(len(m.Keys)),
-	}); err != nil {
+		RegisteredBy: string(reg), RegisteredHeight: ctx.Height, ActiveKeys: uint32(len(m.Keys)), Profile: m.Profile,
+	}
+	if err := st.SetEnterprise(e); err != nil {
 		return err
+	}
+	if ctx.Rules.Applications() {
+		if err := watchLicences(ctx, st, e); err != nil {
+			return err
+		}
 	}
 	if err := createAccounts(ctx, st, types.OwnerKind_OWNER_KIND_ENTERPRISE, m.Uscc, m.Keys); err != nil {
 		return err

@@ -394,7 +394,7 @@ func signingEnterprise(ctx *Context, action string) (*types.Enterprise, error) {
 	if ctx.Signer.Enterprise == nil {
 		return nil, types.ErrUnauthorized.Wrapf("only an enterprise may %s; the signer is regulator %s", action, ctx.Signer.Account.OwnerId)
 	}
-	return ctx.Signer.Enterprise, nil
+	return ctx.Signer.Enterprise, requireLicence(ctx, ctx.Signer.Enterprise)
 }
 
 // counterparty checks that uscc names another registered, active enterprise.

@@ -21,7 +21,8 @@ const (
 // runWatches raises the alerts that time alone triggers, at the block's
 // header time: consignments not received in time (a broken loop), goods
 // still held by enterprises after their expiry date, and (rules v3) goods
-// and declarations customs data has not matched. It runs before the
+// and declarations customs data has not matched, and licences about to
+// expire or expired. It runs before the
 // block's txs and writes in key order, so every node does the same.
 //
 // A watch entry whose records do not add up (a key that does not parse, a
@@ -52,6 +53,15 @@ func (a *App) runWatches(height int64, blk *Context) ([]abci.Event, error) {
 	}
 	for _, k := range expired {
 		if err := a.watchEntry(ctx, branch, k, checkExpiry); err != nil {
+			return nil, err
+		}
+	}
+	licences, err := st.Due(state.LicenceWatchPrefix(), state.LicenceWatchKey(today+"\xff", 0, "", ""), maxCustomsChecksPerBlock)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range licences {
+		if err := a.watchEntry(ctx, branch, k, checkLicenceWatch); err != nil {
 			return nil, err
 		}
 	}
@@ -196,4 +206,39 @@ func alertExpiredHeld(c *changes, st *state.State, batchID, expiry string) error
 		held = held[:50]
 	}
 	return c.alert(types.AlertKind_ALERT_KIND_EXPIRED_HELD, commissioner.Division, msg, held, batchID, nil)
+}
+
+// checkLicenceWatch alerts a licence that expires within a month, or has
+// expired (the enterprise then cannot trade until it is renewed). An entry
+// for a licence since renewed finds another validity and does nothing.
+// Key: prefix | date(10) | kind(1) | uscc(18) | licence number.
+func checkLicenceWatch(c *changes, st *state.State, k []byte) error {
+	if len(k) < 1+10+1+18+1 {
+		return types.ErrInternal.Wrapf("licence watch key has %d bytes", len(k))
+	}
+	date, kind, uscc, number := string(k[1:11]), k[11], string(k[12:30]), string(k[30:])
+	on, ok := types.ParseDate(date)
+	if !ok {
+		return types.ErrInternal.Wrapf("licence watch key has date %q", date)
+	}
+	e, err := st.Enterprise(uscc)
+	if err != nil || e == nil {
+		return types.OrInternal(err, "licence watch names enterprise %s that has no record", uscc)
+	}
+	for _, l := range e.GetProfile().GetLicences() {
+		if l.Number != number {
+			continue
+		}
+		until, ok := types.ParseDate(l.ValidUntil)
+		switch {
+		case !ok:
+		case kind == state.WatchLicenceSoon && until.Equal(on.AddDate(0, 0, licenceWarningDays)):
+			return c.alert(types.AlertKind_ALERT_KIND_LICENCE, e.Division,
+				"licence "+number+" of "+uscc+" ("+e.Name+") expires on "+l.ValidUntil+"; renew it before then", nil, "", nil)
+		case kind == state.WatchLicenceExpired && until.Equal(on.AddDate(0, 0, -1)):
+			return c.alert(types.AlertKind_ALERT_KIND_LICENCE, e.Division,
+				"licence "+number+" of "+uscc+" ("+e.Name+") expired on "+l.ValidUntil+"; it cannot trade until the licence is renewed", nil, "", nil)
+		}
+	}
+	return nil
 }

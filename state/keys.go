@@ -51,6 +51,7 @@ var (
 	prefixReleaseCert     = register(0x27, "release certificate", "certificate number", "`ReleaseCertificate` (rules v3)")
 	prefixSupplied        = register(0x28, "supplied index", "sender uscc(18) ‖ buyer division(6)", "last dispatch time ms(8, BE): where a site's goods went (rules v3)")
 	prefixSiteTest        = register(0x29, "site test", "test id(8, BE)", "`SiteTest`: a people or environment test (rules v3)")
+	prefixLicenceWatch    = register(0x2A, "licence watch", "date YYYY-MM-DD ‖ kind(1: 'W' expires soon, 'E' expired) ‖ uscc(18) ‖ licence number", "0x01: licence dates to check (rules v3)")
 )
 
 // Prefix is one registered key prefix: its byte, name, what follows it in
@@ -123,6 +124,14 @@ func SuppliedPrefix(sender string) []byte { return key(prefixSupplied, []byte(se
 func SiteTestKey(id uint64) []byte {
 	return key(prefixSiteTest, binary.BigEndian.AppendUint64(nil, id))
 }
+
+// LicenceWatchKey schedules a licence check on a date.
+func LicenceWatchKey(date string, kind byte, uscc, number string) []byte {
+	return key(prefixLicenceWatch, []byte(date), []byte{kind}, []byte(uscc), []byte(number))
+}
+
+// LicenceWatchPrefix is the start of the licence watch entries.
+func LicenceWatchPrefix() []byte { return []byte{prefixLicenceWatch} }
 
 // ParamsKey is where the chain parameters live.
 func ParamsKey() []byte { return []byte{prefixParams} }

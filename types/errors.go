@@ -159,4 +159,6 @@ var (
 	ErrEventTime = register(42, "event time out of window", "an offline scan must reach the chain within the window (params.max_event_age_seconds, 7 days by default) and cannot be dated after its block; sign it again with the time it happened")
 	// ErrPersonalData is returned (from rules v3) when a text field holds what looks like a person's identity number.
 	ErrPersonalData = register(43, "personal data", "the chain records businesses and goods, never people: remove the identity number (staff tests are counts; buyers are businesses)")
+	// ErrLicenceExpired is returned (from rules v3) when an enterprise whose food business licence has expired moves goods.
+	ErrLicenceExpired = register(44, "licence expired", "the enterprise's food business licence has expired; record the renewed licence (tx registry renew-licence) and try again")
 )

@@ -108,6 +108,7 @@ func TestErrorCodesAreStable(t *testing.T) {
 		{types.ErrUpgrade, 41, "upgrade refused"},
 		{types.ErrEventTime, 42, "event time out of window"},
 		{types.ErrPersonalData, 43, "personal data"},
+		{types.ErrLicenceExpired, 44, "licence expired"},
 	}
 	if len(cases) != len(types.Errors()) {
 		t.Fatalf("%d pinned codes, %d registered: pin the new code here and document it in docs/ERRORS.md", len(cases), len(types.Errors()))

@@ -7,6 +7,10 @@ func StatusName(s Status) string {
 		return "active"
 	case Status_STATUS_SUSPENDED:
 		return "suspended"
+	case Status_STATUS_PENDING:
+		return "pending"
+	case Status_STATUS_REFUSED:
+		return "refused"
 	}
 	return "unknown"
 }

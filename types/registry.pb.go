@@ -148,6 +148,8 @@ const (
 	Status_STATUS_UNSPECIFIED Status = 0
 	Status_STATUS_ACTIVE      Status = 1
 	Status_STATUS_SUSPENDED   Status = 2
+	Status_STATUS_PENDING     Status = 3 // from rules v3: applied, waiting for its regulator
+	Status_STATUS_REFUSED     Status = 4 // from rules v3: the application was refused
 )
 
 // Enum value maps for Status.
@@ -156,11 +158,15 @@ var (
 		0: "STATUS_UNSPECIFIED",
 		1: "STATUS_ACTIVE",
 		2: "STATUS_SUSPENDED",
+		3: "STATUS_PENDING",
+		4: "STATUS_REFUSED",
 	}
 	Status_value = map[string]int32{
 		"STATUS_UNSPECIFIED": 0,
 		"STATUS_ACTIVE":      1,
 		"STATUS_SUSPENDED":   2,
+		"STATUS_PENDING":     3,
+		"STATUS_REFUSED":     4,
 	}
 )
 
@@ -191,6 +197,215 @@ func (Status) EnumDescriptor() ([]byte, []int) {
 	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{2}
 }
 
+// LicenceKind is a licence an operator holds (rules v3).
+type LicenceKind int32
+
+const (
+	LicenceKind_LICENCE_KIND_UNSPECIFIED     LicenceKind = 0
+	LicenceKind_LICENCE_KIND_FOOD_BUSINESS   LicenceKind = 1 // 食品经营许可证: trading needs it valid
+	LicenceKind_LICENCE_KIND_FOOD_PRODUCTION LicenceKind = 2
+	LicenceKind_LICENCE_KIND_COLD_STORE      LicenceKind = 3 // cold storage filing
+)
+
+// Enum value maps for LicenceKind.
+var (
+	LicenceKind_name = map[int32]string{
+		0: "LICENCE_KIND_UNSPECIFIED",
+		1: "LICENCE_KIND_FOOD_BUSINESS",
+		2: "LICENCE_KIND_FOOD_PRODUCTION",
+		3: "LICENCE_KIND_COLD_STORE",
+	}
+	LicenceKind_value = map[string]int32{
+		"LICENCE_KIND_UNSPECIFIED":     0,
+		"LICENCE_KIND_FOOD_BUSINESS":   1,
+		"LICENCE_KIND_FOOD_PRODUCTION": 2,
+		"LICENCE_KIND_COLD_STORE":      3,
+	}
+)
+
+func (x LicenceKind) Enum() *LicenceKind {
+	p := new(LicenceKind)
+	*p = x
+	return p
+}
+
+func (x LicenceKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LicenceKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_coldtrace_v1_registry_proto_enumTypes[3].Descriptor()
+}
+
+func (LicenceKind) Type() protoreflect.EnumType {
+	return &file_coldtrace_v1_registry_proto_enumTypes[3]
+}
+
+func (x LicenceKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LicenceKind.Descriptor instead.
+func (LicenceKind) EnumDescriptor() ([]byte, []int) {
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{3}
+}
+
+// Licence is one licence of an operator, public registration data.
+type Licence struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          LicenceKind            `protobuf:"varint,1,opt,name=kind,proto3,enum=coldtrace.v1.LicenceKind" json:"kind,omitempty"`
+	Number        string                 `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
+	ValidFrom     string                 `protobuf:"bytes,3,opt,name=valid_from,json=validFrom,proto3" json:"valid_from,omitempty"`    // YYYY-MM-DD
+	ValidUntil    string                 `protobuf:"bytes,4,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"` // YYYY-MM-DD
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Licence) Reset() {
+	*x = Licence{}
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Licence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Licence) ProtoMessage() {}
+
+func (x *Licence) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Licence.ProtoReflect.Descriptor instead.
+func (*Licence) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Licence) GetKind() LicenceKind {
+	if x != nil {
+		return x.Kind
+	}
+	return LicenceKind_LICENCE_KIND_UNSPECIFIED
+}
+
+func (x *Licence) GetNumber() string {
+	if x != nil {
+		return x.Number
+	}
+	return ""
+}
+
+func (x *Licence) GetValidFrom() string {
+	if x != nil {
+		return x.ValidFrom
+	}
+	return ""
+}
+
+func (x *Licence) GetValidUntil() string {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return ""
+}
+
+// Profile (rules v3) is what 备案 (registration) records of an operator: no
+// personal data — the legal representative's title, not a person's name or
+// identity number; a business contact channel.
+type Profile struct {
+	state                    protoimpl.MessageState `protogen:"open.v1"`
+	Address                  string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	LegalRepresentativeTitle string                 `protobuf:"bytes,2,opt,name=legal_representative_title,json=legalRepresentativeTitle,proto3" json:"legal_representative_title,omitempty"` // e.g. 执行董事兼总经理
+	Contact                  string                 `protobuf:"bytes,3,opt,name=contact,proto3" json:"contact,omitempty"`                                                                     // a business phone, mailbox or web address
+	Licences                 []*Licence             `protobuf:"bytes,4,rep,name=licences,proto3" json:"licences,omitempty"`
+	ColdStoreCapacityKg      uint64                 `protobuf:"varint,5,opt,name=cold_store_capacity_kg,json=coldStoreCapacityKg,proto3" json:"cold_store_capacity_kg,omitempty"` // cold stores
+	TemperatureZones         []string               `protobuf:"bytes,6,rep,name=temperature_zones,json=temperatureZones,proto3" json:"temperature_zones,omitempty"`               // cold stores, e.g. "-18 °C frozen"
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *Profile) Reset() {
+	*x = Profile{}
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Profile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Profile) ProtoMessage() {}
+
+func (x *Profile) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Profile.ProtoReflect.Descriptor instead.
+func (*Profile) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Profile) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *Profile) GetLegalRepresentativeTitle() string {
+	if x != nil {
+		return x.LegalRepresentativeTitle
+	}
+	return ""
+}
+
+func (x *Profile) GetContact() string {
+	if x != nil {
+		return x.Contact
+	}
+	return ""
+}
+
+func (x *Profile) GetLicences() []*Licence {
+	if x != nil {
+		return x.Licences
+	}
+	return nil
+}
+
+func (x *Profile) GetColdStoreCapacityKg() uint64 {
+	if x != nil {
+		return x.ColdStoreCapacityKg
+	}
+	return 0
+}
+
+func (x *Profile) GetTemperatureZones() []string {
+	if x != nil {
+		return x.TemperatureZones
+	}
+	return nil
+}
+
 // MsgRegisterRegulator is signed by a regulator whose jurisdiction strictly
 // contains the new regulator's division.
 type MsgRegisterRegulator struct {
@@ -204,7 +419,7 @@ type MsgRegisterRegulator struct {
 
 func (x *MsgRegisterRegulator) Reset() {
 	*x = MsgRegisterRegulator{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[0]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -216,7 +431,7 @@ func (x *MsgRegisterRegulator) String() string {
 func (*MsgRegisterRegulator) ProtoMessage() {}
 
 func (x *MsgRegisterRegulator) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[0]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -229,7 +444,7 @@ func (x *MsgRegisterRegulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRegisterRegulator.ProtoReflect.Descriptor instead.
 func (*MsgRegisterRegulator) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{0}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *MsgRegisterRegulator) GetDivision() string {
@@ -262,13 +477,14 @@ type MsgRegisterEnterprise struct {
 	Kind          EnterpriseKind         `protobuf:"varint,3,opt,name=kind,proto3,enum=coldtrace.v1.EnterpriseKind" json:"kind,omitempty"`
 	Division      string                 `protobuf:"bytes,4,opt,name=division,proto3" json:"division,omitempty"`
 	Keys          [][]byte               `protobuf:"bytes,5,rep,name=keys,proto3" json:"keys,omitempty"`
+	Profile       *Profile               `protobuf:"bytes,6,opt,name=profile,proto3" json:"profile,omitempty"` // from rules v3
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgRegisterEnterprise) Reset() {
 	*x = MsgRegisterEnterprise{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[1]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -280,7 +496,7 @@ func (x *MsgRegisterEnterprise) String() string {
 func (*MsgRegisterEnterprise) ProtoMessage() {}
 
 func (x *MsgRegisterEnterprise) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[1]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -293,7 +509,7 @@ func (x *MsgRegisterEnterprise) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRegisterEnterprise.ProtoReflect.Descriptor instead.
 func (*MsgRegisterEnterprise) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{1}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *MsgRegisterEnterprise) GetUscc() string {
@@ -331,6 +547,210 @@ func (x *MsgRegisterEnterprise) GetKeys() [][]byte {
 	return nil
 }
 
+func (x *MsgRegisterEnterprise) GetProfile() *Profile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+// MsgApplyEnterprise (rules v3): an operator applies to be registered,
+// signed by the new key it applies with (a key the chain does not know yet,
+// sequence 0). The enterprise is pending until a regulator whose
+// jurisdiction contains its division decides.
+type MsgApplyEnterprise struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Uscc          string                 `protobuf:"bytes,1,opt,name=uscc,proto3" json:"uscc,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Kind          EnterpriseKind         `protobuf:"varint,3,opt,name=kind,proto3,enum=coldtrace.v1.EnterpriseKind" json:"kind,omitempty"`
+	Division      string                 `protobuf:"bytes,4,opt,name=division,proto3" json:"division,omitempty"`
+	Profile       *Profile               `protobuf:"bytes,5,opt,name=profile,proto3" json:"profile,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgApplyEnterprise) Reset() {
+	*x = MsgApplyEnterprise{}
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgApplyEnterprise) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgApplyEnterprise) ProtoMessage() {}
+
+func (x *MsgApplyEnterprise) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgApplyEnterprise.ProtoReflect.Descriptor instead.
+func (*MsgApplyEnterprise) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *MsgApplyEnterprise) GetUscc() string {
+	if x != nil {
+		return x.Uscc
+	}
+	return ""
+}
+
+func (x *MsgApplyEnterprise) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MsgApplyEnterprise) GetKind() EnterpriseKind {
+	if x != nil {
+		return x.Kind
+	}
+	return EnterpriseKind_ENTERPRISE_KIND_UNSPECIFIED
+}
+
+func (x *MsgApplyEnterprise) GetDivision() string {
+	if x != nil {
+		return x.Division
+	}
+	return ""
+}
+
+func (x *MsgApplyEnterprise) GetProfile() *Profile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+// MsgDecideApplication (rules v3): a regulator over the applicant's
+// division approves or refuses it, with a reason.
+type MsgDecideApplication struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Uscc          string                 `protobuf:"bytes,1,opt,name=uscc,proto3" json:"uscc,omitempty"`
+	Approve       bool                   `protobuf:"varint,2,opt,name=approve,proto3" json:"approve,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgDecideApplication) Reset() {
+	*x = MsgDecideApplication{}
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgDecideApplication) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgDecideApplication) ProtoMessage() {}
+
+func (x *MsgDecideApplication) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgDecideApplication.ProtoReflect.Descriptor instead.
+func (*MsgDecideApplication) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *MsgDecideApplication) GetUscc() string {
+	if x != nil {
+		return x.Uscc
+	}
+	return ""
+}
+
+func (x *MsgDecideApplication) GetApprove() bool {
+	if x != nil {
+		return x.Approve
+	}
+	return false
+}
+
+func (x *MsgDecideApplication) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// MsgRenewLicence (rules v3): the enterprise or a regulator over it records
+// a renewed (or new) licence; a renewed food business licence lets an
+// enterprise whose licence had expired trade again.
+type MsgRenewLicence struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Uscc          string                 `protobuf:"bytes,1,opt,name=uscc,proto3" json:"uscc,omitempty"`
+	Licence       *Licence               `protobuf:"bytes,2,opt,name=licence,proto3" json:"licence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgRenewLicence) Reset() {
+	*x = MsgRenewLicence{}
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRenewLicence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRenewLicence) ProtoMessage() {}
+
+func (x *MsgRenewLicence) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRenewLicence.ProtoReflect.Descriptor instead.
+func (*MsgRenewLicence) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *MsgRenewLicence) GetUscc() string {
+	if x != nil {
+		return x.Uscc
+	}
+	return ""
+}
+
+func (x *MsgRenewLicence) GetLicence() *Licence {
+	if x != nil {
+		return x.Licence
+	}
+	return nil
+}
+
 // MsgAddKey adds a key to a regulator or an enterprise. Signed by the owner
 // itself or by a regulator above it.
 type MsgAddKey struct {
@@ -345,7 +765,7 @@ type MsgAddKey struct {
 
 func (x *MsgAddKey) Reset() {
 	*x = MsgAddKey{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[2]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -357,7 +777,7 @@ func (x *MsgAddKey) String() string {
 func (*MsgAddKey) ProtoMessage() {}
 
 func (x *MsgAddKey) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[2]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -370,7 +790,7 @@ func (x *MsgAddKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAddKey.ProtoReflect.Descriptor instead.
 func (*MsgAddKey) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{2}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *MsgAddKey) GetOwnerKind() OwnerKind {
@@ -413,7 +833,7 @@ type MsgRevokeKey struct {
 
 func (x *MsgRevokeKey) Reset() {
 	*x = MsgRevokeKey{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[3]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -425,7 +845,7 @@ func (x *MsgRevokeKey) String() string {
 func (*MsgRevokeKey) ProtoMessage() {}
 
 func (x *MsgRevokeKey) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[3]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -438,7 +858,7 @@ func (x *MsgRevokeKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRevokeKey.ProtoReflect.Descriptor instead.
 func (*MsgRevokeKey) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{3}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MsgRevokeKey) GetKey() []byte {
@@ -465,7 +885,7 @@ type MsgSuspendEnterprise struct {
 
 func (x *MsgSuspendEnterprise) Reset() {
 	*x = MsgSuspendEnterprise{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[4]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -477,7 +897,7 @@ func (x *MsgSuspendEnterprise) String() string {
 func (*MsgSuspendEnterprise) ProtoMessage() {}
 
 func (x *MsgSuspendEnterprise) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[4]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -490,7 +910,7 @@ func (x *MsgSuspendEnterprise) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgSuspendEnterprise.ProtoReflect.Descriptor instead.
 func (*MsgSuspendEnterprise) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{4}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MsgSuspendEnterprise) GetUscc() string {
@@ -517,7 +937,7 @@ type MsgReinstateEnterprise struct {
 
 func (x *MsgReinstateEnterprise) Reset() {
 	*x = MsgReinstateEnterprise{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[5]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -529,7 +949,7 @@ func (x *MsgReinstateEnterprise) String() string {
 func (*MsgReinstateEnterprise) ProtoMessage() {}
 
 func (x *MsgReinstateEnterprise) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[5]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,7 +962,7 @@ func (x *MsgReinstateEnterprise) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgReinstateEnterprise.ProtoReflect.Descriptor instead.
 func (*MsgReinstateEnterprise) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{5}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MsgReinstateEnterprise) GetUscc() string {
@@ -574,7 +994,7 @@ type Regulator struct {
 
 func (x *Regulator) Reset() {
 	*x = Regulator{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[6]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -586,7 +1006,7 @@ func (x *Regulator) String() string {
 func (*Regulator) ProtoMessage() {}
 
 func (x *Regulator) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[6]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -599,7 +1019,7 @@ func (x *Regulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Regulator.ProtoReflect.Descriptor instead.
 func (*Regulator) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{6}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Regulator) GetDivision() string {
@@ -657,13 +1077,14 @@ type Enterprise struct {
 	ActiveKeys       uint32                 `protobuf:"varint,8,opt,name=active_keys,json=activeKeys,proto3" json:"active_keys,omitempty"`
 	StatusReason     string                 `protobuf:"bytes,9,opt,name=status_reason,json=statusReason,proto3" json:"status_reason,omitempty"`
 	StatusHeight     int64                  `protobuf:"varint,10,opt,name=status_height,json=statusHeight,proto3" json:"status_height,omitempty"`
+	Profile          *Profile               `protobuf:"bytes,11,opt,name=profile,proto3" json:"profile,omitempty"` // from rules v3
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Enterprise) Reset() {
 	*x = Enterprise{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[7]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +1096,7 @@ func (x *Enterprise) String() string {
 func (*Enterprise) ProtoMessage() {}
 
 func (x *Enterprise) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[7]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +1109,7 @@ func (x *Enterprise) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Enterprise.ProtoReflect.Descriptor instead.
 func (*Enterprise) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{7}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Enterprise) GetUscc() string {
@@ -761,6 +1182,13 @@ func (x *Enterprise) GetStatusHeight() int64 {
 	return 0
 }
 
+func (x *Enterprise) GetProfile() *Profile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
 // Account is a state record, keyed by the ed25519 public key.
 type Account struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -777,7 +1205,7 @@ type Account struct {
 
 func (x *Account) Reset() {
 	*x = Account{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[8]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -789,7 +1217,7 @@ func (x *Account) String() string {
 func (*Account) ProtoMessage() {}
 
 func (x *Account) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[8]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -802,7 +1230,7 @@ func (x *Account) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Account.ProtoReflect.Descriptor instead.
 func (*Account) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{8}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Account) GetKey() []byte {
@@ -878,7 +1306,7 @@ type Params struct {
 
 func (x *Params) Reset() {
 	*x = Params{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[9]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -890,7 +1318,7 @@ func (x *Params) String() string {
 func (*Params) ProtoMessage() {}
 
 func (x *Params) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[9]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -903,7 +1331,7 @@ func (x *Params) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Params.ProtoReflect.Descriptor instead.
 func (*Params) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{9}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Params) GetMaxTxBytes() uint32 {
@@ -1002,7 +1430,7 @@ type RootRegulator struct {
 
 func (x *RootRegulator) Reset() {
 	*x = RootRegulator{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[10]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1014,7 +1442,7 @@ func (x *RootRegulator) String() string {
 func (*RootRegulator) ProtoMessage() {}
 
 func (x *RootRegulator) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[10]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1027,7 +1455,7 @@ func (x *RootRegulator) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RootRegulator.ProtoReflect.Descriptor instead.
 func (*RootRegulator) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{10}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RootRegulator) GetDivision() string {
@@ -1065,7 +1493,7 @@ type GenesisState struct {
 
 func (x *GenesisState) Reset() {
 	*x = GenesisState{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[11]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1077,7 +1505,7 @@ func (x *GenesisState) String() string {
 func (*GenesisState) ProtoMessage() {}
 
 func (x *GenesisState) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[11]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1090,7 +1518,7 @@ func (x *GenesisState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenesisState.ProtoReflect.Descriptor instead.
 func (*GenesisState) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{11}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GenesisState) GetParams() *Params {
@@ -1132,7 +1560,7 @@ type GenesisCustoms struct {
 
 func (x *GenesisCustoms) Reset() {
 	*x = GenesisCustoms{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[12]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1144,7 +1572,7 @@ func (x *GenesisCustoms) String() string {
 func (*GenesisCustoms) ProtoMessage() {}
 
 func (x *GenesisCustoms) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[12]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1157,7 +1585,7 @@ func (x *GenesisCustoms) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenesisCustoms.ProtoReflect.Descriptor instead.
 func (*GenesisCustoms) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{12}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GenesisCustoms) GetName() string {
@@ -1185,7 +1613,7 @@ type EnterprisesPage struct {
 
 func (x *EnterprisesPage) Reset() {
 	*x = EnterprisesPage{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[13]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1197,7 +1625,7 @@ func (x *EnterprisesPage) String() string {
 func (*EnterprisesPage) ProtoMessage() {}
 
 func (x *EnterprisesPage) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[13]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1210,7 +1638,7 @@ func (x *EnterprisesPage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EnterprisesPage.ProtoReflect.Descriptor instead.
 func (*EnterprisesPage) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{13}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *EnterprisesPage) GetEnterprises() []*Enterprise {
@@ -1237,7 +1665,7 @@ type KeysPage struct {
 
 func (x *KeysPage) Reset() {
 	*x = KeysPage{}
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[14]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1249,7 +1677,7 @@ func (x *KeysPage) String() string {
 func (*KeysPage) ProtoMessage() {}
 
 func (x *KeysPage) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_registry_proto_msgTypes[14]
+	mi := &file_coldtrace_v1_registry_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1262,7 +1690,7 @@ func (x *KeysPage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeysPage.ProtoReflect.Descriptor instead.
 func (*KeysPage) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{14}
+	return file_coldtrace_v1_registry_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *KeysPage) GetAccounts() []*Account {
@@ -1276,17 +1704,45 @@ var File_coldtrace_v1_registry_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\n" +
-	"\x1bcoldtrace/v1/registry.proto\x12\fcoldtrace.v1\x1a\x1ecoldtrace/v1/supervision.proto\"Z\n" +
+	"\x1bcoldtrace/v1/registry.proto\x12\fcoldtrace.v1\x1a\x1ecoldtrace/v1/supervision.proto\"\x90\x01\n" +
+	"\aLicence\x12-\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x19.coldtrace.v1.LicenceKindR\x04kind\x12\x16\n" +
+	"\x06number\x18\x02 \x01(\tR\x06number\x12\x1d\n" +
+	"\n" +
+	"valid_from\x18\x03 \x01(\tR\tvalidFrom\x12\x1f\n" +
+	"\vvalid_until\x18\x04 \x01(\tR\n" +
+	"validUntil\"\x90\x02\n" +
+	"\aProfile\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12<\n" +
+	"\x1alegal_representative_title\x18\x02 \x01(\tR\x18legalRepresentativeTitle\x12\x18\n" +
+	"\acontact\x18\x03 \x01(\tR\acontact\x121\n" +
+	"\blicences\x18\x04 \x03(\v2\x15.coldtrace.v1.LicenceR\blicences\x123\n" +
+	"\x16cold_store_capacity_kg\x18\x05 \x01(\x04R\x13coldStoreCapacityKg\x12+\n" +
+	"\x11temperature_zones\x18\x06 \x03(\tR\x10temperatureZones\"Z\n" +
 	"\x14MsgRegisterRegulator\x12\x1a\n" +
 	"\bdivision\x18\x01 \x01(\tR\bdivision\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
-	"\x04keys\x18\x03 \x03(\fR\x04keys\"\xa1\x01\n" +
+	"\x04keys\x18\x03 \x03(\fR\x04keys\"\xd2\x01\n" +
 	"\x15MsgRegisterEnterprise\x12\x12\n" +
 	"\x04uscc\x18\x01 \x01(\tR\x04uscc\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x120\n" +
 	"\x04kind\x18\x03 \x01(\x0e2\x1c.coldtrace.v1.EnterpriseKindR\x04kind\x12\x1a\n" +
 	"\bdivision\x18\x04 \x01(\tR\bdivision\x12\x12\n" +
-	"\x04keys\x18\x05 \x03(\fR\x04keys\"\x86\x01\n" +
+	"\x04keys\x18\x05 \x03(\fR\x04keys\x12/\n" +
+	"\aprofile\x18\x06 \x01(\v2\x15.coldtrace.v1.ProfileR\aprofile\"\xbb\x01\n" +
+	"\x12MsgApplyEnterprise\x12\x12\n" +
+	"\x04uscc\x18\x01 \x01(\tR\x04uscc\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x120\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x1c.coldtrace.v1.EnterpriseKindR\x04kind\x12\x1a\n" +
+	"\bdivision\x18\x04 \x01(\tR\bdivision\x12/\n" +
+	"\aprofile\x18\x05 \x01(\v2\x15.coldtrace.v1.ProfileR\aprofile\"\\\n" +
+	"\x14MsgDecideApplication\x12\x12\n" +
+	"\x04uscc\x18\x01 \x01(\tR\x04uscc\x12\x18\n" +
+	"\aapprove\x18\x02 \x01(\bR\aapprove\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"V\n" +
+	"\x0fMsgRenewLicence\x12\x12\n" +
+	"\x04uscc\x18\x01 \x01(\tR\x04uscc\x12/\n" +
+	"\alicence\x18\x02 \x01(\v2\x15.coldtrace.v1.LicenceR\alicence\"\x86\x01\n" +
 	"\tMsgAddKey\x126\n" +
 	"\n" +
 	"owner_kind\x18\x01 \x01(\x0e2\x17.coldtrace.v1.OwnerKindR\townerKind\x12\x19\n" +
@@ -1309,7 +1765,7 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\x06status\x18\x04 \x01(\x0e2\x14.coldtrace.v1.StatusR\x06status\x12\x1f\n" +
 	"\vactive_keys\x18\x05 \x01(\rR\n" +
 	"activeKeys\x12+\n" +
-	"\x11registered_height\x18\x06 \x01(\x03R\x10registeredHeight\"\xed\x02\n" +
+	"\x11registered_height\x18\x06 \x01(\x03R\x10registeredHeight\"\x9e\x03\n" +
 	"\n" +
 	"Enterprise\x12\x12\n" +
 	"\x04uscc\x18\x01 \x01(\tR\x04uscc\x12\x12\n" +
@@ -1323,7 +1779,8 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"activeKeys\x12#\n" +
 	"\rstatus_reason\x18\t \x01(\tR\fstatusReason\x12#\n" +
 	"\rstatus_height\x18\n" +
-	" \x01(\x03R\fstatusHeight\"\xdd\x01\n" +
+	" \x01(\x03R\fstatusHeight\x12/\n" +
+	"\aprofile\x18\v \x01(\v2\x15.coldtrace.v1.ProfileR\aprofile\"\xdd\x01\n" +
 	"\aAccount\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x126\n" +
 	"\n" +
@@ -1379,11 +1836,18 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\x16OWNER_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14OWNER_KIND_REGULATOR\x10\x01\x12\x19\n" +
 	"\x15OWNER_KIND_ENTERPRISE\x10\x02\x12\x16\n" +
-	"\x12OWNER_KIND_CUSTOMS\x10\x03*I\n" +
+	"\x12OWNER_KIND_CUSTOMS\x10\x03*q\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSTATUS_ACTIVE\x10\x01\x12\x14\n" +
-	"\x10STATUS_SUSPENDED\x10\x02B&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
+	"\x10STATUS_SUSPENDED\x10\x02\x12\x12\n" +
+	"\x0eSTATUS_PENDING\x10\x03\x12\x12\n" +
+	"\x0eSTATUS_REFUSED\x10\x04*\x8a\x01\n" +
+	"\vLicenceKind\x12\x1c\n" +
+	"\x18LICENCE_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aLICENCE_KIND_FOOD_BUSINESS\x10\x01\x12 \n" +
+	"\x1cLICENCE_KIND_FOOD_PRODUCTION\x10\x02\x12\x1b\n" +
+	"\x17LICENCE_KIND_COLD_STORE\x10\x03B&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
 	file_coldtrace_v1_registry_proto_rawDescOnce sync.Once
@@ -1397,47 +1861,60 @@ func file_coldtrace_v1_registry_proto_rawDescGZIP() []byte {
 	return file_coldtrace_v1_registry_proto_rawDescData
 }
 
-var file_coldtrace_v1_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_coldtrace_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_coldtrace_v1_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_coldtrace_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_coldtrace_v1_registry_proto_goTypes = []any{
 	(EnterpriseKind)(0),            // 0: coldtrace.v1.EnterpriseKind
 	(OwnerKind)(0),                 // 1: coldtrace.v1.OwnerKind
 	(Status)(0),                    // 2: coldtrace.v1.Status
-	(*MsgRegisterRegulator)(nil),   // 3: coldtrace.v1.MsgRegisterRegulator
-	(*MsgRegisterEnterprise)(nil),  // 4: coldtrace.v1.MsgRegisterEnterprise
-	(*MsgAddKey)(nil),              // 5: coldtrace.v1.MsgAddKey
-	(*MsgRevokeKey)(nil),           // 6: coldtrace.v1.MsgRevokeKey
-	(*MsgSuspendEnterprise)(nil),   // 7: coldtrace.v1.MsgSuspendEnterprise
-	(*MsgReinstateEnterprise)(nil), // 8: coldtrace.v1.MsgReinstateEnterprise
-	(*Regulator)(nil),              // 9: coldtrace.v1.Regulator
-	(*Enterprise)(nil),             // 10: coldtrace.v1.Enterprise
-	(*Account)(nil),                // 11: coldtrace.v1.Account
-	(*Params)(nil),                 // 12: coldtrace.v1.Params
-	(*RootRegulator)(nil),          // 13: coldtrace.v1.RootRegulator
-	(*GenesisState)(nil),           // 14: coldtrace.v1.GenesisState
-	(*GenesisCustoms)(nil),         // 15: coldtrace.v1.GenesisCustoms
-	(*EnterprisesPage)(nil),        // 16: coldtrace.v1.EnterprisesPage
-	(*KeysPage)(nil),               // 17: coldtrace.v1.KeysPage
-	(*TemperatureProfile)(nil),     // 18: coldtrace.v1.TemperatureProfile
+	(LicenceKind)(0),               // 3: coldtrace.v1.LicenceKind
+	(*Licence)(nil),                // 4: coldtrace.v1.Licence
+	(*Profile)(nil),                // 5: coldtrace.v1.Profile
+	(*MsgRegisterRegulator)(nil),   // 6: coldtrace.v1.MsgRegisterRegulator
+	(*MsgRegisterEnterprise)(nil),  // 7: coldtrace.v1.MsgRegisterEnterprise
+	(*MsgApplyEnterprise)(nil),     // 8: coldtrace.v1.MsgApplyEnterprise
+	(*MsgDecideApplication)(nil),   // 9: coldtrace.v1.MsgDecideApplication
+	(*MsgRenewLicence)(nil),        // 10: coldtrace.v1.MsgRenewLicence
+	(*MsgAddKey)(nil),              // 11: coldtrace.v1.MsgAddKey
+	(*MsgRevokeKey)(nil),           // 12: coldtrace.v1.MsgRevokeKey
+	(*MsgSuspendEnterprise)(nil),   // 13: coldtrace.v1.MsgSuspendEnterprise
+	(*MsgReinstateEnterprise)(nil), // 14: coldtrace.v1.MsgReinstateEnterprise
+	(*Regulator)(nil),              // 15: coldtrace.v1.Regulator
+	(*Enterprise)(nil),             // 16: coldtrace.v1.Enterprise
+	(*Account)(nil),                // 17: coldtrace.v1.Account
+	(*Params)(nil),                 // 18: coldtrace.v1.Params
+	(*RootRegulator)(nil),          // 19: coldtrace.v1.RootRegulator
+	(*GenesisState)(nil),           // 20: coldtrace.v1.GenesisState
+	(*GenesisCustoms)(nil),         // 21: coldtrace.v1.GenesisCustoms
+	(*EnterprisesPage)(nil),        // 22: coldtrace.v1.EnterprisesPage
+	(*KeysPage)(nil),               // 23: coldtrace.v1.KeysPage
+	(*TemperatureProfile)(nil),     // 24: coldtrace.v1.TemperatureProfile
 }
 var file_coldtrace_v1_registry_proto_depIdxs = []int32{
-	0,  // 0: coldtrace.v1.MsgRegisterEnterprise.kind:type_name -> coldtrace.v1.EnterpriseKind
-	1,  // 1: coldtrace.v1.MsgAddKey.owner_kind:type_name -> coldtrace.v1.OwnerKind
-	2,  // 2: coldtrace.v1.Regulator.status:type_name -> coldtrace.v1.Status
-	0,  // 3: coldtrace.v1.Enterprise.kind:type_name -> coldtrace.v1.EnterpriseKind
-	2,  // 4: coldtrace.v1.Enterprise.status:type_name -> coldtrace.v1.Status
-	1,  // 5: coldtrace.v1.Account.owner_kind:type_name -> coldtrace.v1.OwnerKind
-	18, // 6: coldtrace.v1.Params.temperature_profiles:type_name -> coldtrace.v1.TemperatureProfile
-	12, // 7: coldtrace.v1.GenesisState.params:type_name -> coldtrace.v1.Params
-	13, // 8: coldtrace.v1.GenesisState.root_regulator:type_name -> coldtrace.v1.RootRegulator
-	15, // 9: coldtrace.v1.GenesisState.customs:type_name -> coldtrace.v1.GenesisCustoms
-	10, // 10: coldtrace.v1.EnterprisesPage.enterprises:type_name -> coldtrace.v1.Enterprise
-	11, // 11: coldtrace.v1.KeysPage.accounts:type_name -> coldtrace.v1.Account
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	3,  // 0: coldtrace.v1.Licence.kind:type_name -> coldtrace.v1.LicenceKind
+	4,  // 1: coldtrace.v1.Profile.licences:type_name -> coldtrace.v1.Licence
+	0,  // 2: coldtrace.v1.MsgRegisterEnterprise.kind:type_name -> coldtrace.v1.EnterpriseKind
+	5,  // 3: coldtrace.v1.MsgRegisterEnterprise.profile:type_name -> coldtrace.v1.Profile
+	0,  // 4: coldtrace.v1.MsgApplyEnterprise.kind:type_name -> coldtrace.v1.EnterpriseKind
+	5,  // 5: coldtrace.v1.MsgApplyEnterprise.profile:type_name -> coldtrace.v1.Profile
+	4,  // 6: coldtrace.v1.MsgRenewLicence.licence:type_name -> coldtrace.v1.Licence
+	1,  // 7: coldtrace.v1.MsgAddKey.owner_kind:type_name -> coldtrace.v1.OwnerKind
+	2,  // 8: coldtrace.v1.Regulator.status:type_name -> coldtrace.v1.Status
+	0,  // 9: coldtrace.v1.Enterprise.kind:type_name -> coldtrace.v1.EnterpriseKind
+	2,  // 10: coldtrace.v1.Enterprise.status:type_name -> coldtrace.v1.Status
+	5,  // 11: coldtrace.v1.Enterprise.profile:type_name -> coldtrace.v1.Profile
+	1,  // 12: coldtrace.v1.Account.owner_kind:type_name -> coldtrace.v1.OwnerKind
+	24, // 13: coldtrace.v1.Params.temperature_profiles:type_name -> coldtrace.v1.TemperatureProfile
+	18, // 14: coldtrace.v1.GenesisState.params:type_name -> coldtrace.v1.Params
+	19, // 15: coldtrace.v1.GenesisState.root_regulator:type_name -> coldtrace.v1.RootRegulator
+	21, // 16: coldtrace.v1.GenesisState.customs:type_name -> coldtrace.v1.GenesisCustoms
+	16, // 17: coldtrace.v1.EnterprisesPage.enterprises:type_name -> coldtrace.v1.Enterprise
+	17, // 18: coldtrace.v1.KeysPage.accounts:type_name -> coldtrace.v1.Account
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_registry_proto_init() }
@@ -1451,8 +1928,8 @@ func file_coldtrace_v1_registry_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_coldtrace_v1_registry_proto_rawDesc), len(file_coldtrace_v1_registry_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   15,
+			NumEnums:      4,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

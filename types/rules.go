@@ -30,7 +30,11 @@ import (
 //	    weights for goods in pieces; the province's figures; codes in txs
 //	    follow GS1 Digital Link's rules for the scheme (one case) and the
 //	    query string (no primary key, key qualifier or repeated AI); a tx
-//	    may carry the signed time of an offline scan (TxBody.event_time_ms).
+//	    may carry the signed time of an offline scan (TxBody.event_time_ms);
+//	    SM2 account keys; no identity numbers in text; operators apply to be
+//	    registered (MsgApplyEnterprise, MsgDecideApplication) with a profile
+//	    and licences, and trade only while their food business licence is
+//	    valid (MsgRenewLicence; alerts before and at expiry).
 const (
 	RulesV1     uint32 = 1
 	RulesV2     uint32 = 2
@@ -70,6 +74,10 @@ func (r RuleSet) CustomsLoop() bool { return r >= RuleSet(RulesV3) }
 // issues a release certificate; figures in grams are kept (v3).
 func (r RuleSet) AuthorityEvidence() bool { return r >= RuleSet(RulesV3) }
 
+// Applications: operators apply to be registered, and trade only while
+// their food business licence is valid (v3).
+func (r RuleSet) Applications() bool { return r >= RuleSet(RulesV3) }
+
 // China is the time zone of the chain's days and dates. China keeps no
 // daylight saving time, so a fixed zone needs no tz database.
 var China = time.FixedZone("CST", 8*60*60)
@@ -92,10 +100,13 @@ func (r RuleSet) Day(t time.Time) string { return r.Date(t).Format(time.DateOnly
 // them; under older rules they are refused as the binaries of the time
 // refused them: as undecodable (code 3).
 var msgSince = map[protoreflect.FullName]uint32{
-	"coldtrace.v1.MsgScheduleUpgrade": RulesV2, // descriptors are not built yet when package vars are
-	"coldtrace.v1.MsgSetParams":       RulesV2,
-	"coldtrace.v1.MsgAddDivision":     RulesV2,
-	"coldtrace.v1.MsgRecordSiteTest":  RulesV3,
+	"coldtrace.v1.MsgScheduleUpgrade":   RulesV2, // descriptors are not built yet when package vars are
+	"coldtrace.v1.MsgSetParams":         RulesV2,
+	"coldtrace.v1.MsgAddDivision":       RulesV2,
+	"coldtrace.v1.MsgRecordSiteTest":    RulesV3,
+	"coldtrace.v1.MsgApplyEnterprise":   RulesV3,
+	"coldtrace.v1.MsgDecideApplication": RulesV3,
+	"coldtrace.v1.MsgRenewLicence":      RulesV3,
 }
 
 // fieldSince names the fields added to existing messages after v1; a tx

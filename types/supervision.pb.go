@@ -138,6 +138,7 @@ const (
 	AlertKind_ALERT_KIND_CLONE        AlertKind = 6 // one code in distant places within an impossible time
 	AlertKind_ALERT_KIND_POSITIVE     AlertKind = 7 // positive test
 	AlertKind_ALERT_KIND_CUSTOMS      AlertKind = 8 // from v3: goods and customs data disagree, or one is missing
+	AlertKind_ALERT_KIND_LICENCE      AlertKind = 9 // from v3: a licence expires soon, or has expired
 )
 
 // Enum value maps for AlertKind.
@@ -152,6 +153,7 @@ var (
 		6: "ALERT_KIND_CLONE",
 		7: "ALERT_KIND_POSITIVE",
 		8: "ALERT_KIND_CUSTOMS",
+		9: "ALERT_KIND_LICENCE",
 	}
 	AlertKind_value = map[string]int32{
 		"ALERT_KIND_UNSPECIFIED":  0,
@@ -163,6 +165,7 @@ var (
 		"ALERT_KIND_CLONE":        6,
 		"ALERT_KIND_POSITIVE":     7,
 		"ALERT_KIND_CUSTOMS":      8,
+		"ALERT_KIND_LICENCE":      9,
 	}
 )
 
@@ -2528,7 +2531,7 @@ const file_coldtrace_v1_supervision_proto_rawDesc = "" +
 	"\x12SITE_SUBJECT_STAFF\x10\x01\x12\x18\n" +
 	"\x14SITE_SUBJECT_SURFACE\x10\x02\x12\x18\n" +
 	"\x14SITE_SUBJECT_VEHICLE\x10\x03\x12\x1a\n" +
-	"\x16SITE_SUBJECT_PACKAGING\x10\x04*\xee\x01\n" +
+	"\x16SITE_SUBJECT_PACKAGING\x10\x04*\x86\x02\n" +
 	"\tAlertKind\x12\x1a\n" +
 	"\x16ALERT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17ALERT_KIND_NOT_RECEIVED\x10\x01\x12\x13\n" +
@@ -2538,7 +2541,8 @@ const file_coldtrace_v1_supervision_proto_rawDesc = "" +
 	"\x11ALERT_KIND_RECALL\x10\x05\x12\x14\n" +
 	"\x10ALERT_KIND_CLONE\x10\x06\x12\x17\n" +
 	"\x13ALERT_KIND_POSITIVE\x10\a\x12\x16\n" +
-	"\x12ALERT_KIND_CUSTOMS\x10\bB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
+	"\x12ALERT_KIND_CUSTOMS\x10\b\x12\x16\n" +
+	"\x12ALERT_KIND_LICENCE\x10\tB&Z$github.com/coldtrace/coldtrace/typesb\x06proto3"
 
 var (
 	file_coldtrace_v1_supervision_proto_rawDescOnce sync.Once

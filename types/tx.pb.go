@@ -254,6 +254,9 @@ type Msg struct {
 	//	*Msg_SetParams
 	//	*Msg_AddDivision
 	//	*Msg_RecordSiteTest
+	//	*Msg_ApplyEnterprise
+	//	*Msg_DecideApplication
+	//	*Msg_RenewLicence
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -557,6 +560,33 @@ func (x *Msg) GetRecordSiteTest() *MsgRecordSiteTest {
 	return nil
 }
 
+func (x *Msg) GetApplyEnterprise() *MsgApplyEnterprise {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_ApplyEnterprise); ok {
+			return x.ApplyEnterprise
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDecideApplication() *MsgDecideApplication {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_DecideApplication); ok {
+			return x.DecideApplication
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRenewLicence() *MsgRenewLicence {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RenewLicence); ok {
+			return x.RenewLicence
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -677,6 +707,18 @@ type Msg_RecordSiteTest struct {
 	RecordSiteTest *MsgRecordSiteTest `protobuf:"bytes,34,opt,name=record_site_test,json=recordSiteTest,proto3,oneof"` // from rules v3
 }
 
+type Msg_ApplyEnterprise struct {
+	ApplyEnterprise *MsgApplyEnterprise `protobuf:"bytes,35,opt,name=apply_enterprise,json=applyEnterprise,proto3,oneof"` // from rules v3
+}
+
+type Msg_DecideApplication struct {
+	DecideApplication *MsgDecideApplication `protobuf:"bytes,36,opt,name=decide_application,json=decideApplication,proto3,oneof"` // from rules v3
+}
+
+type Msg_RenewLicence struct {
+	RenewLicence *MsgRenewLicence `protobuf:"bytes,37,opt,name=renew_licence,json=renewLicence,proto3,oneof"` // from rules v3
+}
+
 func (*Msg_RegisterRegulator) isMsg_Sum() {}
 
 func (*Msg_RegisterEnterprise) isMsg_Sum() {}
@@ -735,6 +777,12 @@ func (*Msg_AddDivision) isMsg_Sum() {}
 
 func (*Msg_RecordSiteTest) isMsg_Sum() {}
 
+func (*Msg_ApplyEnterprise) isMsg_Sum() {}
+
+func (*Msg_DecideApplication) isMsg_Sum() {}
+
+func (*Msg_RenewLicence) isMsg_Sum() {}
+
 var File_coldtrace_v1_tx_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_tx_proto_rawDesc = "" +
@@ -751,7 +799,7 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\bmessages\x18\x04 \x03(\v2\x11.coldtrace.v1.MsgR\bmessages\x12\x12\n" +
 	"\x04memo\x18\x05 \x01(\tR\x04memo\x12\"\n" +
 	"\revent_time_ms\x18\x06 \x01(\x03R\veventTimeMs\x12?\n" +
-	"\rkey_algorithm\x18\a \x01(\x0e2\x1a.coldtrace.v1.KeyAlgorithmR\fkeyAlgorithm\"\xc7\x0e\n" +
+	"\rkey_algorithm\x18\a \x01(\x0e2\x1a.coldtrace.v1.KeyAlgorithmR\fkeyAlgorithm\"\xb1\x10\n" +
 	"\x03Msg\x12S\n" +
 	"\x12register_regulator\x18\x01 \x01(\v2\".coldtrace.v1.MsgRegisterRegulatorH\x00R\x11registerRegulator\x12V\n" +
 	"\x13register_enterprise\x18\x02 \x01(\v2#.coldtrace.v1.MsgRegisterEnterpriseH\x00R\x12registerEnterprise\x122\n" +
@@ -787,7 +835,10 @@ const file_coldtrace_v1_tx_proto_rawDesc = "" +
 	"\n" +
 	"set_params\x18  \x01(\v2\x1a.coldtrace.v1.MsgSetParamsH\x00R\tsetParams\x12A\n" +
 	"\fadd_division\x18! \x01(\v2\x1c.coldtrace.v1.MsgAddDivisionH\x00R\vaddDivision\x12K\n" +
-	"\x10record_site_test\x18\" \x01(\v2\x1f.coldtrace.v1.MsgRecordSiteTestH\x00R\x0erecordSiteTestB\x05\n" +
+	"\x10record_site_test\x18\" \x01(\v2\x1f.coldtrace.v1.MsgRecordSiteTestH\x00R\x0erecordSiteTest\x12M\n" +
+	"\x10apply_enterprise\x18# \x01(\v2 .coldtrace.v1.MsgApplyEnterpriseH\x00R\x0fapplyEnterprise\x12S\n" +
+	"\x12decide_application\x18$ \x01(\v2\".coldtrace.v1.MsgDecideApplicationH\x00R\x11decideApplication\x12D\n" +
+	"\rrenew_licence\x18% \x01(\v2\x1d.coldtrace.v1.MsgRenewLicenceH\x00R\frenewLicenceB\x05\n" +
 	"\x03sum*@\n" +
 	"\fKeyAlgorithm\x12\x19\n" +
 	"\x15KEY_ALGORITHM_ED25519\x10\x00\x12\x15\n" +
@@ -841,6 +892,9 @@ var file_coldtrace_v1_tx_proto_goTypes = []any{
 	(*MsgSetParams)(nil),           // 30: coldtrace.v1.MsgSetParams
 	(*MsgAddDivision)(nil),         // 31: coldtrace.v1.MsgAddDivision
 	(*MsgRecordSiteTest)(nil),      // 32: coldtrace.v1.MsgRecordSiteTest
+	(*MsgApplyEnterprise)(nil),     // 33: coldtrace.v1.MsgApplyEnterprise
+	(*MsgDecideApplication)(nil),   // 34: coldtrace.v1.MsgDecideApplication
+	(*MsgRenewLicence)(nil),        // 35: coldtrace.v1.MsgRenewLicence
 }
 var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	3,  // 0: coldtrace.v1.TxBody.messages:type_name -> coldtrace.v1.Msg
@@ -874,11 +928,14 @@ var file_coldtrace_v1_tx_proto_depIdxs = []int32{
 	30, // 28: coldtrace.v1.Msg.set_params:type_name -> coldtrace.v1.MsgSetParams
 	31, // 29: coldtrace.v1.Msg.add_division:type_name -> coldtrace.v1.MsgAddDivision
 	32, // 30: coldtrace.v1.Msg.record_site_test:type_name -> coldtrace.v1.MsgRecordSiteTest
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	33, // 31: coldtrace.v1.Msg.apply_enterprise:type_name -> coldtrace.v1.MsgApplyEnterprise
+	34, // 32: coldtrace.v1.Msg.decide_application:type_name -> coldtrace.v1.MsgDecideApplication
+	35, // 33: coldtrace.v1.Msg.renew_licence:type_name -> coldtrace.v1.MsgRenewLicence
+	34, // [34:34] is the sub-list for method output_type
+	34, // [34:34] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_tx_proto_init() }
@@ -921,6 +978,9 @@ func file_coldtrace_v1_tx_proto_init() {
 		(*Msg_SetParams)(nil),
 		(*Msg_AddDivision)(nil),
 		(*Msg_RecordSiteTest)(nil),
+		(*Msg_ApplyEnterprise)(nil),
+		(*Msg_DecideApplication)(nil),
+		(*Msg_RenewLicence)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -111,6 +111,11 @@ func (m *MsgRegisterEnterprise) ValidateBasic() error {
 	if _, err := ParseDivision(m.Division); err != nil {
 		return err
 	}
+	if m.Profile != nil {
+		if err := m.Profile.validate(false); err != nil {
+			return err
+		}
+	}
 	return validateKeys(m.Keys)
 }
 
