@@ -1,11 +1,13 @@
 package app
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coldtrace/coldtrace/types"
+	abci "github.com/cometbft/cometbft/abci/types"
 )
 
 func testProfile(until string) *types.Profile {
@@ -73,5 +75,20 @@ func TestApplicationAndLicences(t *testing.T) {
 	svParties(v2)
 	if code := svCheckCode(t, v2, v2.tx(testKey("v2 applicant"), apply)); code != types.ErrTxDecode.Code {
 		t.Fatalf("application under v2: code %d", code)
+	}
+}
+
+// TestPrepareProposalKeepsApplications: a proposer keeps an application
+// signed by a key the chain does not know (sequence 0), and still drops
+// other txs of unknown keys.
+func TestPrepareProposalKeepsApplications(t *testing.T) {
+	c := newSVChainRules(t, nil, types.RulesV3)
+	svParties(c)
+	apply := c.tx(testKey("proposal applicant"), &types.MsgApplyEnterprise{Uscc: mkUSCC("91330106MA2PRPAL0"), Name: "Stall", Kind: types.EnterpriseKind_ENTERPRISE_KIND_WHOLESALE_MARKET,
+		Division: districtDiv, Profile: testProfile("2029-12-31")})
+	stranger := c.tx(testKey("stranger"), &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: svItems(svCode("X", "0001"), 1)})
+	res, err := c.app.PrepareProposal(context.Background(), &abci.RequestPrepareProposal{Txs: [][]byte{apply, stranger}, MaxTxBytes: 1 << 20, Height: c.height + 1})
+	if err != nil || len(res.Txs) != 1 || string(res.Txs[0]) != string(apply) {
+		t.Fatalf("proposal keeps %d txs (%v), want the application only", len(res.Txs), err)
 	}
 }

@@ -51,10 +51,17 @@ func (s *Signer) Broadcast(ctx context.Context, msgs ...proto.Message) (*TxResul
 	defer s.mu.Unlock()
 	if !s.loaded {
 		acct, err := s.c.Account(ctx, s.key.PublicKey())
-		if err != nil {
+		switch {
+		case errors.Is(err, types.ErrNotFound):
+			// A key the chain does not know yet signs at sequence 0: an
+			// operator's application (rules v3); anything else it signs is
+			// refused by the node as from an unknown signer.
+			s.next, s.loaded = 0, true
+		case err != nil:
 			return nil, err
+		default:
+			s.next, s.loaded = acct.Sequence, true
 		}
-		s.next, s.loaded = acct.Sequence, true
 	}
 	chainID, err := s.c.ChainID(ctx)
 	if err != nil {

@@ -141,6 +141,7 @@ func newTxRegistryCmd(g *globals) *cobra.Command {
 		c.Flags().StringVar(&reason, "reason", "", "why (recorded on chain; required)")
 	}
 	cmd.AddCommand(regReg, regEnt, addKey, revoke, suspend, reinstate, addDiv)
+	cmd.AddCommand(newApplicationCmds(g)...)
 	return cmd
 }
 
