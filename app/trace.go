@@ -99,8 +99,19 @@ func commission(ctx *Context, st traceStore, m *types.MsgCommission) error {
 		if err != nil {
 			return err
 		}
-		if err := c.create(&types.CodeRecord{Code: code, BatchId: batchID, Unit: nc.Unit, Commissioned: nc.Quantity}); err != nil {
+		if err := c.create(&types.CodeRecord{Code: code, BatchId: batchID, Unit: nc.Unit, Commissioned: nc.Quantity, OriginCode: nc.OriginCode}); err != nil {
 			return err
+		}
+		if nc.OriginCode != "" {
+			// Goods from another province: its code resolves to this one.
+			if other, err := st.OriginCode(nc.OriginCode); err != nil {
+				return err
+			} else if other != "" {
+				return types.ErrCodeExists.Wrapf("codes[%d]: origin code %s already resolves to %s", i, nc.OriginCode, other)
+			}
+			if err := st.SetOriginCode(nc.OriginCode, code); err != nil {
+				return err
+			}
 		}
 		c.give(c.recs[code], ent.Uscc, nc.Quantity)
 		if err := st.IndexBatchCode(batchID, code); err != nil {
@@ -143,6 +154,9 @@ func dispatch(ctx *Context, st traceStore, m *types.MsgDispatch) error {
 	ent, err := signingEnterprise(ctx, "dispatch goods")
 	if err != nil {
 		return err
+	}
+	if m.OutsideBuyer != nil {
+		return dispatchOutside(ctx, st, ent, m)
 	}
 	buyer, err := counterparty(st, ent.Uscc, m.Buyer, "buyer")
 	if err != nil {
@@ -734,4 +748,37 @@ func citeDeclaration(st traceStore, p *types.Params, b *types.Batch, codes []*ty
 	}
 	d.Commissioned += sum
 	return st.SetDeclaration(d)
+}
+
+// dispatchOutside (rules v3): goods sold to a buyer outside the province
+// leave the holder and this chain's loop closes for them: the code stays
+// traceable, its record counts them as left_province, and its history says
+// where they went. Imported goods must have been released to leave.
+func dispatchOutside(ctx *Context, st traceStore, ent *types.Enterprise, m *types.MsgDispatch) error {
+	o := m.OutsideBuyer
+	if o.Province[:2] == ent.Division[:2] {
+		return types.ErrInvalidField.Wrapf("outside_buyer.province %s is this chain's own province; dispatch to a registered buyer", o.Province)
+	}
+	c := newChanges(ctx, st)
+	for _, it := range m.Items {
+		r, err := c.code(it.Code)
+		if err != nil {
+			return err
+		}
+		if err := c.movable(r); err != nil {
+			return err
+		}
+		if err := c.requireReleased(r, "sent out of the province"); err != nil {
+			return err
+		}
+		if err := c.take(r, ent.Uscc, it.Quantity); err != nil {
+			return err
+		}
+		r.LeftProvince = types.Add(r.LeftProvince, it.Quantity, true)
+	}
+	if _, err := c.commit("shipping", m, nil); err != nil {
+		return err
+	}
+	ctx.Emit("dispatch", Indexed("buyer", o.Uscc), Attr("sender", ent.Uscc), Attr("province", o.Province), Attr("outside", "true"))
+	return nil
 }

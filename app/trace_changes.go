@@ -30,6 +30,8 @@ type goodsRecords interface {
 	Consignment(id []byte) (*types.Consignment, error)
 	SetConsignment(*types.Consignment) error
 	NextNativeNumber(issuer string) (uint64, error)
+	OriginCode(origin string) (string, error)
+	SetOriginCode(origin, code string) error
 }
 
 // supervisionChecks is what every move of goods checks or raises on the

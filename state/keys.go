@@ -52,6 +52,7 @@ var (
 	prefixSupplied        = register(0x28, "supplied index", "sender uscc(18) ‖ buyer division(6)", "last dispatch time ms(8, BE): where a site's goods went (rules v3)")
 	prefixSiteTest        = register(0x29, "site test", "test id(8, BE)", "`SiteTest`: a people or environment test (rules v3)")
 	prefixLicenceWatch    = register(0x2A, "licence watch", "date YYYY-MM-DD ‖ kind(1: 'W' expires soon, 'E' expired) ‖ uscc(18) ‖ licence number", "0x01: licence dates to check (rules v3)")
+	prefixOriginCode      = register(0x2B, "origin code", "code in the province the goods came from", "this chain's code (rules v3): both resolve to one history")
 )
 
 // Prefix is one registered key prefix: its byte, name, what follows it in
@@ -132,6 +133,9 @@ func LicenceWatchKey(date string, kind byte, uscc, number string) []byte {
 
 // LicenceWatchPrefix is the start of the licence watch entries.
 func LicenceWatchPrefix() []byte { return []byte{prefixLicenceWatch} }
+
+// OriginCodeKey maps a code of another province to this chain's code.
+func OriginCodeKey(origin string) []byte { return key(prefixOriginCode, []byte(origin)) }
 
 // ParamsKey is where the chain parameters live.
 func ParamsKey() []byte { return []byte{prefixParams} }

@@ -162,3 +162,14 @@ func (s *State) KeysUnder(prefix, start []byte, limit int) (suffixes [][]byte, n
 	})
 	return suffixes, next, err
 }
+
+// OriginCode returns this chain's code for a code of another province, or "".
+func (s *State) OriginCode(origin string) (string, error) {
+	b, err := s.Get(OriginCodeKey(origin))
+	return string(b), err
+}
+
+// SetOriginCode maps a code of another province to this chain's code.
+func (s *State) SetOriginCode(origin, code string) error {
+	return s.Set(OriginCodeKey(origin), []byte(code))
+}

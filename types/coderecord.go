@@ -44,7 +44,7 @@ func (c *CodeRecord) TakeHolding(holder string, q uint64) error {
 
 // Accounted is everything the code's commissioned quantity has become.
 func (c *CodeRecord) Accounted() uint64 {
-	sum := c.InTransit + c.InUnits + c.Sold + c.Consumed + c.SplitOut + c.Destroyed + c.Discrepancy
+	sum := c.InTransit + c.InUnits + c.Sold + c.Consumed + c.SplitOut + c.Destroyed + c.Discrepancy + c.LeftProvince
 	for _, h := range c.Holdings {
 		sum += h.Quantity
 	}

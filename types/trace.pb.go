@@ -416,6 +416,7 @@ type ProductFacts struct {
 	TempMaxCenti            int32                  `protobuf:"varint,15,opt,name=temp_max_centi,json=tempMaxCenti,proto3" json:"temp_max_centi,omitempty"`
 	NetGramsPerPiece        uint32                 `protobuf:"varint,16,opt,name=net_grams_per_piece,json=netGramsPerPiece,proto3" json:"net_grams_per_piece,omitempty"` // from rules v3: required for goods counted in pieces
 	HsCode                  string                 `protobuf:"bytes,17,opt,name=hs_code,json=hsCode,proto3" json:"hs_code,omitempty"`                                    // from rules v3: China's 10-digit tariff code, optional
+	OriginRelease           string                 `protobuf:"bytes,18,opt,name=origin_release,json=originRelease,proto3" json:"origin_release,omitempty"`               // from rules v3: the release certificate of another province's supervision warehouse
 	unknownFields           protoimpl.UnknownFields
 	sizeCache               protoimpl.SizeCache
 }
@@ -565,6 +566,13 @@ func (x *ProductFacts) GetNetGramsPerPiece() uint32 {
 func (x *ProductFacts) GetHsCode() string {
 	if x != nil {
 		return x.HsCode
+	}
+	return ""
+}
+
+func (x *ProductFacts) GetOriginRelease() string {
+	if x != nil {
+		return x.OriginRelease
 	}
 	return ""
 }
@@ -816,6 +824,7 @@ type NewCode struct {
 	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"` // empty: the chain issues a native code
 	Quantity      uint64                 `protobuf:"varint,2,opt,name=quantity,proto3" json:"quantity,omitempty"`
 	Unit          QuantityUnit           `protobuf:"varint,3,opt,name=unit,proto3,enum=coldtrace.v1.QuantityUnit" json:"unit,omitempty"`
+	OriginCode    string                 `protobuf:"bytes,4,opt,name=origin_code,json=originCode,proto3" json:"origin_code,omitempty"` // from rules v3: the code the goods carried in the province they came from
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -869,6 +878,13 @@ func (x *NewCode) GetUnit() QuantityUnit {
 		return x.Unit
 	}
 	return QuantityUnit_QUANTITY_UNIT_UNSPECIFIED
+}
+
+func (x *NewCode) GetOriginCode() string {
+	if x != nil {
+		return x.OriginCode
+	}
+	return ""
 }
 
 // MsgCommission (赋码, CBV commissioning): an importer or wholesale market
@@ -933,20 +949,82 @@ func (x *MsgCommission) GetCodes() []*NewCode {
 	return nil
 }
 
+// OutsideBuyer (rules v3) is a buyer outside the province, not on this chain.
+type OutsideBuyer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Uscc          string                 `protobuf:"bytes,1,opt,name=uscc,proto3" json:"uscc,omitempty"` // its unified social credit code
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Province      string                 `protobuf:"bytes,3,opt,name=province,proto3" json:"province,omitempty"` // GB/T 2260 province code, e.g. 310000 (Shanghai); not this chain's
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OutsideBuyer) Reset() {
+	*x = OutsideBuyer{}
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OutsideBuyer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OutsideBuyer) ProtoMessage() {}
+
+func (x *OutsideBuyer) ProtoReflect() protoreflect.Message {
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OutsideBuyer.ProtoReflect.Descriptor instead.
+func (*OutsideBuyer) Descriptor() ([]byte, []int) {
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *OutsideBuyer) GetUscc() string {
+	if x != nil {
+		return x.Uscc
+	}
+	return ""
+}
+
+func (x *OutsideBuyer) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *OutsideBuyer) GetProvince() string {
+	if x != nil {
+		return x.Province
+	}
+	return ""
+}
+
 // MsgDispatch (出库, CBV shipping): the holder sends quantities to a buyer.
 type MsgDispatch struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Buyer         string                 `protobuf:"bytes,1,opt,name=buyer,proto3" json:"buyer,omitempty"` // USCC of a registered enterprise
+	Buyer         string                 `protobuf:"bytes,1,opt,name=buyer,proto3" json:"buyer,omitempty"` // USCC of a registered enterprise (empty with outside_buyer)
 	Items         []*CodeQuantity        `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
-	Carrier       string                 `protobuf:"bytes,3,opt,name=carrier,proto3" json:"carrier,omitempty"`     // optional USCC of a logistics enterprise
-	Reference     string                 `protobuf:"bytes,4,opt,name=reference,proto3" json:"reference,omitempty"` // delivery note number
+	Carrier       string                 `protobuf:"bytes,3,opt,name=carrier,proto3" json:"carrier,omitempty"`                               // optional USCC of a logistics enterprise
+	Reference     string                 `protobuf:"bytes,4,opt,name=reference,proto3" json:"reference,omitempty"`                           // delivery note number
+	OutsideBuyer  *OutsideBuyer          `protobuf:"bytes,5,opt,name=outside_buyer,json=outsideBuyer,proto3" json:"outside_buyer,omitempty"` // from rules v3: the goods leave the province; their loop here closes
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgDispatch) Reset() {
 	*x = MsgDispatch{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[6]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -958,7 +1036,7 @@ func (x *MsgDispatch) String() string {
 func (*MsgDispatch) ProtoMessage() {}
 
 func (x *MsgDispatch) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[6]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -971,7 +1049,7 @@ func (x *MsgDispatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDispatch.ProtoReflect.Descriptor instead.
 func (*MsgDispatch) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{6}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *MsgDispatch) GetBuyer() string {
@@ -1002,6 +1080,13 @@ func (x *MsgDispatch) GetReference() string {
 	return ""
 }
 
+func (x *MsgDispatch) GetOutsideBuyer() *OutsideBuyer {
+	if x != nil {
+		return x.OutsideBuyer
+	}
+	return nil
+}
+
 // MsgReceive (入库, CBV receiving): the named buyer confirms a consignment.
 type MsgReceive struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1014,7 +1099,7 @@ type MsgReceive struct {
 
 func (x *MsgReceive) Reset() {
 	*x = MsgReceive{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[7]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1026,7 +1111,7 @@ func (x *MsgReceive) String() string {
 func (*MsgReceive) ProtoMessage() {}
 
 func (x *MsgReceive) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[7]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1039,7 +1124,7 @@ func (x *MsgReceive) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgReceive.ProtoReflect.Descriptor instead.
 func (*MsgReceive) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{7}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MsgReceive) GetConsignment() []byte {
@@ -1075,7 +1160,7 @@ type MsgSell struct {
 
 func (x *MsgSell) Reset() {
 	*x = MsgSell{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[8]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1087,7 +1172,7 @@ func (x *MsgSell) String() string {
 func (*MsgSell) ProtoMessage() {}
 
 func (x *MsgSell) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[8]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1100,7 +1185,7 @@ func (x *MsgSell) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgSell.ProtoReflect.Descriptor instead.
 func (*MsgSell) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{8}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MsgSell) GetKind() SaleKind {
@@ -1135,7 +1220,7 @@ type MsgSplit struct {
 
 func (x *MsgSplit) Reset() {
 	*x = MsgSplit{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[9]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1147,7 +1232,7 @@ func (x *MsgSplit) String() string {
 func (*MsgSplit) ProtoMessage() {}
 
 func (x *MsgSplit) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[9]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1160,7 +1245,7 @@ func (x *MsgSplit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgSplit.ProtoReflect.Descriptor instead.
 func (*MsgSplit) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{9}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MsgSplit) GetParent() string {
@@ -1189,7 +1274,7 @@ type MsgAggregate struct {
 
 func (x *MsgAggregate) Reset() {
 	*x = MsgAggregate{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[10]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1201,7 +1286,7 @@ func (x *MsgAggregate) String() string {
 func (*MsgAggregate) ProtoMessage() {}
 
 func (x *MsgAggregate) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[10]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1214,7 +1299,7 @@ func (x *MsgAggregate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgAggregate.ProtoReflect.Descriptor instead.
 func (*MsgAggregate) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{10}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MsgAggregate) GetUnit() string {
@@ -1241,7 +1326,7 @@ type MsgDisaggregate struct {
 
 func (x *MsgDisaggregate) Reset() {
 	*x = MsgDisaggregate{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[11]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1253,7 +1338,7 @@ func (x *MsgDisaggregate) String() string {
 func (*MsgDisaggregate) ProtoMessage() {}
 
 func (x *MsgDisaggregate) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[11]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1266,7 +1351,7 @@ func (x *MsgDisaggregate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDisaggregate.ProtoReflect.Descriptor instead.
 func (*MsgDisaggregate) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{11}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MsgDisaggregate) GetUnit() string {
@@ -1294,7 +1379,7 @@ type MsgSensorReport struct {
 
 func (x *MsgSensorReport) Reset() {
 	*x = MsgSensorReport{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[12]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1306,7 +1391,7 @@ func (x *MsgSensorReport) String() string {
 func (*MsgSensorReport) ProtoMessage() {}
 
 func (x *MsgSensorReport) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[12]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1319,7 +1404,7 @@ func (x *MsgSensorReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgSensorReport.ProtoReflect.Descriptor instead.
 func (*MsgSensorReport) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{12}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MsgSensorReport) GetCodes() []string {
@@ -1392,7 +1477,7 @@ type MsgCorrect struct {
 
 func (x *MsgCorrect) Reset() {
 	*x = MsgCorrect{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[13]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1404,7 +1489,7 @@ func (x *MsgCorrect) String() string {
 func (*MsgCorrect) ProtoMessage() {}
 
 func (x *MsgCorrect) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[13]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1417,7 +1502,7 @@ func (x *MsgCorrect) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgCorrect.ProtoReflect.Descriptor instead.
 func (*MsgCorrect) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{13}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MsgCorrect) GetEvent() []byte {
@@ -1458,7 +1543,7 @@ type Holding struct {
 
 func (x *Holding) Reset() {
 	*x = Holding{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[14]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1470,7 +1555,7 @@ func (x *Holding) String() string {
 func (*Holding) ProtoMessage() {}
 
 func (x *Holding) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[14]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1483,7 +1568,7 @@ func (x *Holding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Holding.ProtoReflect.Descriptor instead.
 func (*Holding) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{14}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Holding) GetHolder() string {
@@ -1536,13 +1621,15 @@ type CodeRecord struct {
 	OpenConsignments   [][]byte               `protobuf:"bytes,28,rep,name=open_consignments,json=openConsignments,proto3" json:"open_consignments,omitempty"`       // ids of open consignments carrying it, sorted
 	HoldDivisions      []string               `protobuf:"bytes,29,rep,name=hold_divisions,json=holdDivisions,proto3" json:"hold_divisions,omitempty"`                // divisions of its holders when held (the holds index)
 	ReleaseCertificate string                 `protobuf:"bytes,30,opt,name=release_certificate,json=releaseCertificate,proto3" json:"release_certificate,omitempty"` // from rules v3: the certificate of its release
+	LeftProvince       uint64                 `protobuf:"varint,31,opt,name=left_province,json=leftProvince,proto3" json:"left_province,omitempty"`                  // from rules v3: quantity dispatched to buyers outside the province
+	OriginCode         string                 `protobuf:"bytes,32,opt,name=origin_code,json=originCode,proto3" json:"origin_code,omitempty"`                         // from rules v3: its code in the province it came from
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CodeRecord) Reset() {
 	*x = CodeRecord{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[15]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1554,7 +1641,7 @@ func (x *CodeRecord) String() string {
 func (*CodeRecord) ProtoMessage() {}
 
 func (x *CodeRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[15]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1567,7 +1654,7 @@ func (x *CodeRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CodeRecord.ProtoReflect.Descriptor instead.
 func (*CodeRecord) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{15}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CodeRecord) GetCode() string {
@@ -1780,6 +1867,20 @@ func (x *CodeRecord) GetReleaseCertificate() string {
 	return ""
 }
 
+func (x *CodeRecord) GetLeftProvince() uint64 {
+	if x != nil {
+		return x.LeftProvince
+	}
+	return 0
+}
+
+func (x *CodeRecord) GetOriginCode() string {
+	if x != nil {
+		return x.OriginCode
+	}
+	return ""
+}
+
 // Consignment is a state record: goods on their way to one buyer.
 type Consignment struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
@@ -1800,7 +1901,7 @@ type Consignment struct {
 
 func (x *Consignment) Reset() {
 	*x = Consignment{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[16]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1812,7 +1913,7 @@ func (x *Consignment) String() string {
 func (*Consignment) ProtoMessage() {}
 
 func (x *Consignment) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[16]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1825,7 +1926,7 @@ func (x *Consignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Consignment.ProtoReflect.Descriptor instead.
 func (*Consignment) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{16}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Consignment) GetId() []byte {
@@ -1915,7 +2016,7 @@ type CodeList struct {
 
 func (x *CodeList) Reset() {
 	*x = CodeList{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[17]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1927,7 +2028,7 @@ func (x *CodeList) String() string {
 func (*CodeList) ProtoMessage() {}
 
 func (x *CodeList) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[17]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1940,7 +2041,7 @@ func (x *CodeList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CodeList.ProtoReflect.Descriptor instead.
 func (*CodeList) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{17}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CodeList) GetCodes() []string {
@@ -1966,7 +2067,7 @@ type ConsignmentList struct {
 
 func (x *ConsignmentList) Reset() {
 	*x = ConsignmentList{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[18]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1978,7 +2079,7 @@ func (x *ConsignmentList) String() string {
 func (*ConsignmentList) ProtoMessage() {}
 
 func (x *ConsignmentList) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[18]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1991,7 +2092,7 @@ func (x *ConsignmentList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsignmentList.ProtoReflect.Descriptor instead.
 func (*ConsignmentList) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{18}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ConsignmentList) GetConsignments() []*Consignment {
@@ -2021,7 +2122,7 @@ type TraceStep struct {
 
 func (x *TraceStep) Reset() {
 	*x = TraceStep{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[19]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2033,7 +2134,7 @@ func (x *TraceStep) String() string {
 func (*TraceStep) ProtoMessage() {}
 
 func (x *TraceStep) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[19]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2046,7 +2147,7 @@ func (x *TraceStep) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TraceStep.ProtoReflect.Descriptor instead.
 func (*TraceStep) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{19}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *TraceStep) GetBizStep() string {
@@ -2136,7 +2237,7 @@ type Trace struct {
 
 func (x *Trace) Reset() {
 	*x = Trace{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[20]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2148,7 +2249,7 @@ func (x *Trace) String() string {
 func (*Trace) ProtoMessage() {}
 
 func (x *Trace) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[20]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2161,7 +2262,7 @@ func (x *Trace) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Trace.ProtoReflect.Descriptor instead.
 func (*Trace) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{20}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Trace) GetSteps() []*TraceStep {
@@ -2189,7 +2290,7 @@ type CodeView struct {
 
 func (x *CodeView) Reset() {
 	*x = CodeView{}
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[21]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2201,7 +2302,7 @@ func (x *CodeView) String() string {
 func (*CodeView) ProtoMessage() {}
 
 func (x *CodeView) ProtoReflect() protoreflect.Message {
-	mi := &file_coldtrace_v1_trace_proto_msgTypes[21]
+	mi := &file_coldtrace_v1_trace_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2214,7 +2315,7 @@ func (x *CodeView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CodeView.ProtoReflect.Descriptor instead.
 func (*CodeView) Descriptor() ([]byte, []int) {
-	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{21}
+	return file_coldtrace_v1_trace_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CodeView) GetCode() *CodeRecord {
@@ -2240,7 +2341,7 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x06result\x18\x01 \x01(\x0e2\x18.coldtrace.v1.TestResultR\x06result\x12\x10\n" +
 	"\x03lab\x18\x02 \x01(\tR\x03lab\x12\x12\n" +
 	"\x04date\x18\x03 \x01(\tR\x04date\x12#\n" +
-	"\rdocument_hash\x18\x04 \x01(\fR\fdocumentHash\"\xb5\x05\n" +
+	"\rdocument_hash\x18\x04 \x01(\fR\fdocumentHash\"\xdc\x05\n" +
 	"\fProductFacts\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x12\x12\n" +
@@ -2260,7 +2361,8 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x0etemp_min_centi\x18\x0e \x01(\x05R\ftempMinCenti\x12$\n" +
 	"\x0etemp_max_centi\x18\x0f \x01(\x05R\ftempMaxCenti\x12-\n" +
 	"\x13net_grams_per_piece\x18\x10 \x01(\rR\x10netGramsPerPiece\x12\x17\n" +
-	"\ahs_code\x18\x11 \x01(\tR\x06hsCode\"\xc5\x05\n" +
+	"\ahs_code\x18\x11 \x01(\tR\x06hsCode\x12%\n" +
+	"\x0eorigin_release\x18\x12 \x01(\tR\roriginRelease\"\xc5\x05\n" +
 	"\x05Batch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05batch\x18\x02 \x01(\tR\x05batch\x12\"\n" +
@@ -2287,20 +2389,27 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\rdeclared_unit\x18\x13 \x01(\x0e2\x1a.coldtrace.v1.QuantityUnitR\fdeclaredUnit\">\n" +
 	"\fCodeQuantity\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x04R\bquantity\"i\n" +
+	"\bquantity\x18\x02 \x01(\x04R\bquantity\"\x8a\x01\n" +
 	"\aNewCode\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1a\n" +
 	"\bquantity\x18\x02 \x01(\x04R\bquantity\x12.\n" +
-	"\x04unit\x18\x03 \x01(\x0e2\x1a.coldtrace.v1.QuantityUnitR\x04unit\"\x84\x01\n" +
+	"\x04unit\x18\x03 \x01(\x0e2\x1a.coldtrace.v1.QuantityUnitR\x04unit\x12\x1f\n" +
+	"\vorigin_code\x18\x04 \x01(\tR\n" +
+	"originCode\"\x84\x01\n" +
 	"\rMsgCommission\x12\x14\n" +
 	"\x05batch\x18\x01 \x01(\tR\x05batch\x120\n" +
 	"\x05facts\x18\x02 \x01(\v2\x1a.coldtrace.v1.ProductFactsR\x05facts\x12+\n" +
-	"\x05codes\x18\x03 \x03(\v2\x15.coldtrace.v1.NewCodeR\x05codes\"\x8d\x01\n" +
+	"\x05codes\x18\x03 \x03(\v2\x15.coldtrace.v1.NewCodeR\x05codes\"R\n" +
+	"\fOutsideBuyer\x12\x12\n" +
+	"\x04uscc\x18\x01 \x01(\tR\x04uscc\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
+	"\bprovince\x18\x03 \x01(\tR\bprovince\"\xce\x01\n" +
 	"\vMsgDispatch\x12\x14\n" +
 	"\x05buyer\x18\x01 \x01(\tR\x05buyer\x120\n" +
 	"\x05items\x18\x02 \x03(\v2\x1a.coldtrace.v1.CodeQuantityR\x05items\x12\x18\n" +
 	"\acarrier\x18\x03 \x01(\tR\acarrier\x12\x1c\n" +
-	"\treference\x18\x04 \x01(\tR\treference\"z\n" +
+	"\treference\x18\x04 \x01(\tR\treference\x12?\n" +
+	"\routside_buyer\x18\x05 \x01(\v2\x1a.coldtrace.v1.OutsideBuyerR\foutsideBuyer\"z\n" +
 	"\n" +
 	"MsgReceive\x12 \n" +
 	"\vconsignment\x18\x01 \x01(\fR\vconsignment\x126\n" +
@@ -2336,7 +2445,7 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"\x11corrective_events\x18\x04 \x03(\fR\x10correctiveEvents\"=\n" +
 	"\aHolding\x12\x16\n" +
 	"\x06holder\x18\x01 \x01(\tR\x06holder\x12\x1a\n" +
-	"\bquantity\x18\x02 \x01(\x04R\bquantity\"\x9e\b\n" +
+	"\bquantity\x18\x02 \x01(\x04R\bquantity\"\xe4\b\n" +
 	"\n" +
 	"CodeRecord\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x19\n" +
@@ -2374,7 +2483,10 @@ const file_coldtrace_v1_trace_proto_rawDesc = "" +
 	"lastTimeMs\x12+\n" +
 	"\x11open_consignments\x18\x1c \x03(\fR\x10openConsignments\x12%\n" +
 	"\x0ehold_divisions\x18\x1d \x03(\tR\rholdDivisions\x12/\n" +
-	"\x13release_certificate\x18\x1e \x01(\tR\x12releaseCertificate\"\xa4\x03\n" +
+	"\x13release_certificate\x18\x1e \x01(\tR\x12releaseCertificate\x12#\n" +
+	"\rleft_province\x18\x1f \x01(\x04R\fleftProvince\x12\x1f\n" +
+	"\vorigin_code\x18  \x01(\tR\n" +
+	"originCode\"\xa4\x03\n" +
 	"\vConsignment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\fR\x02id\x12\x16\n" +
 	"\x06sender\x18\x02 \x01(\tR\x06sender\x12\x14\n" +
@@ -2456,7 +2568,7 @@ func file_coldtrace_v1_trace_proto_rawDescGZIP() []byte {
 }
 
 var file_coldtrace_v1_trace_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_coldtrace_v1_trace_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_coldtrace_v1_trace_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_coldtrace_v1_trace_proto_goTypes = []any{
 	(QuantityUnit)(0),       // 0: coldtrace.v1.QuantityUnit
 	(TestResult)(0),         // 1: coldtrace.v1.TestResult
@@ -2470,22 +2582,23 @@ var file_coldtrace_v1_trace_proto_goTypes = []any{
 	(*CodeQuantity)(nil),    // 9: coldtrace.v1.CodeQuantity
 	(*NewCode)(nil),         // 10: coldtrace.v1.NewCode
 	(*MsgCommission)(nil),   // 11: coldtrace.v1.MsgCommission
-	(*MsgDispatch)(nil),     // 12: coldtrace.v1.MsgDispatch
-	(*MsgReceive)(nil),      // 13: coldtrace.v1.MsgReceive
-	(*MsgSell)(nil),         // 14: coldtrace.v1.MsgSell
-	(*MsgSplit)(nil),        // 15: coldtrace.v1.MsgSplit
-	(*MsgAggregate)(nil),    // 16: coldtrace.v1.MsgAggregate
-	(*MsgDisaggregate)(nil), // 17: coldtrace.v1.MsgDisaggregate
-	(*MsgSensorReport)(nil), // 18: coldtrace.v1.MsgSensorReport
-	(*MsgCorrect)(nil),      // 19: coldtrace.v1.MsgCorrect
-	(*Holding)(nil),         // 20: coldtrace.v1.Holding
-	(*CodeRecord)(nil),      // 21: coldtrace.v1.CodeRecord
-	(*Consignment)(nil),     // 22: coldtrace.v1.Consignment
-	(*CodeList)(nil),        // 23: coldtrace.v1.CodeList
-	(*ConsignmentList)(nil), // 24: coldtrace.v1.ConsignmentList
-	(*TraceStep)(nil),       // 25: coldtrace.v1.TraceStep
-	(*Trace)(nil),           // 26: coldtrace.v1.Trace
-	(*CodeView)(nil),        // 27: coldtrace.v1.CodeView
+	(*OutsideBuyer)(nil),    // 12: coldtrace.v1.OutsideBuyer
+	(*MsgDispatch)(nil),     // 13: coldtrace.v1.MsgDispatch
+	(*MsgReceive)(nil),      // 14: coldtrace.v1.MsgReceive
+	(*MsgSell)(nil),         // 15: coldtrace.v1.MsgSell
+	(*MsgSplit)(nil),        // 16: coldtrace.v1.MsgSplit
+	(*MsgAggregate)(nil),    // 17: coldtrace.v1.MsgAggregate
+	(*MsgDisaggregate)(nil), // 18: coldtrace.v1.MsgDisaggregate
+	(*MsgSensorReport)(nil), // 19: coldtrace.v1.MsgSensorReport
+	(*MsgCorrect)(nil),      // 20: coldtrace.v1.MsgCorrect
+	(*Holding)(nil),         // 21: coldtrace.v1.Holding
+	(*CodeRecord)(nil),      // 22: coldtrace.v1.CodeRecord
+	(*Consignment)(nil),     // 23: coldtrace.v1.Consignment
+	(*CodeList)(nil),        // 24: coldtrace.v1.CodeList
+	(*ConsignmentList)(nil), // 25: coldtrace.v1.ConsignmentList
+	(*TraceStep)(nil),       // 26: coldtrace.v1.TraceStep
+	(*Trace)(nil),           // 27: coldtrace.v1.Trace
+	(*CodeView)(nil),        // 28: coldtrace.v1.CodeView
 }
 var file_coldtrace_v1_trace_proto_depIdxs = []int32{
 	1,  // 0: coldtrace.v1.LabTest.result:type_name -> coldtrace.v1.TestResult
@@ -2497,28 +2610,29 @@ var file_coldtrace_v1_trace_proto_depIdxs = []int32{
 	7,  // 6: coldtrace.v1.MsgCommission.facts:type_name -> coldtrace.v1.ProductFacts
 	10, // 7: coldtrace.v1.MsgCommission.codes:type_name -> coldtrace.v1.NewCode
 	9,  // 8: coldtrace.v1.MsgDispatch.items:type_name -> coldtrace.v1.CodeQuantity
-	9,  // 9: coldtrace.v1.MsgReceive.received:type_name -> coldtrace.v1.CodeQuantity
-	3,  // 10: coldtrace.v1.MsgSell.kind:type_name -> coldtrace.v1.SaleKind
-	9,  // 11: coldtrace.v1.MsgSell.items:type_name -> coldtrace.v1.CodeQuantity
-	10, // 12: coldtrace.v1.MsgSplit.children:type_name -> coldtrace.v1.NewCode
-	9,  // 13: coldtrace.v1.MsgAggregate.items:type_name -> coldtrace.v1.CodeQuantity
-	4,  // 14: coldtrace.v1.MsgCorrect.reason:type_name -> coldtrace.v1.CorrectionReason
-	0,  // 15: coldtrace.v1.CodeRecord.unit:type_name -> coldtrace.v1.QuantityUnit
-	20, // 16: coldtrace.v1.CodeRecord.holdings:type_name -> coldtrace.v1.Holding
-	5,  // 17: coldtrace.v1.CodeRecord.status:type_name -> coldtrace.v1.CodeStatus
-	9,  // 18: coldtrace.v1.CodeRecord.contents:type_name -> coldtrace.v1.CodeQuantity
-	9,  // 19: coldtrace.v1.Consignment.items:type_name -> coldtrace.v1.CodeQuantity
-	9,  // 20: coldtrace.v1.Consignment.received_items:type_name -> coldtrace.v1.CodeQuantity
-	22, // 21: coldtrace.v1.ConsignmentList.consignments:type_name -> coldtrace.v1.Consignment
-	0,  // 22: coldtrace.v1.TraceStep.unit:type_name -> coldtrace.v1.QuantityUnit
-	25, // 23: coldtrace.v1.Trace.steps:type_name -> coldtrace.v1.TraceStep
-	21, // 24: coldtrace.v1.CodeView.code:type_name -> coldtrace.v1.CodeRecord
-	8,  // 25: coldtrace.v1.CodeView.batch:type_name -> coldtrace.v1.Batch
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	12, // 9: coldtrace.v1.MsgDispatch.outside_buyer:type_name -> coldtrace.v1.OutsideBuyer
+	9,  // 10: coldtrace.v1.MsgReceive.received:type_name -> coldtrace.v1.CodeQuantity
+	3,  // 11: coldtrace.v1.MsgSell.kind:type_name -> coldtrace.v1.SaleKind
+	9,  // 12: coldtrace.v1.MsgSell.items:type_name -> coldtrace.v1.CodeQuantity
+	10, // 13: coldtrace.v1.MsgSplit.children:type_name -> coldtrace.v1.NewCode
+	9,  // 14: coldtrace.v1.MsgAggregate.items:type_name -> coldtrace.v1.CodeQuantity
+	4,  // 15: coldtrace.v1.MsgCorrect.reason:type_name -> coldtrace.v1.CorrectionReason
+	0,  // 16: coldtrace.v1.CodeRecord.unit:type_name -> coldtrace.v1.QuantityUnit
+	21, // 17: coldtrace.v1.CodeRecord.holdings:type_name -> coldtrace.v1.Holding
+	5,  // 18: coldtrace.v1.CodeRecord.status:type_name -> coldtrace.v1.CodeStatus
+	9,  // 19: coldtrace.v1.CodeRecord.contents:type_name -> coldtrace.v1.CodeQuantity
+	9,  // 20: coldtrace.v1.Consignment.items:type_name -> coldtrace.v1.CodeQuantity
+	9,  // 21: coldtrace.v1.Consignment.received_items:type_name -> coldtrace.v1.CodeQuantity
+	23, // 22: coldtrace.v1.ConsignmentList.consignments:type_name -> coldtrace.v1.Consignment
+	0,  // 23: coldtrace.v1.TraceStep.unit:type_name -> coldtrace.v1.QuantityUnit
+	26, // 24: coldtrace.v1.Trace.steps:type_name -> coldtrace.v1.TraceStep
+	22, // 25: coldtrace.v1.CodeView.code:type_name -> coldtrace.v1.CodeRecord
+	8,  // 26: coldtrace.v1.CodeView.batch:type_name -> coldtrace.v1.Batch
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_coldtrace_v1_trace_proto_init() }
@@ -2532,7 +2646,7 @@ func file_coldtrace_v1_trace_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_coldtrace_v1_trace_proto_rawDesc), len(file_coldtrace_v1_trace_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   22,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -124,6 +124,9 @@ func validateNewCodes(field string, codes []*NewCode, needUnit bool) error {
 		if needUnit && nc.Unit != QuantityUnit_QUANTITY_UNIT_GRAMS && nc.Unit != QuantityUnit_QUANTITY_UNIT_PIECES {
 			return ErrInvalidField.Wrapf("%s: unit must be grams or pieces", f)
 		}
+		if err := ValidateText(f+".origin_code", nc.OriginCode, 200, false); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -154,6 +157,7 @@ func (f *ProductFacts) ValidateBasic() error {
 		return ErrInvalidField.Wrapf("facts: give expiry_date or shelf_life_days")
 	}
 	for _, t := range []struct{ field, v string }{
+		{"facts.origin_release", f.OriginRelease},
 		{"facts.supplier", f.Supplier}, {"facts.certificate_of_origin", f.CertificateOfOrigin},
 		{"facts.customs_declaration", f.CustomsDeclaration}, {"facts.inspection_certificate", f.InspectionCertificate},
 		{"facts.disinfection_certificate", f.DisinfectionCertificate},
@@ -195,7 +199,20 @@ func (m *MsgCommission) ValidateBasic() error {
 }
 
 func (m *MsgDispatch) ValidateBasic() error {
-	if err := ValidateUSCC(m.Buyer); err != nil {
+	if o := m.OutsideBuyer; o != nil {
+		if m.Buyer != "" {
+			return ErrInvalidField.Wrapf("give buyer (on this chain) or outside_buyer (outside the province), not both")
+		}
+		if err := ValidateUSCC(o.Uscc); err != nil {
+			return err
+		}
+		if err := ValidateText("outside_buyer.name", o.Name, MaxNameBytes, true); err != nil {
+			return err
+		}
+		if d, err := ParseDivision(o.Province); err != nil || d.Level() != 1 {
+			return ErrInvalidField.Wrapf("outside_buyer.province %q must be a GB/T 2260 province code such as 310000", o.Province)
+		}
+	} else if err := ValidateUSCC(m.Buyer); err != nil {
 		return err
 	}
 	if err := validateOptionalUSCC("carrier", m.Carrier); err != nil {
