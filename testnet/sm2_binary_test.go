@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -208,5 +209,66 @@ func TestBinarySM2RefusedUnderRulesV2(t *testing.T) {
 	}
 	if out, errOut, err := reg("91330106MA2CFX8Q1D", "scanner1"); err != nil || !strings.Contains(out, "committed at height") {
 		t.Fatalf("ed25519 key on the same chain: %v\n%s%s", err, out, errOut)
+	}
+}
+
+// TestReadmeSM2Keys: the README's "SM2 keys" commands work when pasted, in
+// one shell from the repository's folder, against a home made as `make run`
+// makes it; the event they record names the SM2 key that signed it.
+func TestReadmeSM2Keys(t *testing.T) {
+	steps := readmeSteps(t, "## SM2 keys", "## The commands")
+	if len(steps) < 10 {
+		t.Fatalf("only %d commands in the README's SM2 section", len(steps))
+	}
+	bin := sharedBinary(t)
+	work := t.TempDir()
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(work, "build"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range [][2]string{{bin, "build/coldtrace"}, {filepath.Join(repo, "docs"), "docs"}} {
+		if err := os.Symlink(l[0], filepath.Join(work, l[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	home := filepath.Join(t.TempDir(), "home")
+	ports := freePorts(t, 2)
+	mustCLI(t, bin, home, "init", "--keyring-backend", "test", "--block-time", "200ms",
+		"--rpc-port", fmt.Sprint(ports[0]), "--p2p-port", fmt.Sprint(ports[1]))
+	startBinary(t, bin, home)
+	c, err := client.Dial(fmt.Sprintf("tcp://127.0.0.1:%d", ports[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitHeight(t, c, 1, 30*time.Second)
+
+	var script strings.Builder
+	script.WriteString("set -u\n")
+	for _, s := range steps {
+		fmt.Fprintf(&script, "%s || { echo \"@@failed: %s\"; exit 1; }\n", s.cmd, strings.ReplaceAll(s.cmd, `"`, `'`))
+	}
+	cmd := exec.Command("bash", "-c", script.String())
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "COLDTRACE_HOME="+home, "HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the README's SM2 commands: %v\n%s", err, out)
+	}
+	fisher, err := client.NewKeyring(home).PublicKey("fisher")
+	if err != nil || types.KeyAlgorithmOf(fisher) != types.KeyAlgorithm_KEY_ALGORITHM_SM2 {
+		t.Fatalf("fisher: %x %v", fisher, err)
+	}
+	for _, want := range []string{
+		fmt.Sprintf(`"signer": "%x"`, fisher),    // the commission event
+		"receive consignment:",                   // the grocery's receipt
+		`"owner_id": "91330106MA2GM2X7PW"`,       // the account
+		fmt.Sprintf("fisher\t%x\tsm2\n", fisher), // keys list
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the README's SM2 commands printed no %q:\n%s", want, out)
+		}
 	}
 }
