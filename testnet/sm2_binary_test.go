@@ -139,6 +139,13 @@ func TestBinarySM2Keys(t *testing.T) {
 		t.Fatalf("account of the SM2 key: %+v", acct)
 	}
 
+	// The enterprise adds a second SM2 key, signing with its first.
+	must("keys", "add", "dock3", "--algo", "sm2")
+	sm2Signed("add-key", must("tx", "registry", "add-key", importerUSCC, "dock3", "--label", "dock 3", "--from", "importer"), pub)
+	if out := must("query", "registry", "account", "dock3", "-o", "json"); !strings.Contains(out, `"owner_id":"`+importerUSCC+`"`) {
+		t.Fatalf("account of the added SM2 key: %s", out)
+	}
+
 	// export / import carry the SM2 key as itself.
 	exportPass := filepath.Join(dir, "export-pass")
 	if err := os.WriteFile(exportPass, []byte("another long passphrase\n"), 0o600); err != nil {
