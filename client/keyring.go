@@ -16,9 +16,11 @@ import (
 	"sync"
 
 	"github.com/coldtrace/coldtrace/internal/fsutil"
+	"github.com/coldtrace/coldtrace/types"
 )
 
-// Keyring keeps named ed25519 keys as files under <home>/keyring (0600 in a
+// Keyring keeps named account keys (ed25519, or SM2 with "algorithm":
+// "sm2" in the file) as files under <home>/keyring (0600 in a
 // 0700 folder). With backend "file" each private key is encrypted with a
 // passphrase (argon2id and XChaCha20-Poly1305, see keyring_crypto.go); with
 // backend "test" keys are plain JSON. Either backend reads plain key files,
@@ -104,7 +106,8 @@ func (k *Keyring) Dir() string { return k.dir }
 // KeyInfo is what `keys list` and `keys show` print.
 type KeyInfo struct {
 	Name      string `json:"name"`
-	PublicKey string `json:"public_key"` // hex
+	Algorithm string `json:"algorithm"`  // AlgorithmEd25519 or AlgorithmSM2
+	PublicKey string `json:"public_key"` // hex: 64 characters (ed25519) or 130 (SM2)
 	Encrypted bool   `json:"encrypted"`
 }
 
@@ -112,6 +115,10 @@ var keyName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$`)
 
 // ErrKeyNotFound is returned when no key has the given name.
 var ErrKeyNotFound = errors.New("key not found")
+
+// ErrNotEd25519 is returned by Get for a key of another algorithm (SM2):
+// GetKey returns keys of either algorithm.
+var ErrNotEd25519 = errors.New("not an ed25519 key")
 
 // ErrNoPassphrase is returned when a key must be decrypted or encrypted
 // and the keyring was opened without a passphrase source.
@@ -138,7 +145,8 @@ func (k *Keyring) warnPlainOnce(name string) {
 	}
 }
 
-// Add creates a new random key under name; it refuses to overwrite one.
+// Add creates a new random ed25519 key under name; it refuses to overwrite
+// one.
 func (k *Keyring) Add(name string) (ed25519.PrivateKey, error) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -147,9 +155,38 @@ func (k *Keyring) Add(name string) (ed25519.PrivateKey, error) {
 	return priv, k.Import(name, priv)
 }
 
-// Import stores priv under name, encrypted under backend file; it refuses
-// to overwrite a key.
+// AddKey creates a new random key of the given algorithm under name; it
+// refuses to overwrite one.
+func (k *Keyring) AddKey(name string, algo types.KeyAlgorithm) (Key, error) {
+	var key Key
+	switch algo {
+	case types.KeyAlgorithm_KEY_ALGORITHM_ED25519:
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		key = Ed25519Key(priv)
+	case types.KeyAlgorithm_KEY_ALGORITHM_SM2:
+		sk, err := GenerateSM2Key()
+		if err != nil {
+			return nil, err
+		}
+		key = sk
+	default:
+		return nil, fmt.Errorf("key algorithm %v: a keyring holds %s and %s keys", algo, AlgorithmEd25519, AlgorithmSM2)
+	}
+	return key, k.ImportKey(name, key)
+}
+
+// Import stores an ed25519 key under name, encrypted under backend file;
+// it refuses to overwrite a key.
 func (k *Keyring) Import(name string, priv ed25519.PrivateKey) error {
+	return k.ImportKey(name, Ed25519Key(priv))
+}
+
+// ImportKey stores a key of either algorithm under name, encrypted under
+// backend file; it refuses to overwrite a key.
+func (k *Keyring) ImportKey(name string, key Key) error {
 	p, err := k.path(name)
 	if err != nil {
 		return err
@@ -159,16 +196,20 @@ func (k *Keyring) Import(name string, priv ed25519.PrivateKey) error {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	var v any = plainOf(name, priv)
+	var v any
 	if k.backend == BackendFile {
 		pass, err := k.passphraseForWrite()
 		if err != nil {
 			return err
 		}
-		if v, err = sealKey(name, priv, pass, k.kdf); err != nil {
+		if v, err = sealKey(name, key, pass, k.kdf); err != nil {
 			return err
 		}
 	} else {
+		var err error
+		if v, err = plainOf(name, key); err != nil {
+			return err
+		}
 		k.warnTestOnce()
 	}
 	b, err := json.MarshalIndent(v, "", "  ")
@@ -206,13 +247,41 @@ func (k *Keyring) read(name string) (string, keyFileOf, error) {
 	return p, f, nil
 }
 
-// Get returns the private key named name, decrypting it if it is encrypted
-// (the passphrase is asked once per keyring).
+// Get returns the ed25519 key named name, decrypting it if it is encrypted
+// (the passphrase is asked once per keyring). It refuses an SM2 key, before
+// asking any passphrase, with ErrNotEd25519; GetKey returns either.
 func (k *Keyring) Get(name string) (ed25519.PrivateKey, error) {
 	p, f, err := k.read(name)
 	if err != nil {
 		return nil, err
 	}
+	if a, err := f.algorithm(); err != nil {
+		return nil, fmt.Errorf("key file %s: %w", p, err)
+	} else if a != types.KeyAlgorithm_KEY_ALGORITHM_ED25519 {
+		return nil, fmt.Errorf("key %q is an %s key: %w (Keyring.GetKey returns keys of either algorithm)", name, KeyAlgorithmName(a), ErrNotEd25519)
+	}
+	key, err := k.open(name, p, f)
+	if err != nil {
+		return nil, err
+	}
+	ek, ok := key.(Ed25519Key)
+	if !ok {
+		return nil, fmt.Errorf("key %q: %w", name, ErrNotEd25519)
+	}
+	return ed25519.PrivateKey(ek), nil
+}
+
+// GetKey returns the key named name, of either algorithm, decrypting it if
+// it is encrypted (the passphrase is asked once per keyring).
+func (k *Keyring) GetKey(name string) (Key, error) {
+	p, f, err := k.read(name)
+	if err != nil {
+		return nil, err
+	}
+	return k.open(name, p, f)
+}
+
+func (k *Keyring) open(name, p string, f keyFileOf) (Key, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if f.plain != nil {
@@ -325,21 +394,22 @@ func (k *Keyring) Show(name string) (KeyInfo, error) {
 		return KeyInfo{}, err
 	}
 	if f.plain != nil {
-		priv, err := f.plain.key()
+		key, err := f.plain.key()
 		if err != nil {
 			return KeyInfo{}, fmt.Errorf("key file %s: %w", p, err)
 		}
-		return KeyInfo{Name: name, PublicKey: hex.EncodeToString(priv.Public().(ed25519.PublicKey))}, nil
+		return KeyInfo{Name: name, Algorithm: KeyAlgorithmName(key.Algorithm()), PublicKey: hex.EncodeToString(key.PublicKey())}, nil
 	}
-	pub, err := ParsePublicKey(f.enc.PublicKey)
+	pub, err := publicKeyOf(f.enc.Algorithm, f.enc.PublicKey)
 	if err != nil {
 		return KeyInfo{}, fmt.Errorf("key file %s: %w", p, err)
 	}
-	return KeyInfo{Name: name, PublicKey: hex.EncodeToString(pub), Encrypted: true}, nil
+	return KeyInfo{Name: name, Algorithm: KeyAlgorithmName(types.KeyAlgorithmOf(pub)), PublicKey: hex.EncodeToString(pub), Encrypted: true}, nil
 }
 
-// PublicKey returns a key's public key without decrypting it.
-func (k *Keyring) PublicKey(name string) (ed25519.PublicKey, error) {
+// PublicKey returns a key's public key (32 bytes of ed25519 or 65 of SM2)
+// without decrypting it.
+func (k *Keyring) PublicKey(name string) ([]byte, error) {
 	info, err := k.Show(name)
 	if err != nil {
 		return nil, err
@@ -408,7 +478,7 @@ func (k *Keyring) Migrate() (MigrateResult, error) {
 			res.Already = append(res.Already, n)
 			continue
 		}
-		priv, err := f.plain.key()
+		key, err := f.plain.key()
 		if err != nil {
 			return res, fmt.Errorf("key file %s: %w", p, err)
 		}
@@ -416,7 +486,7 @@ func (k *Keyring) Migrate() (MigrateResult, error) {
 		if err != nil {
 			return res, err
 		}
-		e, err := sealKey(n, priv, pass, k.kdf)
+		e, err := sealKey(n, key, pass, k.kdf)
 		if err != nil {
 			return res, err
 		}
@@ -441,7 +511,7 @@ func (k *Keyring) Migrate() (MigrateResult, error) {
 // Export returns key name encrypted under its own passphrase (asked with
 // exportPass, confirmed), in the format of encrypted key files.
 func (k *Keyring) Export(name string, exportPass PassphraseFunc) ([]byte, error) {
-	priv, err := k.Get(name)
+	key, err := k.GetKey(name)
 	if err != nil {
 		return nil, err
 	}
@@ -452,7 +522,7 @@ func (k *Keyring) Export(name string, exportPass PassphraseFunc) ([]byte, error)
 	if len(pass) < MinPassphraseLen {
 		return nil, fmt.Errorf("the export passphrase must have at least %d characters", MinPassphraseLen)
 	}
-	e, err := sealKey(name, priv, pass, k.kdf)
+	e, err := sealKey(name, key, pass, k.kdf)
 	if err != nil {
 		return nil, err
 	}
@@ -489,18 +559,9 @@ func (k *Keyring) ImportExported(name string, blob []byte, exportPass Passphrase
 	if err != nil {
 		return err
 	}
-	priv, err := f.enc.open(pass)
+	key, err := f.enc.open(pass)
 	if err != nil {
 		return fmt.Errorf("exported key: %w", err)
 	}
-	return k.Import(name, priv)
-}
-
-// ParsePublicKey accepts a public key as 64 hex characters.
-func ParsePublicKey(s string) (ed25519.PublicKey, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("%q is not an ed25519 public key (64 hex characters)", s)
-	}
-	return b, nil
+	return k.ImportKey(name, key)
 }

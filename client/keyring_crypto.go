@@ -1,13 +1,14 @@
 package client
 
 import (
-	"crypto/ed25519"
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/chacha20poly1305"
@@ -69,22 +70,29 @@ type kdfSpec struct {
 // is bound to the ciphertext as associated data, and a decrypted seed must
 // derive it.
 type encryptedKey struct {
-	Format     string  `json:"format"`
-	Version    int     `json:"version"`
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	// Algorithm is "sm2" for SM2 keys; ed25519 keys leave it out, so their
+	// files are the ones coldtrace wrote before SM2 (and older binaries
+	// still read them).
+	Algorithm  string  `json:"algorithm,omitempty"`
 	Name       string  `json:"name"`
 	PublicKey  string  `json:"public_key"` // hex
 	KDF        kdfSpec `json:"kdf"`
 	Cipher     string  `json:"cipher"`
 	Nonce      string  `json:"nonce"`      // base64
-	Ciphertext string  `json:"ciphertext"` // base64: the sealed 32-byte ed25519 seed
+	Ciphertext string  `json:"ciphertext"` // base64: the sealed 32-byte secret (ed25519 seed, SM2 scalar)
 }
 
 // plainKey is the JSON of an unencrypted key file: backend "test", and
 // every key written before encryption existed.
 type plainKey struct {
+	Algorithm string `json:"algorithm,omitempty"` // as in encryptedKey
 	Name      string `json:"name"`
 	PublicKey string `json:"public_key"`
-	Seed      string `json:"private_key_seed"`
+	// Seed is the 32-byte secret in hex: the ed25519 seed, or the SM2
+	// private scalar.
+	Seed string `json:"private_key_seed"`
 }
 
 // ErrWrongPassphrase is returned when a passphrase does not open a key.
@@ -93,16 +101,21 @@ type plainKey struct {
 var ErrWrongPassphrase = errors.New("wrong passphrase, or the key file was altered")
 
 func (e *encryptedKey) aad() []byte {
-	return fmt.Appendf(nil, "%s/%d\n%s\n%s\n%s\n%d\n%d\n%d\n%s", e.Format, e.Version, e.PublicKey,
+	b := fmt.Appendf(nil, "%s/%d\n%s\n%s\n%s\n%d\n%d\n%d\n%s", e.Format, e.Version, e.PublicKey,
 		e.KDF.Name, e.KDF.Salt, e.KDF.Time, e.KDF.MemoryKiB, e.KDF.Threads, e.Cipher)
+	if e.Algorithm != "" {
+		// Bound only when present: ed25519 files keep their old associated data.
+		b = fmt.Appendf(b, "\n%s", e.Algorithm)
+	}
+	return b
 }
 
 func deriveKey(passphrase, salt []byte, p KDFParams) []byte {
 	return argon2.IDKey(passphrase, salt, p.Time, p.MemoryKiB, p.Threads, chacha20poly1305.KeySize)
 }
 
-// sealKey encrypts priv's seed under passphrase.
-func sealKey(name string, priv ed25519.PrivateKey, passphrase []byte, p KDFParams) (*encryptedKey, error) {
+// sealKey encrypts k's 32-byte secret under passphrase.
+func sealKey(name string, k Key, passphrase []byte, p KDFParams) (*encryptedKey, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
@@ -114,9 +127,13 @@ func sealKey(name string, priv ed25519.PrivateKey, passphrase []byte, p KDFParam
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
+	algo, secret, err := secretOf(k)
+	if err != nil {
+		return nil, err
+	}
 	e := &encryptedKey{
-		Format: KeyFileFormat, Version: KeyFileVersion, Name: name,
-		PublicKey: hex.EncodeToString(priv.Public().(ed25519.PublicKey)),
+		Format: KeyFileFormat, Version: KeyFileVersion, Algorithm: algo, Name: name,
+		PublicKey: hex.EncodeToString(k.PublicKey()),
 		KDF:       kdfSpec{Name: kdfArgon2id, Salt: base64.StdEncoding.EncodeToString(salt), KDFParams: p},
 		Cipher:    cipherXChaCha, Nonce: base64.StdEncoding.EncodeToString(nonce),
 	}
@@ -124,12 +141,12 @@ func sealKey(name string, priv ed25519.PrivateKey, passphrase []byte, p KDFParam
 	if err != nil {
 		return nil, err
 	}
-	e.Ciphertext = base64.StdEncoding.EncodeToString(aead.Seal(nil, nonce, priv.Seed(), e.aad()))
+	e.Ciphertext = base64.StdEncoding.EncodeToString(aead.Seal(nil, nonce, secret, e.aad()))
 	return e, nil
 }
 
 type sealedParts struct {
-	pub             ed25519.PublicKey
+	pub             []byte
 	salt, nonce, ct []byte
 }
 
@@ -150,7 +167,7 @@ func (e *encryptedKey) check() (sealedParts, error) {
 		return s, err
 	}
 	var err error
-	if s.pub, err = ParsePublicKey(e.PublicKey); err != nil {
+	if s.pub, err = publicKeyOf(e.Algorithm, e.PublicKey); err != nil {
 		return s, err
 	}
 	s.salt, err = base64.StdEncoding.DecodeString(e.KDF.Salt)
@@ -162,14 +179,14 @@ func (e *encryptedKey) check() (sealedParts, error) {
 		return s, fmt.Errorf("nonce is not %d bytes of base64", chacha20poly1305.NonceSizeX)
 	}
 	s.ct, err = base64.StdEncoding.DecodeString(e.Ciphertext)
-	if err != nil || len(s.ct) != ed25519.SeedSize+chacha20poly1305.Overhead {
-		return s, fmt.Errorf("ciphertext is not %d bytes of base64", ed25519.SeedSize+chacha20poly1305.Overhead)
+	if err != nil || len(s.ct) != secretSize+chacha20poly1305.Overhead {
+		return s, fmt.Errorf("ciphertext is not %d bytes of base64", secretSize+chacha20poly1305.Overhead)
 	}
 	return s, nil
 }
 
 // open decrypts the key.
-func (e *encryptedKey) open(passphrase []byte) (ed25519.PrivateKey, error) {
+func (e *encryptedKey) open(passphrase []byte) (Key, error) {
 	s, err := e.check()
 	if err != nil {
 		return nil, err
@@ -179,15 +196,18 @@ func (e *encryptedKey) open(passphrase []byte) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	seed, err := aead.Open(nil, nonce, ct, e.aad())
+	secret, err := aead.Open(nil, nonce, ct, e.aad())
 	if err != nil {
 		return nil, ErrWrongPassphrase
 	}
-	priv := ed25519.NewKeyFromSeed(seed)
-	if !pub.Equal(priv.Public()) {
+	k, err := keyOf(e.Algorithm, secret)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(pub, k.PublicKey()) {
 		return nil, errors.New("the decrypted key does not match the public key in the file")
 	}
-	return priv, nil
+	return k, nil
 }
 
 // keyFileOf is either form of a key file.
@@ -222,14 +242,27 @@ func parseKeyFile(b []byte) (keyFileOf, error) {
 	return keyFileOf{}, errors.New("neither an encrypted key (format, ciphertext) nor a plain one (private_key_seed)")
 }
 
-func (p *plainKey) key() (ed25519.PrivateKey, error) {
-	seed, err := hex.DecodeString(p.Seed)
-	if err != nil || len(seed) != ed25519.SeedSize {
+func (p *plainKey) key() (Key, error) {
+	secret, err := hex.DecodeString(p.Seed)
+	if err != nil || len(secret) != secretSize {
 		return nil, errors.New("private_key_seed is not 64 hex characters")
 	}
-	return ed25519.NewKeyFromSeed(seed), nil
+	k, err := keyOf(p.Algorithm, secret)
+	if err != nil {
+		return nil, err
+	}
+	// A file whose algorithm was dropped or changed would otherwise yield
+	// another key from the same secret.
+	if p.PublicKey != "" && !strings.EqualFold(p.PublicKey, hex.EncodeToString(k.PublicKey())) {
+		return nil, errors.New("public_key is not the public key of private_key_seed under the file's algorithm")
+	}
+	return k, nil
 }
 
-func plainOf(name string, priv ed25519.PrivateKey) *plainKey {
-	return &plainKey{Name: name, PublicKey: hex.EncodeToString(priv.Public().(ed25519.PublicKey)), Seed: hex.EncodeToString(priv.Seed())}
+func plainOf(name string, k Key) (*plainKey, error) {
+	algo, secret, err := secretOf(k)
+	if err != nil {
+		return nil, err
+	}
+	return &plainKey{Algorithm: algo, Name: name, PublicKey: hex.EncodeToString(k.PublicKey()), Seed: hex.EncodeToString(secret)}, nil
 }

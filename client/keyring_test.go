@@ -68,7 +68,7 @@ func TestKeyringFileRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seedHex := plainOf("alice", a).Seed
+	seedHex := mustPlain("alice", a).Seed
 	seedB64 := base64.StdEncoding.EncodeToString(a.Seed())
 	if bytes.Contains(raw, []byte(seedHex)) || bytes.Contains(raw, []byte(seedB64)) || bytes.Contains(raw, []byte("private_key_seed")) {
 		t.Fatalf("the key file holds the seed in the clear:\n%s", raw)
@@ -103,7 +103,7 @@ func TestKeyringFileRoundTrip(t *testing.T) {
 	// Show and List need no passphrase.
 	k3 := openFile(t, home, nil, nil)
 	info, err := k3.Show("alice")
-	if err != nil || !info.Encrypted || info.PublicKey != plainOf("alice", a).PublicKey {
+	if err != nil || !info.Encrypted || info.PublicKey != mustPlain("alice", a).PublicKey {
 		t.Fatalf("show: %+v %v", info, err)
 	}
 	list, err := k3.List()
@@ -171,7 +171,9 @@ func TestKeyringTamperedFileRefused(t *testing.T) {
 		{"ciphertext bit", func(e *encryptedKey) { e.Ciphertext = flip(e.Ciphertext) }, "wrong passphrase, or the key file was altered"},
 		{"nonce bit", func(e *encryptedKey) { e.Nonce = flip(e.Nonce) }, "altered"},
 		{"salt bit", func(e *encryptedKey) { e.KDF.Salt = flip(e.KDF.Salt) }, "altered"},
-		{"public key swapped", func(e *encryptedKey) { e.PublicKey = plainOf("x", ed25519.NewKeyFromSeed(make([]byte, 32))).PublicKey }, "altered"},
+		{"public key swapped", func(e *encryptedKey) {
+			e.PublicKey = mustPlain("x", ed25519.NewKeyFromSeed(make([]byte, 32))).PublicKey
+		}, "altered"},
 		{"public key of another", func(e *encryptedKey) { e.PublicKey = hex.EncodeToString(other) }, "altered"},
 		{"kdf time", func(e *encryptedKey) { e.KDF.Time = 2 }, "altered"},
 		{"kdf memory huge", func(e *encryptedKey) { e.KDF.MemoryKiB = 1 << 30 }, "memory"},
@@ -317,7 +319,7 @@ func TestKeyringTestBackend(t *testing.T) {
 		t.Fatalf("warning: %q", warn.String())
 	}
 	raw, _ := os.ReadFile(filepath.Join(home, "keyring", "a.json"))
-	if !bytes.Contains(raw, []byte(plainOf("a", a).Seed)) {
+	if !bytes.Contains(raw, []byte(mustPlain("a", a).Seed)) {
 		t.Fatal("backend test does not write plain keys")
 	}
 	// An encrypted key cannot be read through backend test.
@@ -339,7 +341,7 @@ func TestKeyringExportImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(blob, []byte(plainOf("a", a).Seed)) || !bytes.Contains(blob, []byte(`"format": "coldtrace-key"`)) {
+	if bytes.Contains(blob, []byte(mustPlain("a", a).Seed)) || !bytes.Contains(blob, []byte(`"format": "coldtrace-key"`)) {
 		t.Fatalf("export blob:\n%s", blob)
 	}
 	if _, err := src.Export("alice", StaticPassphrase([]byte("short"))); err == nil {
@@ -410,4 +412,13 @@ func BenchmarkDefaultKDF(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		deriveKey([]byte("correct horse battery"), salt, DefaultKDF)
 	}
+}
+
+// mustPlain is the plain file of an ed25519 key.
+func mustPlain(name string, priv ed25519.PrivateKey) *plainKey {
+	p, err := plainOf(name, Ed25519Key(priv))
+	if err != nil {
+		panic(err)
+	}
+	return p
 }

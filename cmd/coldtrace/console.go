@@ -143,6 +143,9 @@ stdout); the officer signs in with "coldtrace console login --from OFFICER --del
 			if err != nil {
 				return err
 			}
+			if len(off) != ed25519.PublicKeySize {
+				return fmt.Errorf("--officer-pubkey %s is an SM2 key: console officers sign in with ed25519 keys (coldtrace keys add NAME)", officer)
+			}
 			t, err := time.Parse(time.DateOnly, expires)
 			if err != nil {
 				return errors.New("--expires is a date, YYYY-MM-DD")

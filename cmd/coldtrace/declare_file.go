@@ -145,7 +145,7 @@ func (g *globals) declareFeed(cmd *cobra.Command, from, path string) error {
 	if err != nil {
 		return err
 	}
-	key, err := g.signingKey(from)
+	key, err := g.accountKey(from)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (g *globals) declareFeed(cmd *cobra.Command, from, path string) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%d declaration(s) in the feed, %d to record in %d tx(s)\n", len(ds), len(todo), len(txs))
 	for i, msgs := range txs {
-		res, err := c.Send(cmd.Context(), key, msgs...)
+		res, err := c.SignerFor(key).Send(cmd.Context(), msgs...)
 		if err := g.report(cmd, res, err); err != nil {
 			return fmt.Errorf("tx %d of %d: %w (run the same command again to record the rest)", i+1, len(txs), err)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/ed25519"
 	"fmt"
 	"io"
 	"os"
@@ -14,9 +13,15 @@ import (
 func newKeysCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
-		Short: "Manage the ed25519 signing keys in the home's keyring (<home>/keyring)",
+		Short: "Manage the signing keys (ed25519 or SM2) in the home's keyring (<home>/keyring)",
 		Long: `keys manages the home's keyring: one file per key in <home>/keyring (mode 0600,
 folder 0700).
+
+Keys are ed25519 (the default) or SM2 (GB/T 32918: 'keys add NAME --algo sm2'),
+which chains on rules v3 accept as account keys: an SM2 public key is 130 hex
+characters (04 || X || Y), an ed25519 one 64. Every tx command signs with the
+key's own algorithm. Validator (consensus) keys are CometBFT's ed25519 keys, not
+keyring keys; console sign-in and delegations take ed25519 keys only.
 
 Backends (--keyring-backend, else the one 'coldtrace init' recorded in
 <home>/config/client.toml, else "file"):
@@ -38,7 +43,7 @@ warning) until 'coldtrace keys migrate' encrypts them.`,
 		if g.output == "json" {
 			return printJSON(cmd, k)
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\n", k.Name, k.PublicKey)
+		fmt.Fprintf(cmd.OutOrStdout(), "%s\t%s\t%s\n", k.Name, k.PublicKey, k.Algorithm)
 		return nil
 	}
 	var exportPassFile, out string
@@ -116,16 +121,26 @@ and stores the key as NAME, encrypted with this keyring's passphrase under backe
 	for _, c := range []*cobra.Command{export, imp} {
 		c.Flags().StringVar(&exportPassFile, "export-passphrase-file", "", "file holding the export blob's passphrase (first line); else $"+exportPassphraseEnv+", else a prompt")
 	}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "add NAME",
-		Short: "Create a new key; a regulator registers its public key before it can sign",
-		Args:  cobra.ExactArgs(1),
+	var algo string
+	add := &cobra.Command{
+		Use:   "add NAME [--algo ed25519|sm2]",
+		Short: "Create a new key (ed25519, or SM2 with --algo sm2); a regulator registers its public key before it can sign",
+		Long: `add creates a new random key NAME and prints its name, public key (hex) and
+algorithm. --algo sm2 makes an SM2 key (GB/T 32918; chains on rules v3 accept it as
+an account key; its public key is 130 hex characters); the default is ed25519.`,
+		Example: `  coldtrace keys add scanner1
+  coldtrace keys add importer --algo sm2`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := client.ParseKeyAlgorithm(algo)
+			if err != nil {
+				return fmt.Errorf("--algo: %w", err)
+			}
 			kr, err := g.keyring()
 			if err != nil {
 				return err
 			}
-			if _, err := kr.Add(args[0]); err != nil {
+			if _, err := kr.AddKey(args[0], a); err != nil {
 				return err
 			}
 			k, err := kr.Show(args[0])
@@ -134,9 +149,11 @@ and stores the key as NAME, encrypted with this keyring's passphrase under backe
 			}
 			return show(cmd, k)
 		},
-	}, &cobra.Command{
+	}
+	add.Flags().StringVar(&algo, "algo", client.AlgorithmEd25519, "key algorithm: ed25519 or sm2")
+	cmd.AddCommand(add, &cobra.Command{
 		Use:   "list",
-		Short: "List the keys: name and public key (hex); no passphrase needed",
+		Short: "List the keys: name, public key (hex) and algorithm, tab-separated; no passphrase needed",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			kr, err := g.keyring()
@@ -162,7 +179,7 @@ and stores the key as NAME, encrypted with this keyring's passphrase under backe
 		},
 	}, &cobra.Command{
 		Use:   "show NAME",
-		Short: "Print a key's public key (hex); no passphrase needed",
+		Short: "Print a key's public key (hex); -o json adds its algorithm; no passphrase needed",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			kr, err := g.keyring()
@@ -237,9 +254,9 @@ running it again changes nothing.`,
 	return cmd
 }
 
-// resolvePublicKey accepts a keyring name or a hex public key; a name needs
-// no passphrase.
-func (g *globals) resolvePublicKey(s string) (ed25519.PublicKey, error) {
+// resolvePublicKey accepts a keyring name or a hex public key, of either
+// algorithm (32 bytes of ed25519, 65 of SM2); a name needs no passphrase.
+func (g *globals) resolvePublicKey(s string) ([]byte, error) {
 	if k, err := client.ParsePublicKey(s); err == nil {
 		return k, nil
 	}
@@ -249,7 +266,7 @@ func (g *globals) resolvePublicKey(s string) (ed25519.PublicKey, error) {
 	}
 	pub, err := kr.PublicKey(s)
 	if err != nil {
-		return nil, fmt.Errorf("%q is neither a 64-hex-character public key nor a key in the keyring: %w", s, err)
+		return nil, fmt.Errorf("%q is neither a public key in hex (64 characters for ed25519, 130 for SM2) nor a key in the keyring: %w", s, err)
 	}
 	return pub, nil
 }

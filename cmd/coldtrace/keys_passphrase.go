@@ -127,11 +127,27 @@ func (g *globals) keyring() (*client.Keyring, error) {
 	return kr, nil
 }
 
-// signingKey is the private key named name, decrypted if need be.
+// signingKey is the ed25519 key named name, decrypted if need be, for
+// commands that sign with ed25519 only (console sign-in, delegations,
+// bench); an SM2 key is refused with a message that says so.
 func (g *globals) signingKey(name string) (ed25519.PrivateKey, error) {
 	kr, err := g.keyring()
 	if err != nil {
 		return nil, err
 	}
-	return kr.Get(name)
+	k, err := kr.Get(name)
+	if errors.Is(err, client.ErrNotEd25519) {
+		return nil, fmt.Errorf("key %q is an SM2 key and this command signs with ed25519 keys only (SM2 keys sign txs: tx ... --from %s)", name, name)
+	}
+	return k, err
+}
+
+// accountKey is the account key named name, of either algorithm (ed25519
+// or SM2), decrypted if need be: what tx commands sign with.
+func (g *globals) accountKey(name string) (client.Key, error) {
+	kr, err := g.keyring()
+	if err != nil {
+		return nil, err
+	}
+	return kr.GetKey(name)
 }

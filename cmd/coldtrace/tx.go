@@ -18,7 +18,8 @@ func newTxCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tx",
 		Short: "Sign a transaction with a keyring key, broadcast it and wait for its block",
-		Long: `Every tx command signs with --from (a key in the home's keyring), broadcasts to
+		Long: `Every tx command signs with --from (a key in the home's keyring, ed25519 or, on
+chains of rules v3, SM2: the tx is signed with the key's own algorithm), broadcasts to
 --node and waits until the tx is in a block. It prints the tx hash, the height and
 the result, and exits non-zero with the error code and message if the chain refuses it
 (codes: docs/ERRORS.md).
@@ -76,7 +77,7 @@ func newTxRegistryCmd(g *globals) *cobra.Command {
 		k, err := pubKeys()
 		return &types.MsgRegisterRegulator{Division: args[0], Name: args[1], Keys: k}, err
 	})
-	regReg.Flags().StringSliceVar(&keys, "key", nil, "signing key of the new regulator (keyring name or hex); repeat for several")
+	regReg.Flags().StringSliceVar(&keys, "key", nil, "signing key of the new regulator (keyring name, or hex: 64 characters for ed25519, 130 for SM2); repeat for several")
 
 	regEnt := sub(&cobra.Command{
 		Use:     "register-enterprise USCC NAME --kind KIND --division DIV --key KEY --from NAME",
@@ -91,7 +92,7 @@ func newTxRegistryCmd(g *globals) *cobra.Command {
 		pk, err := pubKeys()
 		return &types.MsgRegisterEnterprise{Uscc: strings.ToUpper(args[0]), Name: args[1], Kind: k, Division: division, Keys: pk}, err
 	})
-	regEnt.Flags().StringSliceVar(&keys, "key", nil, "signing key of the enterprise (keyring name or hex); repeat for several")
+	regEnt.Flags().StringSliceVar(&keys, "key", nil, "signing key of the enterprise (keyring name, or hex: 64 characters for ed25519, 130 for SM2); repeat for several")
 	regEnt.Flags().StringVar(&kind, "kind", "", "one of: "+strings.Join(types.KindNames(), ", "))
 	regEnt.Flags().StringVar(&division, "division", "", "GB/T 2260 division where the enterprise operates")
 
@@ -162,7 +163,7 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 	if err := types.CanonicalCodes(msg); err != nil {
 		return err
 	}
-	key, err := g.signingKey(from)
+	key, err := g.accountKey(from)
 	if err != nil {
 		return err
 	}
@@ -173,7 +174,9 @@ func (g *globals) send(cmd *cobra.Command, from string, msg proto.Message) error
 	if txWait > 0 {
 		c.WaitTimeout = txWait
 	}
-	signer := c.Signer(key)
+	// The tx is signed with the key's own algorithm (ed25519, or SM2 on
+	// chains of rules v3), which the signed body records.
+	signer := c.SignerFor(key)
 	if txEventTime != "" {
 		t, err := time.Parse(time.RFC3339, txEventTime)
 		if err != nil {

@@ -58,5 +58,8 @@ func parseConsensusKey(s string) ([]byte, error) {
 	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == 32 {
 		return b, nil
 	}
+	if b, err := hex.DecodeString(s); err == nil && len(b) == types.SM2PublicKeySize {
+		return nil, fmt.Errorf("PUBKEY %q is an SM2 account key: a validator's consensus key is CometBFT's ed25519 key (64 hex characters, as 'coldtrace status' prints it)", s)
+	}
 	return nil, fmt.Errorf("PUBKEY %q is not a 32-byte ed25519 key in hex (64 characters) or base64 (44 characters)", s)
 }
