@@ -717,3 +717,16 @@ func TestGatewayDemoRunsTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestGatewayProvinces: a code of another province resolves to this chain's
+// code; the page says where goods that left the province went.
+func TestGatewayProvinces(t *testing.T) {
+	s := newServer(t, nil)
+	w := get(t, s.Handler(), "/lookup?code="+url.QueryEscape(fx.JiangsuCode))
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != fx.FromJiangsu {
+		t.Fatalf("lookup of the Jiangsu code: %d %q, want 303 to %s", w.Code, w.Header().Get("Location"), fx.FromJiangsu)
+	}
+	body := wantStatus(t, get(t, s.Handler(), fx.FromJiangsu), http.StatusOK)
+	wantContains(t, body, "已销往省外", "上海浦东水产有限公司")
+	wantStatus(t, get(t, s.Handler(), "/lookup?code="+url.QueryEscape("https://trace.jiangsu.example/c/none")), http.StatusBadRequest)
+}

@@ -71,13 +71,25 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleLookup sends a typed or pasted code to its page.
+// A code this chain does not issue — one goods carried in the province they
+// came from — resolves, verified, to this chain's code for them.
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
-	code, err := types.ParseCode(strings.TrimSpace(r.URL.Query().Get("code")))
-	if err != nil {
-		s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
+	typed := strings.TrimSpace(r.URL.Query().Get("code"))
+	code, err := types.ParseCode(typed)
+	if err == nil {
+		http.Redirect(w, r, code.String(), http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, code.String(), http.StatusSeeOther)
+	if typed != "" && len(typed) <= 200 {
+		ctx, cancel := s.ctx(r)
+		defer cancel()
+		rec := &types.CodeRecord{}
+		if _, qerr := s.v.Query(ctx, "/trace/origin?code="+url.QueryEscape(typed), rec); qerr == nil && rec.Code != "" {
+			http.Redirect(w, r, rec.Code, http.StatusSeeOther)
+			return
+		}
+	}
+	s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 }
 
 func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
@@ -319,6 +331,9 @@ func (s *Server) codePage(l web.Lang, d *codeData) *codePage {
 
 	for _, st := range steps {
 		sv := stepView{Date: l.Date(st.Time), Label: l.StepLabel(st.Step), Alert: st.Alert, Detail: st.Detail}
+		if p, ok := strings.CutPrefix(st.Detail, "outside:"); ok {
+			sv.Detail = l.T("step.outside") + " " + l.Division(p)
+		}
 		sv.Who, sv.Where = actorName(l, d, st.Actor)
 		if st.Name != "" {
 			sv.Who = st.Name

@@ -197,7 +197,7 @@ func (s *Server) resolveNames(ctx context.Context, d *codeData) error {
 		for _, e := range h.Events {
 			note(e.Actor)
 			if m, _ := e.Msg.Inner(); m != nil {
-				if dm, ok := m.(*types.MsgDispatch); ok {
+				if dm, ok := m.(*types.MsgDispatch); ok && dm.Buyer != "" {
 					note(dm.Buyer)
 				}
 			}
@@ -449,6 +449,10 @@ func (d *codeData) timeline() []step {
 			case "shipping":
 				if dm, ok := m.(*types.MsgDispatch); ok {
 					st.Other, _ = name(dm.Buyer)
+					if o := dm.OutsideBuyer; o != nil {
+						// Left the province: the buyer is named as recorded.
+						st.Other, st.Detail = o.Name, "outside:"+o.Province
+					}
 				}
 			case "retail_selling":
 				if sm, ok := m.(*types.MsgSell); ok && sm.Kind == types.SaleKind_SALE_KIND_CONSUMED {

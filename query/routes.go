@@ -158,6 +158,21 @@ func init() {
 				c, err := codeArg(r)
 				return state.CodeKey(c), err
 			})},
+		{Path: "/trace/origin", Query: "?code=ORIGIN", Answer: "CodeRecord (provable): this chain's code for goods that came with a code of another province",
+			handle: func(r *request) (*abci.ResponseQuery, error) {
+				origin := r.q.Get("code")
+				if origin == "" || len(origin) > 200 {
+					return nil, types.ErrBadQuery.Wrapf("give ?code= the code the goods carried in the province they came from")
+				}
+				code, err := r.st.OriginCode(origin)
+				if err != nil {
+					return nil, err
+				}
+				if code == "" {
+					return &abci.ResponseQuery{Key: state.OriginCodeKey(origin), Height: r.height}, types.ErrNotFound.Wrapf("no code of this chain came with origin code %q (height %d)", origin, r.height)
+				}
+				return recordAt(r.kv, r.height, state.CodeKey(code), "code "+code)
+			}},
 		{Path: "/trace/history", Query: "?code=C&from=N&limit=L", Answer: "HistoryPage (record and events)",
 			handle: func(r *request) (*abci.ResponseQuery, error) {
 				c, err := codeArg(r)

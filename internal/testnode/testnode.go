@@ -167,6 +167,12 @@ func WaitCommitted(t testing.TB, c *client.Client, h int64, within time.Duration
 	return got
 }
 
+// WaitCommittedErr is WaitCommitted for code without a testing.T (shared
+// fixtures).
+func WaitCommittedErr(c *client.Client, h int64, within time.Duration) (int64, error) {
+	return waitCommitted(c, h, within)
+}
+
 func waitCommitted(c *client.Client, h int64, within time.Duration) (int64, error) {
 	deadline := time.Now().Add(within)
 	for {

@@ -137,6 +137,7 @@ var messages = map[string][2]string{
 	"warn.recalled":       {"该产品已被召回，请勿食用，请联系购买商家退货。", "This product has been recalled: do not eat it; return it to the shop."},
 	"warn.destroyed":      {"该产品已被监管销毁，不应在市场上出现。", "This product was destroyed under supervision and should not be on sale."},
 	"warn.expired":        {"该产品已超过保质期，请勿食用。", "This product is past its expiry date: do not eat it."},
+	"step.outside":        {"已销往省外：", "Left the province for"},
 	"danger.positive":     {"该产品所属批次检出阳性：如您持有该产品，请勿食用。", "A test of this product's batch was positive: if you have this product, do not eat it."},
 	"danger.recalled":     {"该产品所属批次已被召回：如您持有该产品，请勿食用，请联系购买商家退货。", "This product's batch has been recalled: if you have this product, do not eat it; return it to the shop."},
 	"f.releasecert":       {"出仓证明", "Release certificate"},
