@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -37,9 +38,14 @@ type App struct {
 	logger log.Logger
 	limits types.Limits
 
-	check       *state.Cache // the mempool's view: the last saved version plus accepted txs
-	checkTime   time.Time    // midnight of the last block's date: CheckTx judges expiry by it
-	pendingHash []byte       // app hash returned by the last FinalizeBlock, checked at Commit
+	check     *state.Cache // the mempool's view: the last saved version plus accepted txs
+	checkTime time.Time    // midnight of the last block's date: CheckTx judges expiry by it
+	// lastBlockMs is the time of the last block this process executed (Unix
+	// ms; 0 after a restart until the next block): CheckTx judges signed
+	// event times by it. Written by FinalizeBlock, read by CheckTx on
+	// another connection.
+	lastBlockMs atomic.Int64
+	pendingHash []byte // app hash returned by the last FinalizeBlock, checked at Commit
 
 	upgrades  []*types.Upgrade // rules upgrades the operators set in app.toml (rules.go)
 	nextRules types.RuleSet    // the rules of the next height, which CheckTx applies
@@ -158,7 +164,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if req.Type == abci.CheckTxType_Recheck {
 		m = modeRecheck
 	}
-	out := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime, Rules: a.nextRules}, a.check, req.Tx, m)
+	out := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime, Rules: a.nextRules, checkClockMs: a.lastBlockMs.Load()}, a.check, req.Tx, m)
 	res := out.exec()
 	if a.observer != nil && m == modeCheck {
 		a.observer.Tx("check", out.msgs, res.Code)
@@ -242,6 +248,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		return nil, err
 	}
 	blk := &Context{Height: req.Height, Time: req.Time, Rules: rules}
+	a.lastBlockMs.Store(req.Time.UnixMilli())
 	if err := state.New(a.tree).SetBlockDate(rules.Day(req.Time)); err != nil {
 		return nil, err
 	}

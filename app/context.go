@@ -28,8 +28,13 @@ type Context struct {
 	// EventTimeMs is when the signer says the tx's events happened (rules
 	// v3, an offline scan), checked against Time; 0: at the block.
 	EventTimeMs int64
-	Signer      Signer
-	events      []abci.Event
+	// checkClockMs is, in CheckTx only, the last block's time (0 if not
+	// known yet): signed event times are judged by it, not by Time, which
+	// there is the midnight expiry dates are compared with.
+	checkClockMs int64
+	inCheckTx    bool
+	Signer       Signer
+	events       []abci.Event
 }
 
 // Emit records an event; attributes named in indexed are indexed by CometBFT.

@@ -71,3 +71,22 @@ func TestSignedEventTime(t *testing.T) {
 		t.Fatalf("under v2 an event time is undecodable: code %d", code)
 	}
 }
+
+// TestCheckTxJudgesEventTimeByTheLastBlock: the mempool judges a signed
+// event time by the last block's time (not the midnight it compares expiry
+// dates with): a scan a second before the last block enters, one hours after
+// it does not.
+func TestCheckTxJudgesEventTimeByTheLastBlock(t *testing.T) {
+	c := newSVChainRules(t, nil, types.RulesV3)
+	svParties(c)
+	c.ok(c.tx(kImp, svCommission("CN-C", svDomesticFacts(), 1, 5_000)))
+	last := time.Date(2023, 11, 15, 10, 0, 0, 0, time.UTC) // 18:00 in China
+	c.at(last)
+	sell := &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: svItems(svCode("CN-C", "0001"), 1)}
+	if code := svCheckCode(t, c, c.txAt(kImp, last.Add(-time.Second), sell)); code != 0 {
+		t.Fatalf("a scan a second before the last block: CheckTx code %d", code)
+	}
+	if code := svCheckCode(t, c, c.txAt(kImp, last.Add(3*time.Hour), sell)); code != types.ErrEventTime.Code {
+		t.Fatalf("a scan three hours after the last block: CheckTx code %d", code)
+	}
+}

@@ -74,7 +74,8 @@ func (a *App) executeDecoded(blk *Context, kv state.KV, dtx *types.DecodedTx, ha
 	if err := st.SetAccount(acct); err != nil {
 		return txResult{err: err}
 	}
-	ctx := &Context{Height: blk.Height, Time: blk.Time, Rules: blk.Rules, TxHash: hash[:], EventTimeMs: dtx.Body.EventTimeMs}
+	ctx := &Context{Height: blk.Height, Time: blk.Time, Rules: blk.Rules, TxHash: hash[:], EventTimeMs: dtx.Body.EventTimeMs,
+		checkClockMs: blk.checkClockMs, inCheckTx: m != modeDeliver}
 	err = checkEventTime(ctx, st)
 	if err == nil {
 		err = a.runMsgs(ctx, seqBranch, acct, dtx, application)
@@ -106,14 +107,27 @@ func checkEventTime(ctx *Context, st *state.State) error {
 		return err
 	}
 	block := ctx.Time.UnixMilli()
+	if ctx.inCheckTx {
+		// The mempool does not know the next block's time: it judges by
+		// the last block's, allowing for the wait until the next one, and
+		// leaves the exact check to the block.
+		if ctx.checkClockMs == 0 {
+			return nil
+		}
+		block = ctx.checkClockMs + checkTxEventGraceMs
+	}
 	switch {
 	case ctx.EventTimeMs > block:
-		return types.ErrEventTime.Wrapf("event time %s is after the block's time %s", types.UnixTime(ctx.EventTimeMs/1000).Format(time.RFC3339), ctx.Time.UTC().Format(time.RFC3339))
+		return types.ErrEventTime.Wrapf("event time %s is after the block's time %s", types.UnixTime(ctx.EventTimeMs/1000).Format(time.RFC3339), time.UnixMilli(block).UTC().Format(time.RFC3339))
 	case block-ctx.EventTimeMs > int64(p.MaxEventAge())*1000:
-		return types.ErrEventTime.Wrapf("event time %s is more than %d s before the block's time %s", types.UnixTime(ctx.EventTimeMs/1000).Format(time.RFC3339), p.MaxEventAge(), ctx.Time.UTC().Format(time.RFC3339))
+		return types.ErrEventTime.Wrapf("event time %s is more than %d s before the block's time %s", types.UnixTime(ctx.EventTimeMs/1000).Format(time.RFC3339), p.MaxEventAge(), time.UnixMilli(block).UTC().Format(time.RFC3339))
 	}
 	return nil
 }
+
+// checkTxEventGraceMs is how far after the last block CheckTx lets a signed
+// event time be: the time until the next block, with a clock's slack.
+const checkTxEventGraceMs = 60_000
 
 // runMsgs authorizes the signer and applies every message on a branch of
 // kv that is written only if all of them succeed.

@@ -113,13 +113,20 @@ var msgSince = map[protoreflect.FullName]uint32{
 // that sets one under older rules is refused as undecodable, as the
 // binaries of the time refused a field they did not know.
 var fieldSince = map[protoreflect.FullName]uint32{
+	"coldtrace.v1.TxBody.event_time_ms":             RulesV3, // checked in DecodeTx
+	"coldtrace.v1.TxBody.key_algorithm":             RulesV3, // checked in DecodeTx
 	"coldtrace.v1.MsgDeclare.lines":                 RulesV3,
 	"coldtrace.v1.MsgRecordTest.certificate":        RulesV3,
+	"coldtrace.v1.MsgRegisterEnterprise.profile":    RulesV3,
+	"coldtrace.v1.MsgDispatch.outside_buyer":        RulesV3,
+	"coldtrace.v1.NewCode.origin_code":              RulesV3,
 	"coldtrace.v1.ProductFacts.net_grams_per_piece": RulesV3,
 	"coldtrace.v1.ProductFacts.hs_code":             RulesV3,
+	"coldtrace.v1.ProductFacts.origin_release":      RulesV3,
 	"coldtrace.v1.Params.unverified_alert_seconds":  RulesV3,
 	"coldtrace.v1.Params.uncommissioned_alert_days": RulesV3,
 	"coldtrace.v1.Params.site_alert_days":           RulesV3,
+	"coldtrace.v1.Params.max_event_age_seconds":     RulesV3,
 }
 
 // KnowsFields refuses a message that sets a field added after r.
