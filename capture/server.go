@@ -469,4 +469,3 @@ func writeProblem(w http.ResponseWriter, status int, typ, title, detail string) 
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(&Problem{Type: typ, Title: title, Status: status, Detail: detail})
 }
-
