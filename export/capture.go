@@ -62,6 +62,40 @@ type Capturer struct {
 	// would be misdated and is refused. MaxAge 0 takes DefaultMaxEventAge.
 	Now    func() time.Time
 	MaxAge time.Duration
+
+	// created are the codes events mapped earlier create (a document that
+	// commissions, packs and ships sends them before the chain has them).
+	created map[string]*types.CodeRecord
+}
+
+// code is a code's record: as an earlier event of the document creates it,
+// else as on chain.
+func (c *Capturer) code(ctx context.Context, code string) (*types.CodeRecord, error) {
+	if r := c.created[code]; r != nil {
+		return r, nil
+	}
+	return c.View.Code(ctx, code)
+}
+
+// remember notes the codes a mapped message creates.
+func (c *Capturer) remember(msg proto.Message) {
+	if c.created == nil {
+		c.created = map[string]*types.CodeRecord{}
+	}
+	switch m := msg.(type) {
+	case *types.MsgCommission:
+		for _, nc := range m.Codes {
+			c.created[nc.Code] = &types.CodeRecord{Code: nc.Code, Unit: nc.Unit, Commissioned: nc.Quantity}
+		}
+	case *types.MsgSplit:
+		for _, nc := range m.Children {
+			c.created[nc.Code] = &types.CodeRecord{Code: nc.Code, Unit: nc.Unit, Commissioned: nc.Quantity}
+		}
+	case *types.MsgAggregate:
+		if c.created[m.Unit] == nil {
+			c.created[m.Unit] = &types.CodeRecord{Code: m.Unit, Unit: types.QuantityUnit_QUANTITY_UNIT_PIECES, Commissioned: 1, LogisticUnit: true}
+		}
+	}
 }
 
 // DefaultMaxEventAge is how old a captured event may be.
@@ -231,6 +265,7 @@ func (c *Capturer) Map(ctx context.Context, raw map[string]any) (msg proto.Messa
 		sort.Strings(left)
 		return nil, refuse(left[0], "the chain has no place for this field in a %s event (fields not recorded: %s)", types.MsgName(msg), strings.Join(left, ", "))
 	}
+	c.remember(msg)
 	return msg, nil
 }
 
@@ -917,7 +952,7 @@ func (c *Capturer) transformationEvent(ctx context.Context, e *event) (proto.Mes
 	if len(in) != 1 {
 		return nil, refuse("inputEPCList", "the chain splits one code at a time: name one input")
 	}
-	parent, err := c.View.Code(ctx, in[0].Code)
+	parent, err := c.code(ctx, in[0].Code)
 	if err != nil {
 		return nil, err
 	}
@@ -1157,7 +1192,7 @@ func (c *Capturer) items(ctx context.Context, e *event, epcKey, qKey string) ([]
 		if err != nil {
 			return nil, err
 		}
-		r, err := c.View.Code(ctx, code)
+		r, err := c.code(ctx, code)
 		if err != nil {
 			return nil, err
 		}
@@ -1187,7 +1222,7 @@ func (c *Capturer) items(ctx context.Context, e *event, epcKey, qKey string) ([]
 	}
 	for i, q := range qs {
 		field := fmt.Sprintf("%s[%d]", qKey, i)
-		r, err := c.View.Code(ctx, q.code)
+		r, err := c.code(ctx, q.code)
 		if err != nil {
 			return nil, err
 		}

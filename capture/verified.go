@@ -1,0 +1,56 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/coldtrace/coldtrace/client"
+)
+
+// VerifiedReader is a Reader over a node: every answer is checked end to
+// end from the trust root (client.VerifiedQuery). A list the chain proves
+// nothing of because it is empty (no record under its prefix) is taken as
+// empty, as the gateway takes it.
+type VerifiedReader struct {
+	C     *client.Client
+	Trust client.Trust
+
+	mu sync.Mutex // one header chain, one query at a time
+	h  *client.Headers
+}
+
+// Query asks for path with proofs, verifies the answer and decodes it.
+func (r *VerifiedReader) Query(ctx context.Context, path string, m proto.Message) (err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.h == nil {
+		if r.h, err = r.C.NewHeaders(ctx, r.Trust); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: checking the answer of %s failed: %v", client.ErrVerification, path, p)
+		}
+	}()
+	v, err := r.C.VerifiedQuery(ctx, path, r.h)
+	if errors.Is(err, client.ErrVerification) {
+		raw, qerr := r.C.Query(ctx, path, 0, false)
+		if qerr == nil && raw != nil && proto.Unmarshal(raw.Value, m) == nil && proto.Size(m) == 0 {
+			return nil
+		}
+		proto.Reset(m)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if err := proto.Unmarshal(v.Response.Value, m); err != nil {
+		return fmt.Errorf("%w: the verified answer of %s does not decode: %v", client.ErrVerification, path, err)
+	}
+	return nil
+}
