@@ -330,8 +330,19 @@ func (g *gatherer) code(ctx context.Context, code string) error {
 		}
 		if inner, err := e.Msg.Inner(); err == nil {
 			if m, ok := inner.(*types.MsgAggregate); ok {
-				if u, err := types.ParseTxCode(m.Unit); err == nil && u.String() != code {
+				u, err := types.ParseTxCode(m.Unit)
+				switch {
+				case err != nil:
+				case u.String() != code:
 					units = append(units, u.String())
+				default:
+					// A unit's contents: their histories say in what unit
+					// they are counted, so the unit's events name them right.
+					for _, it := range m.Items {
+						if c, err := types.ParseTxCode(it.Code); err == nil {
+							units = append(units, c.String())
+						}
+					}
 				}
 			}
 		}
