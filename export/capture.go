@@ -924,8 +924,10 @@ func (c *Capturer) aggregationEvent(ctx context.Context, e *event) (proto.Messag
 		}
 		// The chain always empties the unit; the lists, when given, name
 		// what it held, which the chain knows: they are checked, not recorded.
-		if _, err := c.items(ctx, e, "childEPCs", "childQuantityList"); err != nil {
-			return nil, err
+		if e.m["childEPCs"] != nil || e.m["childQuantityList"] != nil {
+			if _, err := c.items(ctx, e, "childEPCs", "childQuantityList"); err != nil {
+				return nil, err
+			}
 		}
 		return &types.MsgDisaggregate{Unit: unit}, nil
 	}
@@ -945,7 +947,7 @@ func (c *Capturer) transformationEvent(ctx context.Context, e *event) (proto.Mes
 	if err := c.place(e, "bizLocation", true); err != nil {
 		return nil, err
 	}
-	in, err := c.items(ctx, e, "inputEPCList", "inputQuantityList")
+	in, err := c.itemsWith(ctx, e, "inputEPCList", "inputQuantityList", map[string]amountOf{})
 	if err != nil {
 		return nil, err
 	}
@@ -1181,6 +1183,11 @@ func (c *Capturer) items(ctx context.Context, e *event, epcKey, qKey string) ([]
 	if err != nil {
 		return nil, err
 	}
+	return c.itemsWith(ctx, e, epcKey, qKey, explicit)
+}
+
+// itemsWith is items with the explicit quantities given.
+func (c *Capturer) itemsWith(ctx context.Context, e *event, epcKey, qKey string, explicit map[string]amountOf) ([]*types.CodeQuantity, error) {
 	epcs, err := e.list(epcKey)
 	if err != nil {
 		return nil, err
