@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -138,4 +139,17 @@ func FuzzCaptureDocument(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDocsCaptureILMD: docs/EPCIS.md names every ILMD field a capture reads.
+func TestDocsCaptureILMD(t *testing.T) {
+	b, err := os.ReadFile("../docs/EPCIS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range ILMDFields() {
+		if !strings.Contains(string(b), "`"+f+"`") {
+			t.Errorf("docs/EPCIS.md does not name the ILMD field %s", f)
+		}
+	}
 }
