@@ -20,6 +20,10 @@ func (s *Server) epcisRoutes(mux *http.ServeMux) {
 type epcisReader struct{ v *verifier }
 
 func (r epcisReader) Query(ctx context.Context, path string, m proto.Message) error {
+	if !capture.ListPath(path) {
+		_, err := r.v.query(ctx, path, m)
+		return err
+	}
 	_, _, err := r.v.queryList(ctx, path, m, func() bool { return proto.Size(m) == 0 })
 	return err
 }
