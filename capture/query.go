@@ -100,8 +100,12 @@ func (q *querier) answer(w http.ResponseWriter, r *http.Request, v url.Values, s
 		codes, err = q.anchors(r.Context(), f)
 	}
 	var events []map[string]any
+	var missing []string
 	if err == nil {
-		events, err = q.run(r.Context(), codes)
+		events, missing, err = q.run(r.Context(), codes)
+	}
+	if err == nil && self != "/epcis/events" && len(missing) > 0 {
+		err = fmt.Errorf("%w: no code %s is on chain (a verified absence)", types.ErrNotFound, missing[0])
 	}
 	if err != nil {
 		var p *queryProblem
@@ -232,27 +236,31 @@ func (q *querier) batchOf(ctx context.Context, cls string) (string, error) {
 	return rec.BatchId, nil
 }
 
-// run reads the histories of the codes and exports their events.
-func (q *querier) run(ctx context.Context, codes []string) ([]map[string]any, error) {
+// run reads the histories of the codes and exports their events; missing
+// are the codes the chain proves it does not have (they have no events).
+func (q *querier) run(ctx context.Context, codes []string) (events []map[string]any, missing []string, err error) {
 	g := &gatherer{rd: q.cfg.Reader, ents: map[string]*types.Enterprise{}, cons: map[string]*types.Consignment{}, seen: map[string]bool{}, got: map[string]bool{}, max: q.cfg.MaxCodes}
 	for _, c := range codes {
-		if err := g.code(ctx, c); err != nil {
-			return nil, err
+		var none *noCode
+		if err := g.code(ctx, c); errors.As(err, &none) && none.code == canonical(c) {
+			missing = append(missing, c)
+		} else if err != nil {
+			return nil, nil, err
 		}
 	}
 	chainID, err := q.cfg.ChainID(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	doc, err := export.EPCIS(g.out, export.Options{DigitalLinkBase: q.cfg.DigitalLinkBase, ChainID: chainID})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d, err := export.ReadDocument(doc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return d.Events, nil
+	return d.Events, missing, nil
 }
 
 // gatherer collects what export.EPCIS needs of codes: each code's record,
@@ -267,6 +275,15 @@ type gatherer struct {
 	out  []export.History
 	max  int
 }
+
+// noCode is a verified absence of a code's history.
+type noCode struct {
+	code string
+	err  error
+}
+
+func (e *noCode) Error() string { return e.err.Error() }
+func (e *noCode) Unwrap() error { return e.err }
 
 func (g *gatherer) code(ctx context.Context, code string) error {
 	c, err := types.ParseCode(code)
@@ -286,6 +303,9 @@ func (g *gatherer) code(ctx context.Context, code string) error {
 	for from := uint64(0); ; {
 		page := &types.HistoryPage{}
 		if err := g.rd.Query(ctx, fmt.Sprintf("/trace/history?limit=1000&from=%d&code=%s", from, url.QueryEscape(code)), page); err != nil {
+			if errors.Is(err, types.ErrNotFound) {
+				return &noCode{code, err}
+			}
 			return fmt.Errorf("history of %s: %w", code, err)
 		}
 		h.Code = page.Code

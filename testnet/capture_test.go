@@ -288,6 +288,17 @@ func TestCaptureRoundTrip(t *testing.T) {
 		t.Fatalf("the gateway's %d events differ from the capture server's %d", len(g), len(c))
 	}
 
+	// A code the chain does not have: no events by MATCH_epc, 404 as a resource.
+	unknown := base + "/01/09521234543213/10/NONE/21/1"
+	res, body = a.do(t, "GET", "/epcis/events?MATCH_epc="+url.QueryEscape(unknown), captureToken, nil, nil)
+	if ev := queryEvents(t, body); res.StatusCode != http.StatusOK || len(ev) != 0 {
+		t.Fatalf("unknown code: %d %s", res.StatusCode, body)
+	}
+	res, body = a.do(t, "GET", "/epcis/epcs/"+url.PathEscape(unknown)+"/events", captureToken, nil, nil)
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown code as a resource: %d %s", res.StatusCode, body)
+	}
+
 	// No anchor: refused with the reason.
 	res, body = a.do(t, "GET", "/epcis/events?EQ_bizStep=shipping", captureToken, nil, nil)
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "MATCH_epc") {
