@@ -229,16 +229,15 @@ func (c *Capturer) Map(ctx context.Context, raw map[string]any) (msg proto.Messa
 	for _, k := range derivedFields {
 		e.used[k] = true
 	}
-	if err := c.checkTime(e); err != nil {
-		return nil, err
-	}
 	typ, err := e.str("type")
 	if err != nil {
 		return nil, err
 	}
 	if e.m["errorDeclaration"] != nil {
+		// The repeated event keeps its own time; the declaration is dated
+		// by its block.
 		msg, err = c.correction(e)
-	} else {
+	} else if err = c.checkTime(e); err == nil {
 		switch typ {
 		case objectEvent:
 			msg, err = c.objectEvent(ctx, e)
@@ -254,6 +253,9 @@ func (c *Capturer) Map(ctx context.Context, raw map[string]any) (msg proto.Messa
 	}
 	if err != nil {
 		return nil, err
+	}
+	if msg == nil {
+		return nil, refuse("", "the event maps to no chain message")
 	}
 	var left []string
 	for k := range e.m {
@@ -279,9 +281,26 @@ func (c *Capturer) checkTime(e *event) error {
 	if s == "" {
 		return refuse("eventTime", "is missing")
 	}
+	if err := c.checkTimeValue("eventTime", s); err != nil {
+		return err
+	}
+	off, err := e.str("eventTimeZoneOffset")
+	if err != nil {
+		return err
+	}
+	if off != "" && off != chinaOffset {
+		return refuse("eventTimeZoneOffset", "%s: the chain's enterprises are in China and every event is written at %s", off, chinaOffset)
+	}
+	return nil
+}
+
+// checkTimeValue checks that a time is recent enough for the block that
+// records it to date it.
+func (c *Capturer) checkTimeValue(field string, v any) error {
+	s, _ := v.(string)
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return refuse("eventTime", "%q is not an RFC 3339 time", s)
+		return refuse(field, "%v is not an RFC 3339 time", v)
 	}
 	now := time.Now()
 	if c.Now != nil {
@@ -292,17 +311,10 @@ func (c *Capturer) checkTime(e *event) error {
 		age = DefaultMaxEventAge
 	}
 	if t.Before(now.Add(-age)) {
-		return refuse("eventTime", "%s is more than %s before the capture: the chain dates every event by the block that records it, and would misdate this one", s, age)
+		return refuse(field, "%s is more than %s before the capture: the chain dates every event by the block that records it, and would misdate this one", s, age)
 	}
 	if t.After(now.Add(futureSkew)) {
-		return refuse("eventTime", "%s is in the future", s)
-	}
-	off, err := e.str("eventTimeZoneOffset")
-	if err != nil {
-		return err
-	}
-	if off != "" && off != chinaOffset {
-		return refuse("eventTimeZoneOffset", "%s: the chain's enterprises are in China and every event is written at %s", off, chinaOffset)
+		return refuse(field, "%s is in the future", s)
 	}
 	return nil
 }
@@ -1031,7 +1043,10 @@ func (c *Capturer) correction(e *event) (proto.Message, error) {
 	m.Note, _ = e.m["ct:correctionNote"].(string)
 	for k, v := range ed {
 		switch k {
-		case "declarationTime": // the block time
+		case "declarationTime":
+			if err := c.checkTimeValue("errorDeclaration", v); err != nil {
+				return nil, err
+			}
 		case "reason":
 			s, _ := v.(string)
 			switch term(s, "https://ref.gs1.org/cbv/ER-", "urn:epcglobal:cbv:er:") {

@@ -73,6 +73,8 @@ func TestCaptureMapping(t *testing.T) {
 		{"split", `{"type":"TransformationEvent",` + at + `"bizStep":"repackaging","inputQuantityList":[{"epcClass":"https://id.gs1.org` + capLot + `","quantity":2,"uom":"KGM"}],"outputEPCList":["https://id.gs1.org/01/09521234543213/10/L1/21/0100"],"ct:codeQuantities":[{"epc":"https://id.gs1.org/01/09521234543213/10/L1/21/0100","quantity":2000,"uom":"GRM"}]}`, ""},
 		{"correction", `{"type":"ObjectEvent",` + at + `"action":"OBSERVE","bizStep":"shipping","errorDeclaration":{"declarationTime":"2026-11-26T07:59:00Z","reason":"did_not_occur"},"ct:chainEventHash":"ni:///sha-256;` + strings.Repeat("ab", 32) + `","ct:correctionNote":"typo"}`, ""},
 
+		{"correction of an old event", `{"type":"ObjectEvent","eventTime":"2026-10-01T07:59:00Z","eventTimeZoneOffset":"+08:00","action":"OBSERVE","bizStep":"shipping","errorDeclaration":{"declarationTime":"2026-11-26T07:59:30Z","reason":"incorrect_data"},"ct:chainEventHash":"ni:///sha-256;` + strings.Repeat("cd", 32) + `"}`, ""},
+		{"old declaration", `{"type":"ObjectEvent",` + at + `"action":"OBSERVE","bizStep":"shipping","errorDeclaration":{"declarationTime":"2026-11-20T07:59:30Z"},"ct:chainEventHash":"ni:///sha-256;` + strings.Repeat("cd", 32) + `"}`, "errorDeclaration"},
 		{"old event", `{"type":"ObjectEvent","eventTime":"2026-11-25T07:59:00Z","action":"OBSERVE","bizStep":"storing","epcList":["` + capSer + `"]}`, "eventTime"},
 		{"another offset", `{"type":"ObjectEvent","eventTime":"2026-11-26T07:59:00Z","eventTimeZoneOffset":"-05:00","action":"OBSERVE","bizStep":"storing","epcList":["` + capSer + `"]}`, "eventTimeZoneOffset"},
 		{"destroying", `{"type":"ObjectEvent",` + at + `"action":"DELETE","bizStep":"destroying","epcList":["` + capSer + `"]}`, "bizStep: destroying"},

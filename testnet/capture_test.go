@@ -305,6 +305,34 @@ func TestCaptureRoundTrip(t *testing.T) {
 		t.Fatalf("unanchored query: %d %s", res.StatusCode, body)
 	}
 
+	// The shop declares its sale erroneous: the queried event, repeated
+	// with an errorDeclaration, as EPCIS writes one.
+	sold := byStep["retail_selling"]
+	decl := map[string]any{}
+	for k, v := range sold {
+		decl[k] = v
+	}
+	decl["errorDeclaration"] = map[string]any{"declarationTime": time.Now().UTC().Format(time.RFC3339), "reason": "incorrect_data"}
+	decl["ct:correctionNote"] = "sold 1.5 kg, not 2"
+	jc := b.post(t, document(decl), capture.Rollback)
+	if !jc.Success || jc.Events[0].Message != "correct" || jc.Events[0].Status != capture.StatusCommitted {
+		t.Fatalf("correction: %+v", jc.Events[0])
+	}
+	waitHeight(t, n.Client, jc.Events[0].Height, 20*time.Second)
+	_, body = a.do(t, "GET", "/epcis/events?EQ_bizStep=retail_selling&MATCH_epcClass="+url.QueryEscape(lotClass), captureToken, nil, nil)
+	if err := schema.Validate(body); err != nil {
+		t.Fatal(err)
+	}
+	var declared map[string]any
+	for _, e := range queryEvents(t, body) {
+		if e["errorDeclaration"] != nil {
+			declared = e
+		}
+	}
+	if declared == nil || declared["eventID"] != sold["eventID"] || declared["ct:correctionNote"] != "sold 1.5 kg, not 2" {
+		t.Fatalf("the query shows no error declaration of the sale: %s", body)
+	}
+
 	// A restart keeps the jobs.
 	before, _ := json.Marshal(j)
 	a.stop()
