@@ -52,7 +52,7 @@ func (f *fakeChain) Broadcast(_ context.Context, msgs ...proto.Message) (*client
 	return &client.TxResult{Hash: []byte{byte(len(f.sent))}}, nil
 }
 
-func newTestHandler(t *testing.T, dir string, size int, mod func(*Config)) (*Handler, *fakeChain) {
+func newTestHandler(t testing.TB, dir string, size int, mod func(*Config)) (*Handler, *fakeChain) {
 	t.Helper()
 	f := &fakeChain{}
 	cfg := Config{Enterprise: "91330100MA2CAPTA1C", Chain: f, Sender: f, JobsDir: dir, Token: testToken,
