@@ -53,6 +53,10 @@ func TestReadmeCapture(t *testing.T) {
 	}
 	waitHeight(t, c, 1, 30*time.Second)
 	mustCLI(t, bin, home, "demo")
+	// A regulator's key signs no enterprise's events.
+	if out, errOut, err := cli(t, bin, home, "capture", "--from", "regulator"); err == nil || !strings.Contains(out+errOut, "capture signs for an enterprise") {
+		t.Fatalf("capture --from regulator: %v\n%s%s", err, out, errOut)
+	}
 
 	// The README's port, moved to a free one so that tests may run side by side.
 	port := fmt.Sprint(ports[2])
