@@ -341,7 +341,10 @@ func (h *Handler) capture(w http.ResponseWriter, r *http.Request) {
 }
 
 // run sends a job's txs: one for the whole document (rollback) or one per
-// event in order (proceed), recording each outcome as it comes.
+// event in order (proceed), recording each outcome as it comes. Proceed
+// broadcasts every tx before waiting for their blocks: the node checks
+// each against the state its earlier ones leave, so an event may build on
+// the one before it in the same block.
 func (h *Handler) run(id, behaviour string, msgs []proto.Message) {
 	j, _ := h.jobs.get(id)
 	var batches [][]int // indexes of the events of each tx
@@ -360,18 +363,30 @@ func (h *Handler) run(id, behaviour string, msgs []proto.Message) {
 			}
 		}
 	}
-	for _, idx := range batches {
+	sent := make([]*client.TxResult, len(batches))
+	for b, idx := range batches {
 		var tx []proto.Message
 		for _, i := range idx {
 			tx = append(tx, msgs[i])
 		}
 		res, err := h.cfg.Sender.Broadcast(h.ctx, tx...)
-		if err == nil {
-			h.update(id, idx, func(r *Result) { r.TxHash = hex.EncodeToString(res.Hash) })
-			res, err = h.cfg.Chain.Wait(h.ctx, res.Hash)
-		}
 		if h.ctx.Err() != nil {
 			return // stopped: the next start closes the job as interrupted
+		}
+		if err != nil {
+			h.record(id, idx, msgs, res, err)
+			continue
+		}
+		sent[b] = res
+		h.update(id, idx, func(r *Result) { r.TxHash = hex.EncodeToString(res.Hash) })
+	}
+	for b, idx := range batches {
+		if sent[b] == nil {
+			continue
+		}
+		res, err := h.cfg.Chain.Wait(h.ctx, sent[b].Hash)
+		if h.ctx.Err() != nil {
+			return
 		}
 		h.record(id, idx, msgs, res, err)
 	}
