@@ -57,10 +57,38 @@ const at = `"eventTime":"2026-11-26T07:59:00Z","eventTimeZoneOffset":"+08:00",`
 // TestCaptureMapping: each event the chain can express maps to its message
 // (golden file); each it cannot is refused naming the field and the reason.
 func TestCaptureMapping(t *testing.T) {
-	cases := []struct {
-		name, event string
-		refused     string // part of the refusal; "" for a mapping
-	}{
+	cases := captureCases
+	var out strings.Builder
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Capturer{Enterprise: capUSCC, View: fakeView{}, Now: func() time.Time { return capNow }}
+			msg, err := c.Map(context.Background(), capEvent(t, tc.event))
+			var ref *Refusal
+			if tc.refused == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				b, _ := protojson.MarshalOptions{UseProtoNames: true}.Marshal(types.WrapMsg(msg))
+				var v any
+				_ = json.Unmarshal(b, &v)
+				pretty, _ := json.Marshal(v)
+				out.WriteString(tc.name + ": " + string(pretty) + "\n")
+				return
+			}
+			if !errors.As(err, &ref) || !strings.Contains(err.Error(), tc.refused) {
+				t.Fatalf("got %v (%T), want a refusal naming %q", err, err, tc.refused)
+			}
+		})
+	}
+	golden(t, "capture.golden", []byte(out.String()))
+}
+
+// captureCases are events the chain can express (refused "") and events
+// it cannot, with a part of the refusal.
+var captureCases = []struct {
+	name, event string
+	refused     string // part of the refusal; "" for a mapping
+}{
 		{"commission", `{"type":"ObjectEvent",` + at + `"action":"ADD","bizStep":"commissioning","epcList":["https://example.com/01/09521234543213/10/L2/21/0001"],"ct:codeQuantities":[{"epc":"https://example.com/01/09521234543213/10/L2/21/0001","quantity":5.9,"uom":"KGM"}],"quantityList":[{"epcClass":"https://id.gs1.org/01/09521234543213/10/L2","quantity":1,"uom":"TNE"}],"ilmd":{"cbvmda:lotNumber":"L2","cbvmda:countryOfOrigin":"EC","ct:productName":"Shrimp","ct:category":"frozen shrimp","ct:productionDate":"2026-06-01","cbvmda:itemExpirationDate":"2027-06-01","ct:nucleicAcidTest":{"ct:result":"negative","ct:lab":"Lab","ct:date":"2026-06-02"},"ct:storageTemperature":{"ct:minValue":-30,"ct:maxValue":-18.5,"ct:uom":"CEL"}}}`, ""},
 		{"commission more codes of a batch", `{"type":"ObjectEvent",` + at + `"action":"ADD","bizStep":"urn:epcglobal:cbv:bizstep:commissioning","quantityList":[{"epcClass":"urn:epc:class:lgtin:9521234.054321.L3","quantity":12}],"ilmd":{"cbvmda:lotNumber":"L3"}}`, ""},
 		{"ship", `{"type":"ObjectEvent",` + at + `"action":"OBSERVE","bizStep":"shipping","disposition":"in_transit","epcList":["` + capUnit + `"],"quantityList":[{"epcClass":"https://id.gs1.org` + capLot + `","quantity":2.5,"uom":"KGM"}],"destinationList":[{"type":"owning_party","destination":"https://id.coldtrace.example/party/91330106MA2CAPTB14"}],"ct:deliveryNote":"DN-1"}`, ""},
@@ -87,38 +115,11 @@ func TestCaptureMapping(t *testing.T) {
 		{"class of serialised codes", `{"type":"ObjectEvent",` + at + `"action":"OBSERVE","bizStep":"retail_selling","quantityList":[{"epcClass":"https://id.gs1.org/01/09521234543213","quantity":2}]}`, "product class"},
 		{"unknown code", `{"type":"ObjectEvent",` + at + `"action":"OBSERVE","bizStep":"retail_selling","epcList":["https://id.gs1.org/01/09521234543213/10/ZZ/21/1"]}`, "not on chain"},
 		{"commission without quantity", `{"type":"ObjectEvent",` + at + `"action":"ADD","bizStep":"commissioning","epcList":["https://id.gs1.org/01/09521234543213/10/L2/21/0002"],"ilmd":{"cbvmda:lotNumber":"L2"}}`, "ct:codeQuantities"},
-		{"commission native", `{"type":"ObjectEvent",` + at + `"action":"ADD","bizStep":"commissioning","epcList":["https://id.coldtrace.example/c/CT-91330100MA2CAPTA1C-1-P"],"ilmd":{"cbvmda:lotNumber":"L2"}}`, ""},
+		{"commission native", `{"type":"ObjectEvent",` + at + `"action":"ADD","bizStep":"commissioning","epcList":["https://id.coldtrace.example/c/CT-91330100MA2CAPTA1C-1-P"],"ilmd":{"cbvmda:lotNumber":"L2"}}`, "native codes"},
 		{"unknown ILMD", `{"type":"ObjectEvent",` + at + `"action":"ADD","bizStep":"commissioning","quantityList":[{"epcClass":"https://id.gs1.org/01/09521234543213/10/L4","quantity":1}],"ilmd":{"cbvmda:lotNumber":"L4","cbvmda:farmList":[]}}`, "cbvmda:farmList"},
 		{"two temperatures", `{"type":"ObjectEvent",` + at + `"action":"OBSERVE","bizStep":"sensor_reporting","epcList":["` + capSer + `"],"sensorElementList":[{"sensorReport":[{"type":"gs1:Temperature","value":1,"uom":"CEL"},{"type":"gs1:Humidity","value":1}]}]}`, "one temperature"},
 		{"split not conserving", `{"type":"TransformationEvent",` + at + `"bizStep":"repackaging","inputQuantityList":[{"epcClass":"https://id.gs1.org` + capLot + `","quantity":3,"uom":"KGM"}],"outputQuantityList":[{"epcClass":"https://id.gs1.org/01/09521234543213/10/L9","quantity":2,"uom":"KGM"}]}`, "conserves"},
 		{"correction without chain hash", `{"type":"ObjectEvent",` + at + `"action":"OBSERVE","bizStep":"shipping","errorDeclaration":{"declarationTime":"2026-11-26T07:59:00Z"}}`, "ct:chainEventHash"},
-	}
-	var out strings.Builder
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c := &Capturer{Enterprise: capUSCC, View: fakeView{}, Now: func() time.Time { return capNow }}
-			msg, err := c.Map(context.Background(), capEvent(t, tc.event))
-			var ref *Refusal
-			if tc.name == "commission native" {
-				tc.refused = "native codes"
-			}
-			if tc.refused == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				b, _ := protojson.MarshalOptions{UseProtoNames: true}.Marshal(types.WrapMsg(msg))
-				var v any
-				_ = json.Unmarshal(b, &v)
-				pretty, _ := json.Marshal(v)
-				out.WriteString(tc.name + ": " + string(pretty) + "\n")
-				return
-			}
-			if !errors.As(err, &ref) || !strings.Contains(err.Error(), tc.refused) {
-				t.Fatalf("got %v (%T), want a refusal naming %q", err, err, tc.refused)
-			}
-		})
-	}
-	golden(t, "capture.golden", []byte(out.String()))
 }
 
 // FuzzCaptureDocument: no document makes the reader or the mapping panic.
@@ -152,6 +153,62 @@ func TestDocsCaptureILMD(t *testing.T) {
 	for _, f := range ILMDFields() {
 		if !strings.Contains(string(b), "`"+f+"`") {
 			t.Errorf("docs/EPCIS.md does not name the ILMD field %s", f)
+		}
+	}
+}
+
+// TestDocsCaptureMapping: docs/EPCIS.md's mapping table names, for each
+// event type, action and step, the message the mapping gives, and every
+// message the mapping gives is in the table.
+func TestDocsCaptureMapping(t *testing.T) {
+	b, err := os.ReadFile("../docs/EPCIS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]string{} // "type action step" → message
+	in := false
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "| EPCIS event | chain message |") {
+			in = true
+			continue
+		}
+		if in && !strings.HasPrefix(l, "|") {
+			break
+		}
+		cells := strings.Split(l, "|")
+		if !in || len(cells) < 4 || strings.HasPrefix(cells[1], " ---") {
+			continue
+		}
+		doc[strings.TrimSpace(cells[1])] = strings.TrimSpace(cells[2])
+	}
+	got := map[string]string{}
+	for _, tc := range captureCases {
+		if tc.refused != "" {
+			continue
+		}
+		c := &Capturer{Enterprise: capUSCC, View: fakeView{}, Now: func() time.Time { return capNow }}
+		ev := capEvent(t, tc.event)
+		msg, err := c.Map(context.Background(), ev)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		key := "any event with `errorDeclaration`"
+		if ev["errorDeclaration"] == nil {
+			action, _ := ev["action"].(string)
+			step := strings.TrimPrefix(ev["bizStep"].(string), "urn:epcglobal:cbv:bizstep:")
+			key = strings.Join(strings.Fields(ev["type"].(string)+" "+action+" "+step), " ")
+		}
+		got[key] = types.MsgName(msg)
+	}
+	if len(got) < 10 {
+		t.Fatalf("the cases map only %d kinds of event", len(got))
+	}
+	if len(doc) != len(got) {
+		t.Errorf("docs/EPCIS.md maps %d kinds of event, the tests map %d: %v / %v", len(doc), len(got), doc, got)
+	}
+	for k, m := range got {
+		if doc[k] != m {
+			t.Errorf("%s maps to %s; docs/EPCIS.md says %q", k, m, doc[k])
 		}
 	}
 }
