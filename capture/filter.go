@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coldtrace/coldtrace/types"
+	"github.com/coldtrace/coldtrace/export"
 )
 
 // filter is a parsed SimpleEventQuery.
@@ -58,14 +58,14 @@ func parseFilter(v url.Values) (*filter, error) {
 	f.classes = list("MATCH_epcClass")
 	for _, k := range []string{"MATCH_epc", "MATCH_anyEPC"} {
 		for _, s := range list(k) {
-			c, err := types.ParseCode(s)
+			c, err := export.EPCCode(s)
 			if err != nil {
 				return nil, badParam("%s %s: %v", k, s, err)
 			}
 			if k == "MATCH_epc" {
-				f.epc = append(f.epc, c.String())
+				f.epc = append(f.epc, c)
 			} else {
-				f.anyEPC = append(f.anyEPC, c.String())
+				f.anyEPC = append(f.anyEPC, c)
 			}
 		}
 	}
@@ -130,11 +130,8 @@ func (f *filter) match(ev map[string]any) bool {
 
 // canonical is a code URI's canonical form, "" when it is none.
 func canonical(s string) string {
-	c, err := types.ParseCode(s)
-	if err != nil {
-		return ""
-	}
-	return c.String()
+	c, _ := export.EPCCode(s)
+	return c
 }
 
 func anyCode(ev map[string]any, want []string, keys ...string) bool {

@@ -222,7 +222,11 @@ func (q *querier) batchOf(ctx context.Context, cls string) (string, error) {
 		}
 		return uscc + "/" + b, nil
 	}
-	c, err := types.ParseCode(cls)
+	canon, err := export.EPCCode(cls)
+	var c types.Code
+	if err == nil {
+		c, err = types.ParseCode(canon)
+	}
 	if err != nil || c.Kind != types.CodeGTIN || c.Serial != "" || c.Batch == "" {
 		return "", badParam("MATCH_epcClass %s: give a lot class, a GTIN and lot as a Digital Link URI, or %s{USCC}/{batch}", cls, base)
 	}

@@ -1079,6 +1079,21 @@ func (c *Capturer) correction(e *event) (proto.Message, error) {
 	return m, nil
 }
 
+// EPCCode reads an EPC or class identifier (a GS1 Digital Link URI on any
+// host, an EPC URN, or any form types.ParseCode takes) as a code in
+// canonical form.
+func EPCCode(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if dl, ok := epcURNToDigitalLink(s); ok {
+		s = dl
+	}
+	c, err := types.ParseCode(s)
+	if err != nil {
+		return "", err
+	}
+	return c.String(), nil
+}
+
 // epcCode reads an EPC (a GS1 Digital Link URI on any host, or an EPC URN)
 // as a code in canonical form.
 func epcCode(field string, v any) (string, error) {
@@ -1086,15 +1101,11 @@ func epcCode(field string, v any) (string, error) {
 	if !ok {
 		return "", refuse(field, "must be a string")
 	}
-	s = strings.TrimSpace(s)
-	if dl, ok := epcURNToDigitalLink(s); ok {
-		s = dl
-	}
-	code, err := types.ParseCode(s)
+	code, err := EPCCode(s)
 	if err != nil {
-		return "", refuse(field, "%s: %v", s, err)
+		return "", refuse(field, "%s: %v", strings.TrimSpace(s), err)
 	}
-	return code.String(), nil
+	return code, nil
 }
 
 func native(code string) bool {

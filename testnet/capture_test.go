@@ -261,6 +261,15 @@ func TestCaptureRoundTrip(t *testing.T) {
 	if ev := queryEvents(t, body); res.StatusCode != http.StatusOK || len(ev) != 1 || ev[0]["bizStep"] != "shipping" {
 		t.Fatalf("filtered EPC query: %d %s", res.StatusCode, body)
 	}
+	// The lot named as an EPC class URN gives the same four events.
+	res, body = a.do(t, "GET", "/epcis/events?MATCH_epcClass="+url.QueryEscape("urn:epc:class:lgtin:9521234.054321.CAP-1"), captureToken, nil, nil)
+	if ev := queryEvents(t, body); res.StatusCode != http.StatusOK || len(ev) != 4 {
+		t.Fatalf("class URN query: %d %s", res.StatusCode, body)
+	}
+	res, body = a.do(t, "GET", "/epcis/epcs/"+url.PathEscape(pallet)+"/events?EQ_bizStep=shipping", captureToken, nil, nil)
+	if ev := queryEvents(t, body); res.StatusCode != http.StatusOK || len(ev) != 1 || ev[0]["bizStep"] != "shipping" {
+		t.Fatalf("filtered EPC query: %d %s", res.StatusCode, body)
+	}
 	// The gateway answers the same query with the same events.
 	gw, err := gateway.New(gateway.Config{Listen: "127.0.0.1:0", ConsoleListen: gateway.ConsoleOff, NodeRPC: n.RPC,
 		Trust: client.Trust{Genesis: n.Genesis}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
