@@ -2,6 +2,8 @@ package export
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,7 +29,7 @@ var ilmdText = map[string]func(*types.ProductFacts) *string{
 // writes them; docs/EPCIS.md lists them (a test checks).
 func ILMDFields() []string {
 	out := []string{"cbvmda:lotNumber", "cbvmda:itemExpirationDate", "ct:batch", "ct:shelfLifeDays", "ct:netGramsPerPiece", "ct:nucleicAcidTest", "ct:storageTemperature"}
-	for k := range ilmdText {
+	for _, k := range slices.Sorted(maps.Keys(ilmdText)) {
 		out = append(out, k)
 	}
 	return out
@@ -67,7 +69,7 @@ func (c *Capturer) ilmd(e *event) (string, *types.ProductFacts, error) {
 	}
 	f := &types.ProductFacts{}
 	facts := false
-	for k := range m {
+	for _, k := range sortedKeys(m) {
 		switch k {
 		case "cbvmda:lotNumber", "ct:batch":
 			continue
@@ -140,7 +142,8 @@ func labTestOf(v any) (*types.LabTest, error) {
 		return nil, refuse("ilmd", "ct:nucleicAcidTest must be an object")
 	}
 	t := &types.LabTest{}
-	for k, x := range m {
+	for _, k := range sortedKeys(m) {
+		x := m[k]
 		s, _ := x.(string)
 		switch k {
 		case "ct:result":
