@@ -75,9 +75,9 @@
 // production date plus shelf life) are CBV 2.0 master data attributes; the
 // rest (product name, category, production date, supplier, certificates,
 // customs declaration, nucleic-acid test, storage temperature range, net
-// grams per piece, HS code) are ct: fields. A commissioning's EPCs carry
-// their quantities in ct:codeQuantities ({epc, quantity, uom}), which EPCIS
-// has no place for and a capture needs. Shipping and receiving name the consignment as a desadv
+// grams per piece, HS code) are ct: fields. The EPCs a commissioning or a
+// split creates carry their quantities in ct:codeQuantities ({epc,
+// quantity, uom}), which EPCIS has no place for and a capture needs. Shipping and receiving name the consignment as a desadv
 // business transaction and the sender and buyer as owning_party and
 // location sources and destinations. A split is a TransformationEvent from the parent (the total
 // quantity split off) to the children. An unpacking lists the children

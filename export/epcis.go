@@ -120,8 +120,8 @@ type epcisEvent struct {
 	CorrectiveHashes []string `json:"ct:correctiveChainEventHashes,omitempty"`
 	DeclaredBy       string   `json:"ct:declaredBy,omitempty"`
 	CorrectionNote   string   `json:"ct:correctionNote,omitempty"`
-	// CodeQuantities gives the quantity of each EPC a commissioning
-	// creates, which EPCIS has no place for (an EPC is an instance).
+	// CodeQuantities gives the quantity of each EPC a commissioning or a
+	// split creates, which EPCIS has no place for (an EPC is an instance).
 	CodeQuantities []*codeQuantityOut `json:"ct:codeQuantities,omitempty"`
 }
 
@@ -350,11 +350,7 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 		ev.Action, ev.BizStep, ev.Disposition = actionAdd, "commissioning", "active"
 		for _, c := range e.created {
 			if epc := x.addObject(ev, c.code, c.q); epc != "" {
-				q := &codeQuantityOut{EPC: epc, Quantity: amount(c.q, "")}
-				if x.units[c.code] == types.QuantityUnit_QUANTITY_UNIT_GRAMS {
-					q.Quantity, q.UOM = kilograms(c.q), "KGM"
-				}
-				ev.CodeQuantities = append(ev.CodeQuantities, q)
+				ev.CodeQuantities = append(ev.CodeQuantities, x.codeQuantity(epc, c.code, c.q))
 			}
 		}
 		ev.ILMD = x.lotData(e.ev.Actor+"/"+m.Batch, m)
@@ -409,7 +405,9 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 		var total uint64
 		for _, c := range e.created {
 			total += c.q
-			x.put(&ev.OutputEPCList, &ev.OutputQuantityList, c.code, c.q)
+			if epc := x.put(&ev.OutputEPCList, &ev.OutputQuantityList, c.code, c.q); epc != "" {
+				ev.CodeQuantities = append(ev.CodeQuantities, x.codeQuantity(epc, c.code, c.q))
+			}
 		}
 		x.put(&ev.InputEPCList, &ev.InputQuantityList, parent, total)
 
@@ -609,14 +607,26 @@ func (x *index) addObject(ev *epcisEvent, code string, q uint64) string {
 	return epc
 }
 
-// put adds a quantity of a code to a pair of lists (input, output or child).
-func (x *index) put(epcs *[]string, qs *[]*quantity, code string, q uint64) {
+// put adds a quantity of a code to a pair of lists (input, output or
+// child); it returns the EPC when it went in the EPC list.
+func (x *index) put(epcs *[]string, qs *[]*quantity, code string, q uint64) string {
 	epc, qe := x.what(code, q)
 	if qe != nil {
 		*qs = addQuantity(*qs, qe)
-		return
+		return ""
 	}
 	*epcs = append(*epcs, epc)
+	return epc
+}
+
+// codeQuantity is the ct:codeQuantities element of a code a message
+// creates and names as an EPC.
+func (x *index) codeQuantity(epc, code string, q uint64) *codeQuantityOut {
+	out := &codeQuantityOut{EPC: epc, Quantity: amount(q, "")}
+	if x.units[code] == types.QuantityUnit_QUANTITY_UNIT_GRAMS {
+		out.Quantity, out.UOM = kilograms(q), "KGM"
+	}
+	return out
 }
 
 // what names a quantity of a code. A whole instance (one piece of a
