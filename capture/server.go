@@ -126,6 +126,20 @@ func New(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
+// Shutdown lets the jobs in progress finish until ctx ends, then closes.
+func (h *Handler) Shutdown(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	h.Close()
+}
+
 // Close stops the jobs in progress (each is closed as interrupted on the
 // next start if it was) and waits for them.
 func (h *Handler) Close() {

@@ -122,9 +122,14 @@ client certificate issued by --client-ca (then the server speaks TLS with --tls-
 				return err
 			case <-sig.Done():
 			}
-			shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			// Stop taking requests, then let the jobs under way reach their
+			// blocks; a job still running after that is closed as
+			// interrupted on the next start.
+			shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			return srv.Shutdown(shut)
+			err = srv.Shutdown(shut)
+			h.Shutdown(shut)
+			return err
 		},
 	}
 	f := cmd.Flags()
