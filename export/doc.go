@@ -74,8 +74,10 @@
 // batch), cbvmda:countryOfOrigin and cbvmda:itemExpirationDate (recorded, or
 // production date plus shelf life) are CBV 2.0 master data attributes; the
 // rest (product name, category, production date, supplier, certificates,
-// customs declaration, nucleic-acid test, storage temperature range) are
-// ct: fields. Shipping and receiving name the consignment as a desadv
+// customs declaration, nucleic-acid test, storage temperature range, net
+// grams per piece, HS code) are ct: fields. The EPCs a commissioning or a
+// split creates carry their quantities in ct:codeQuantities ({epc,
+// quantity, uom}), which EPCIS has no place for and a capture needs. Shipping and receiving name the consignment as a desadv
 // business transaction and the sender and buyer as owning_party and
 // location sources and destinations. A split is a TransformationEvent from the parent (the total
 // quantity split off) to the children. An unpacking lists the children
@@ -97,6 +99,15 @@
 // ct:correctionNote; every corrective event's chain hash is in
 // ct:correctiveChainEventHashes. It takes its place in chain order at the
 // time it was declared.
+//
+// # Capture
+//
+// Capturer maps a captured EPCIS event back to the chain message that
+// records it, the inverse of the EPCIS export: ReadDocument reads a
+// document, Capturer.Map an event. A field the mapping does not read makes
+// the event a Refusal, never a silent loss; NormaliseEvent writes an event
+// in CBV 2.0 canonical form so that a captured event and the same event
+// queried back compare equal. docs/EPCIS.md has the table.
 //
 // # FSMA 204
 //

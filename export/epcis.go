@@ -120,6 +120,16 @@ type epcisEvent struct {
 	CorrectiveHashes []string `json:"ct:correctiveChainEventHashes,omitempty"`
 	DeclaredBy       string   `json:"ct:declaredBy,omitempty"`
 	CorrectionNote   string   `json:"ct:correctionNote,omitempty"`
+	// CodeQuantities gives the quantity of each EPC a commissioning or a
+	// split creates, which EPCIS has no place for (an EPC is an instance).
+	CodeQuantities []*codeQuantityOut `json:"ct:codeQuantities,omitempty"`
+}
+
+// codeQuantityOut is a ct:codeQuantities element.
+type codeQuantityOut struct {
+	EPC      string      `json:"epc"`
+	Quantity json.Number `json:"quantity"`
+	UOM      string      `json:"uom,omitempty"`
 }
 
 type errorDeclaration struct {
@@ -216,6 +226,8 @@ type ilmd struct {
 	DisinfectionCertificate string    `json:"ct:disinfectionCertificate,omitempty"`
 	NucleicAcidTest         *labTest  `json:"ct:nucleicAcidTest,omitempty"`
 	StorageTemperature      *tempSpan `json:"ct:storageTemperature,omitempty"`
+	NetGramsPerPiece        uint32    `json:"ct:netGramsPerPiece,omitempty"`
+	HSCode                  string    `json:"ct:hsCode,omitempty"`
 }
 
 type labTest struct {
@@ -337,7 +349,9 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 	case *types.MsgCommission:
 		ev.Action, ev.BizStep, ev.Disposition = actionAdd, "commissioning", "active"
 		for _, c := range e.created {
-			x.addObject(ev, c.code, c.q)
+			if epc := x.addObject(ev, c.code, c.q); epc != "" {
+				ev.CodeQuantities = append(ev.CodeQuantities, x.codeQuantity(epc, c.code, c.q))
+			}
 		}
 		ev.ILMD = x.lotData(e.ev.Actor+"/"+m.Batch, m)
 
@@ -391,7 +405,9 @@ func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 		var total uint64
 		for _, c := range e.created {
 			total += c.q
-			x.put(&ev.OutputEPCList, &ev.OutputQuantityList, c.code, c.q)
+			if epc := x.put(&ev.OutputEPCList, &ev.OutputQuantityList, c.code, c.q); epc != "" {
+				ev.CodeQuantities = append(ev.CodeQuantities, x.codeQuantity(epc, c.code, c.q))
+			}
 		}
 		x.put(&ev.InputEPCList, &ev.InputQuantityList, parent, total)
 
@@ -576,27 +592,41 @@ func (x *index) addItems(ev *epcisEvent, items []*types.CodeQuantity) error {
 	return nil
 }
 
-// addObject adds a quantity of a code to an ObjectEvent's epcList or quantityList.
-func (x *index) addObject(ev *epcisEvent, code string, q uint64) {
+// addObject adds a quantity of a code to an ObjectEvent's epcList or
+// quantityList; it returns the EPC when it went in the epcList.
+func (x *index) addObject(ev *epcisEvent, code string, q uint64) string {
 	epc, qe := x.what(code, q)
 	if qe != nil {
 		ev.QuantityList = addQuantity(ev.QuantityList, qe)
-		return
+		return ""
 	}
 	if ev.EPCList == nil {
 		ev.EPCList = &[]string{}
 	}
 	*ev.EPCList = append(*ev.EPCList, epc)
+	return epc
 }
 
-// put adds a quantity of a code to a pair of lists (input, output or child).
-func (x *index) put(epcs *[]string, qs *[]*quantity, code string, q uint64) {
+// put adds a quantity of a code to a pair of lists (input, output or
+// child); it returns the EPC when it went in the EPC list.
+func (x *index) put(epcs *[]string, qs *[]*quantity, code string, q uint64) string {
 	epc, qe := x.what(code, q)
 	if qe != nil {
 		*qs = addQuantity(*qs, qe)
-		return
+		return ""
 	}
 	*epcs = append(*epcs, epc)
+	return epc
+}
+
+// codeQuantity is the ct:codeQuantities element of a code a message
+// creates and names as an EPC.
+func (x *index) codeQuantity(epc, code string, q uint64) *codeQuantityOut {
+	out := &codeQuantityOut{EPC: epc, Quantity: amount(q, "")}
+	if x.units[code] == types.QuantityUnit_QUANTITY_UNIT_GRAMS {
+		out.Quantity, out.UOM = kilograms(q), "KGM"
+	}
+	return out
 }
 
 // what names a quantity of a code. A whole instance (one piece of a
@@ -738,6 +768,7 @@ func (x *index) lotData(batchID string, m *types.MsgCommission) *ilmd {
 		return d
 	}
 	d.CountryOfOrigin = f.OriginCountry
+	d.NetGramsPerPiece, d.HSCode = f.NetGramsPerPiece, f.HsCode
 	d.ItemExpirationDate = f.Expiry()
 	d.ProductName, d.Category, d.GTIN = f.Name, f.Category, f.Gtin
 	d.ProductionDate, d.ShelfLifeDays, d.Supplier = f.ProductionDate, f.ShelfLifeDays, f.Supplier

@@ -33,7 +33,7 @@ func TestEPCISSchemaRejects(t *testing.T) {
 	for name, bad := range map[string][]byte{
 		"action":    bytes.Replace(doc, []byte(`"action": "OBSERVE"`), []byte(`"action": "MOVE"`), 1),
 		"eventTime": bytes.Replace(doc, []byte(`"eventTime"`), []byte(`"eventTimes"`), 1),
-		"uom":       bytes.Replace(doc, []byte(`"uom": "KGM"`), []byte(`"uom": "kilogram"`), 1),
+		"uom":       bytes.Replace(doc, []byte(`"uom": "KGM"`), []byte(`"uom": "kilogram"`), -1),
 	} {
 		if bytes.Equal(bad, doc) {
 			t.Fatalf("%s: nothing replaced", name)

@@ -418,6 +418,7 @@ func (s *Server) publicHandler() http.Handler {
 	mux.HandleFunc("GET /api/v1/history", s.apiHistory)
 	mux.HandleFunc("GET /api/v1/trace", s.apiTrace)
 	mux.HandleFunc("GET /api/v1/openapi.yaml", serveOpenAPI)
+	s.epcisRoutes(mux)
 	mux.HandleFunc("GET /api/", s.apiNotFound)
 	mux.Handle("GET /static/", web.StaticHandler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -64,7 +64,7 @@ The home folder is --home, else $COLDTRACE_HOME, else ~/.coldtrace.`,
 	root.AddCommand(
 		newInitCmd(g), newStartCmd(g), newStatusCmd(g), newVersionCmd(g),
 		newKeysCmd(g), newTxCmd(g), newQueryCmd(g), newVerifyCmd(g), newExportCmd(g), newBenchCmd(g), newTestnetCmd(g),
-		newGatewayCmd(g), newConsoleCmd(g), newLabelCmd(g), newDemoCmd(g), newReindexCmd(g),
+		newGatewayCmd(g), newConsoleCmd(g), newLabelCmd(g), newDemoCmd(g), newReindexCmd(g), newCaptureCmd(g),
 	)
 	return root
 }
