@@ -131,7 +131,7 @@ func TestObservedAppLogsRefusals(t *testing.T) {
 
 func TestQueryFamily(t *testing.T) {
 	for path, want := range map[string]string{
-		"/registry/enterprise/91330106MA2CFX8Q1D": "/registry/enterprise",
+		"/registry/enterprise/91330106MA2CFX8Q1D":  "/registry/enterprise",
 		"/trace/code//01/09521234543213/10/B/21/1": "/trace/code",
 		"/validators/ab12cd":                       "/validators",
 		"/params":                                  "/params",
@@ -146,4 +146,3 @@ func TestQueryFamily(t *testing.T) {
 		}
 	}
 }
-
