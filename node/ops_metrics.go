@@ -1,9 +1,12 @@
 package node
 
 import (
+	"sort"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/coldtrace/coldtrace/types"
 )
 
 // Operations metrics, beside the app's (metrics.go), for the alerts and the
@@ -63,6 +66,18 @@ func opsMetricsFor(register bool) *opsMetrics {
 			}, []string{"path"}),
 		}
 	})
+	// Every alert kind is exported from the start, at 0, so that a rate
+	// over it is defined before the first alert.
+	kinds := make([]string, 0, len(types.AlertKind_name))
+	for n, name := range types.AlertKind_name {
+		if n != 0 {
+			kinds = append(kinds, name)
+		}
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		theOpsMets.alerts.WithLabelValues(k)
+	}
 	if register {
 		m := theOpsMets
 		for _, c := range []prometheus.Collector{m.appHashMismatch, m.txIndexHeight, m.mempoolCapacity, m.blockEvents, m.alerts, m.query} {
