@@ -43,7 +43,9 @@ type doctorOptions struct {
 	MinFree  uint64        // bytes the home's file system must have free
 	PeerRPCs []string      // RPC addresses whose clock is compared with ours
 	MaxSkew  time.Duration // clock difference allowed
-	NoPorts  bool
+	// Running: the node runs, so its ports are taken and its state locked;
+	// those checks are left out.
+	Running bool
 }
 
 // doctor checks a home before its node starts. It reads files only, and
@@ -65,13 +67,13 @@ func doctor(o doctorOptions) []finding {
 	} else {
 		add("config", statusOK, "config.toml and app.toml parse")
 	}
-	out = append(out, doctorGenesis(o.Home, conf.GenesisFile(), conf.DBDir())...)
+	out = append(out, doctorGenesis(conf.GenesisFile(), conf.DBDir(), o.Running)...)
 	out = append(out, doctorKeys(o.Home, []string{conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile(), conf.NodeKeyFile()})...)
 	out = append(out, doctorDisk(o.Home, o.MinFree))
 	for _, p := range o.PeerRPCs {
 		out = append(out, doctorClock(p, o.MaxSkew))
 	}
-	if !o.NoPorts {
+	if !o.Running {
 		addrs := []string{conf.RPC.ListenAddress, conf.P2P.ListenAddress}
 		if conf.Instrumentation.IsPrometheusEnabled() {
 			addrs = append(addrs, conf.Instrumentation.PrometheusListenAddr)
@@ -86,10 +88,13 @@ func doctor(o doctorOptions) []finding {
 // doctorGenesis checks genesis.json against the genesis CometBFT recorded in
 // data/state.db at the first start, which it uses from then on: a replaced
 // genesis.json would be ignored by the node but not by tools reading it.
-func doctorGenesis(home, genFile, dbDir string) []finding {
+func doctorGenesis(genFile, dbDir string, running bool) []finding {
 	doc, err := cmttypes.GenesisDocFromFile(genFile)
 	if err != nil {
 		return []finding{{"genesis", statusFail, fmt.Sprintf("%v: copy the chain's genesis.json from another validator or the root regulator", err)}}
+	}
+	if running {
+		return []finding{{"genesis", statusOK, fmt.Sprintf("chain %s, genesis %X (the node runs: not compared with its state)", doc.ChainID, genesisHash(doc))}}
 	}
 	if _, err := os.Stat(filepath.Join(dbDir, "state.db")); err != nil {
 		return []finding{{"genesis", statusOK, fmt.Sprintf("chain %s, genesis %X (no state yet: the first start records it)", doc.ChainID, genesisHash(doc))}}
@@ -243,7 +248,7 @@ func newDoctorCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check a home before its node starts, and say what to fix",
-		Long: `doctor checks --home before 'coldtrace start' (stop the node first): config.toml and
+		Long: `doctor checks --home before 'coldtrace start' (or, with --running, beside it): config.toml and
 app.toml parse; genesis.json is the genesis the home's state was started with; key files
 are readable by their owner only (0600) and the keyring encrypts its keys; the disk has
 --min-free-gib free; the RPC, p2p and metrics ports are free; and, for each --peer-rpc
@@ -283,6 +288,6 @@ Each line is ok, warn or fail with what to do; it exits 1 when any check fails.`
 	cmd.Flags().Float64Var(&minFreeGiB, "min-free-gib", 10, "free space the home's file system must have, in GiB")
 	cmd.Flags().StringSliceVar(&o.PeerRPCs, "peer-rpc", nil, "RPC address of a peer to compare clocks with (repeatable; tcp://host:26657)")
 	cmd.Flags().DurationVar(&o.MaxSkew, "max-skew", 2*time.Second, "clock difference allowed with a --peer-rpc")
-	cmd.Flags().BoolVar(&o.NoPorts, "no-ports", false, "skip the port check (the node is meant to be running)")
+	cmd.Flags().BoolVar(&o.Running, "running", false, "the node runs: leave out the checks of its ports and of its state's genesis")
 	return cmd
 }

@@ -139,19 +139,22 @@ func TestDoctor(t *testing.T) {
 }
 
 // The command exits non-zero on a failed check and zero on a good home;
-// its genesis check reads what a real node recorded. (Ports: TestDoctor;
-// test nodes share the metrics port.)
+// its genesis check reads what a real node recorded.
 func TestDoctorCommand(t *testing.T) {
-	n := testnode.Start(t, "doctor-test")
+	n := testnode.StartWith(t, testnode.Options{ChainID: "doctor-test", NoMetrics: true})
 	if err := n.Node.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := runCmd(t, "doctor", "--home", n.Home, "--min-free-gib", "0", "--no-ports")
+	out, err := runCmd(t, "doctor", "--home", n.Home, "--min-free-gib", "0")
 	if err != nil || !strings.Contains(out, "as recorded in the state") {
 		t.Fatalf("doctor on a good home: %v\n%s", err, out)
 	}
+	out, err = runCmd(t, "doctor", "--home", n.Home, "--min-free-gib", "0", "--running")
+	if err != nil || !strings.Contains(out, "the node runs: not compared") || strings.Contains(out, "ports") {
+		t.Fatalf("doctor --running: %v\n%s", err, out)
+	}
 	os.Chmod(filepath.Join(n.Home, "config", "node_key.json"), 0o644)
-	out, err = runCmd(t, "doctor", "--home", n.Home, "--min-free-gib", "0", "--no-ports", "-o", "json")
+	out, err = runCmd(t, "doctor", "--home", n.Home, "--min-free-gib", "0", "-o", "json")
 	if err == nil || !strings.Contains(err.Error(), "1 check(s) failed") || !strings.Contains(out, `"status":"fail"`) {
 		t.Fatalf("doctor on a spoiled home: %v\n%s", err, out)
 	}

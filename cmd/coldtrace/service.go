@@ -155,7 +155,11 @@ them. --dry-run prints the unit instead of writing it and needs no systemd.
 	}
 	install.Flags().StringVar(&usr, "user", "coldtrace", "system user the node runs as (owns the home)")
 	install.Flags().StringVar(&binary, "binary", "", "path of the coldtrace binary the unit starts (default: this one)")
-	install.Flags().StringVar(&unitDir, "unit-dir", "/etc/systemd/system", "folder the unit is written to")
+	defUnitDir := "/etc/systemd/system"
+	if d := os.Getenv("COLDTRACE_UNIT_DIR"); d != "" {
+		defUnitDir = d
+	}
+	install.Flags().StringVar(&unitDir, "unit-dir", defUnitDir, "folder the unit is written to ($COLDTRACE_UNIT_DIR overrides the default)")
 	install.Flags().StringVar(&name, "name", "coldtrace", "name of the unit (NAME.service)")
 	install.Flags().BoolVar(&dryRun, "dry-run", false, "print the unit, write nothing")
 	cmd.AddCommand(install)
