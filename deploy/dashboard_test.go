@@ -120,4 +120,19 @@ func TestDashboardMetricsExist(t *testing.T) {
 			t.Errorf("the dashboard reads %s, which the node does not export", m)
 		}
 	}
+	// The table of operations metrics in docs/operations/README.md names
+	// metrics the node exports.
+	doc, err := os.ReadFile("../docs/operations/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := regexp.MustCompile("(?m)^\\| `(coldtrace_[a-z_]+)").FindAllStringSubmatch(string(doc), -1)
+	if len(rows) < 6 {
+		t.Fatalf("docs/operations/README.md lists %d metrics", len(rows))
+	}
+	for _, r := range rows {
+		if !have[r[1]] && !have[r[1]+"_count"] {
+			t.Errorf("docs/operations/README.md lists %s, which the node does not export", r[1])
+		}
+	}
 }

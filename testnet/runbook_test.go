@@ -127,7 +127,9 @@ chown() { :; }
 // and an upgrade to a version this binary does not know stops every node at
 // its height. Then the chain holds what the pages did.
 func TestRunbooks(t *testing.T) {
+	began := time.Now()
 	bin := sharedBinary(t)
+	t.Logf("binary built in %s", time.Since(began).Round(time.Millisecond))
 	dir := filepath.Join(t.TempDir(), "net")
 	base := freePortBase(t, 5)
 	run := func(args ...string) string {
@@ -160,6 +162,7 @@ func TestRunbooks(t *testing.T) {
 	if out, err := reg.CombinedOutput(); err != nil {
 		t.Fatalf("register.sh: %v\n%s", err, out)
 	}
+	t.Logf("network up and registered at %s", time.Since(began).Round(time.Millisecond))
 	var peers []string
 	for _, n := range tn.Nodes {
 		peers = append(peers, n.NodeID+"@"+n.P2P)
@@ -261,7 +264,9 @@ func TestRunbooks(t *testing.T) {
 			t.Fatalf("%s sets variables %v; the test sets %v", tc.page, p.vars, names)
 		}
 		if tc.before != nil {
+			b := time.Now()
 			tc.before()
+			t.Logf("%s: set up in %s", tc.page, time.Since(b).Round(time.Millisecond))
 		}
 		var script strings.Builder
 		script.WriteString("set -e\n" + runbookShims)
@@ -282,10 +287,12 @@ func TestRunbooks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s\n--- end of %s.log:\n%s", tc.page, err, out.String(), tc.vars["HOME_DIR"], tail(tc.vars["HOME_DIR"]+".log", 20))
 		}
-		if tc.after != nil {
-			tc.after()
-		}
 		t.Logf("%s: %d commands in %s", tc.page, strings.Count(p.script, "\n"), time.Since(start).Round(time.Millisecond))
+		if tc.after != nil {
+			a := time.Now()
+			tc.after()
+			t.Logf("%s: checked in %s", tc.page, time.Since(a).Round(time.Millisecond))
+		}
 		for _, s := range p.skipped {
 			t.Logf("%s: not run: %s", tc.page, s)
 		}
