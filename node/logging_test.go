@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -145,4 +146,18 @@ func TestQueryFamily(t *testing.T) {
 			t.Errorf("queryFamily(%q) = %q, want %q", path, got, want)
 		}
 	}
+}
+
+// FuzzQueryFamily: a query's path comes from anyone who can reach the RPC;
+// its label is "other" or at most two short lowercase words.
+func FuzzQueryFamily(f *testing.F) {
+	for _, s := range []string{"/registry/enterprise/91330106MA2CFX8Q1D", "/params", "", "/a/b/c?d", "//x"} {
+		f.Add(s)
+	}
+	ok := regexp.MustCompile(`^(other|/[a-z_-]{1,24}(/[a-z_-]{1,24})?)$`)
+	f.Fuzz(func(t *testing.T, path string) {
+		if got := queryFamily(path); !ok.MatchString(got) {
+			t.Fatalf("queryFamily(%q) = %q", path, got)
+		}
+	})
 }
