@@ -104,7 +104,11 @@ func JoinHome(ctx context.Context, home string, o JoinOptions) (*JoinReport, err
 		}
 		*a.dst = v
 	}
-	if err := os.WriteFile(conf.GenesisFile(), mustRead(o.Genesis), 0o644); err != nil {
+	genBytes, err := os.ReadFile(o.Genesis)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(conf.GenesisFile(), genBytes, 0o644); err != nil {
 		return nil, err
 	}
 	conf.P2P.PersistentPeers = o.Peers
@@ -127,11 +131,6 @@ func JoinHome(ctx context.Context, home string, o JoinOptions) (*JoinReport, err
 		return nil, err
 	}
 	return r, describeJoined(r, conf, pv, reg)
-}
-
-func mustRead(path string) []byte {
-	b, _ := os.ReadFile(path)
-	return b
 }
 
 func describeJoined(r *JoinReport, conf *cfg.Config, pv *privval.FilePV, reg ed25519.PrivateKey) error {

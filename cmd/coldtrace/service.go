@@ -21,8 +21,10 @@ import (
 //     (ProtectSystem=strict, ReadWritePaths the home only);
 //   - TimeoutStopSec leaves CometBFT and the app time to close their
 //     databases on SIGTERM before systemd kills the process;
-//   - at most 5 restarts in 10 minutes: a node halted on purpose (an upgrade
-//     height its binary does not know) stays stopped instead of looping.
+//   - at most 5 restarts in 10 minutes: a node that cannot start (a broken
+//     home, a port taken) stops retrying and its unit shows failed. A node
+//     halted at an upgrade height its binary does not know keeps running
+//     (its RPC answers) and is not restarted.
 var unitTemplate = template.Must(template.New("unit").Parse(`# coldtrace node, written by 'coldtrace service install'.
 [Unit]
 Description=coldtrace node (home {{.Home}})
