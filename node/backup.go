@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
 	cfg "github.com/cometbft/cometbft/config"
@@ -268,6 +269,13 @@ func ImportSnapshot(ctx context.Context, home string, o ImportOptions) (*ImportR
 	if len(peers) == 1 {
 		peers = append(peers, peers[0])
 	}
+	// The light client proves the state at H with the headers of H+1 and
+	// H+2: a backup taken a moment ago waits for them.
+	for _, p := range peers {
+		if err := waitPeerHeight(ctx, p, int64(snap.Height)+2); err != nil {
+			return nil, err
+		}
+	}
 	if o.TrustHeight == 0 {
 		if o.TrustHeight, o.TrustHash, err = latestBlock(ctx, peers[0]); err != nil {
 			return nil, err
@@ -338,6 +346,28 @@ func blockStoreHeight(conf *cfg.Config) (int64, error) {
 	bs := store.NewBlockStore(db)
 	defer bs.Close()
 	return bs.Height(), nil
+}
+
+// waitPeerHeight waits until a peer's block store holds height h.
+func waitPeerHeight(ctx context.Context, rpc string, h int64) error {
+	c, err := client.Dial(rpc)
+	if err != nil {
+		return err
+	}
+	for {
+		st, err := c.RPC().Status(ctx)
+		if err != nil {
+			return fmt.Errorf("peer %s: %w", rpc, err)
+		}
+		if st.SyncInfo.LatestBlockHeight >= h {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("peer %s is at height %d, and the snapshot's height needs %d: %w", rpc, st.SyncInfo.LatestBlockHeight, h, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 func latestBlock(ctx context.Context, rpc string) (int64, string, error) {
