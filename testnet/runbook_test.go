@@ -186,6 +186,7 @@ func TestRunbooks(t *testing.T) {
 		page          string
 		vars          map[string]string
 		before, after func()
+		expect        []string // in what the page's commands print
 	}{
 		{"join-validator.md", map[string]string{
 			"HOME_DIR": home(4), "GENESIS": filepath.Join(home(0), "config", "genesis.json"), "PEERS": strings.Join(peers, ","),
@@ -194,7 +195,7 @@ func TestRunbooks(t *testing.T) {
 			"RPC_LADDR":     fmt.Sprintf("tcp://127.0.0.1:%d", base+41),
 			"METRICS_LADDR": fmt.Sprintf("127.0.0.1:%d", base+42),
 			"DIVISION":      "330400", "REGULATOR_NAME": "Jiaxing Market Supervision", "ROOT_HOME": home(0),
-		}, nil, nil},
+		}, nil, nil, []string{"state sync:     trusting block", "voting power 10"}},
 		{"rotate-validator-key.md", map[string]string{"HOME_DIR": home(3), "DIVISION": "330300", "NAME": "wenzhou", "ROOT_HOME": home(0)}, nil, func() {
 			old, _ := filepath.Glob(filepath.Join(home(3), "config", "priv_validator_key.json.*.old"))
 			if len(old) != 1 {
@@ -204,8 +205,9 @@ func TestRunbooks(t *testing.T) {
 			if strings.Contains(run("status", "--home", home(0)), oldKey) {
 				t.Fatalf("the old key %s… is still in the validator set", oldKey)
 			}
-		}},
-		{"node-behind.md", map[string]string{"HOME_DIR": home(2), "METRICS_LADDR": tn.Nodes[2].Metrics, "PEER_RPC": tn.Nodes[0].RPC}, nil, nil},
+		}, []string{"new key ", "operator 330300"}},
+		{"node-behind.md", map[string]string{"HOME_DIR": home(2), "METRICS_LADDR": tn.Nodes[2].Metrics, "PEER_RPC": tn.Nodes[0].RPC}, nil, nil,
+			[]string{"cometbft_consensus_height", "coldtrace_txindex_height", "within 2s of"}},
 		{"restore-from-backup.md", map[string]string{"HOME_DIR": home(1), "BACKUP_DIR": backup, "PEER_RPC": tn.Nodes[0].RPC, "PEER_RPC2": tn.Nodes[2].RPC}, func() {
 			nw.registerRegulators("330500")
 		}, func() {
@@ -223,7 +225,7 @@ func TestRunbooks(t *testing.T) {
 					t.Fatalf("the restored validator signed none of the commits of heights %d to %d", target, h)
 				}
 			}
-		}},
+		}, []string{"copied from a kept snapshot", "restored height", "kept the home's priv_validator_state.json", "as recorded in the state"}},
 		{"halted-chain.md", map[string]string{"PEER_RPC": tn.Nodes[0].RPC, "HOME_DIR": home(2)}, func() {
 			// Two of five validators down: 30 of 50 votes, no quorum.
 			stop(2)
@@ -233,7 +235,7 @@ func TestRunbooks(t *testing.T) {
 			if got := nw.height(0); got > h+1 {
 				t.Fatalf("the chain went on from %d to %d with two of five validators down", h, got)
 			}
-		}, nil},
+		}, nil, []string{`"validator_address":"`, `"height/round/step":"`, `"prevotes_bit_array":"BA{5:`, `"txs_results":`}},
 		{"upgrade-by-height.md", map[string]string{"ROOT_HOME": home(0), "HOME_DIR": home(0), "NEXT_VERSION": "4", "UPGRADE_IN": "12"}, nil, func() {
 			// Every running node stopped at the height, naming the version.
 			for _, i := range []int{0, 1, 2, 3} {
@@ -251,7 +253,7 @@ func TestRunbooks(t *testing.T) {
 					t.Fatalf("block %d holds evidence: %v", h, ev)
 				}
 			}
-		}},
+		}, []string{"install a binary that knows v4", `"version": 4`}},
 	} {
 		p := readRunbook(t, tc.page)
 		var names []string
@@ -286,6 +288,11 @@ func TestRunbooks(t *testing.T) {
 		cancel()
 		if err != nil {
 			t.Fatalf("%s: %v\n%s\n--- end of %s.log:\n%s", tc.page, err, out.String(), tc.vars["HOME_DIR"], tail(tc.vars["HOME_DIR"]+".log", 20))
+		}
+		for _, e := range tc.expect {
+			if !strings.Contains(out.String(), e) {
+				t.Errorf("%s: the commands' output lacks %q", tc.page, e)
+			}
 		}
 		t.Logf("%s: %d commands in %s", tc.page, strings.Count(p.script, "\n"), time.Since(start).Round(time.Millisecond))
 		if tc.after != nil {
