@@ -17,7 +17,7 @@ TESTNET_VALIDATORS ?= 4
 FUZZTIME ?= 30s
 FUZZ ?= .
 
-.PHONY: help build run test test-race fuzz fmt lint proto label-font bench clean testnet-start testnet-stop
+.PHONY: help build run test test-race fuzz fmt lint proto label-font bench clean testnet-start testnet-stop test-runbooks test-deploy
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -39,6 +39,13 @@ testnet-stop: ## stop every node that testnet-start started (the folder stays; r
 
 test: ## run every test (unit, handler, ABCI cycle, real nodes and binary, 4-validator network, headless browser)
 	go test -count=1 -timeout 15m ./...
+
+test-runbooks: ## run every command of docs/operations against four local validators (testnet/runbook_test.go)
+	go test -count=1 -timeout 10m -run 'TestRunbooks' -v ./testnet/
+
+test-deploy: ## check the systemd unit, the Prometheus alert rules (promtool: apt-get install -y prometheus) and the Grafana dashboard
+	go test -count=1 ./deploy/
+	go test -count=1 -run 'TestService' ./cmd/coldtrace/
 
 test-race: ## run every test with the race detector
 	go test -count=1 -race -timeout 20m ./...

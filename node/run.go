@@ -83,6 +83,9 @@ func Start(home string, logger log.Logger) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("log_level in config.toml: %w", err)
 	}
+	ops := opsMetricsFor(conf.Instrumentation.IsPrometheusEnabled())
+	ops.mempoolCapacity.Set(float64(conf.Mempool.Size))
+	logger = &observingLogger{next: logger, m: ops}
 	tree, err := state.Open(StateDir(home), state.Options{KeepRecent: ac.State.KeepRecent, PruneInterval: ac.State.PruneInterval})
 	if err != nil {
 		return nil, err
@@ -115,6 +118,7 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		a.Close()
 		return nil, err
 	}
+	abciApp = &observedApp{Application: abciApp, logger: logger.With("module", "coldtrace"), m: ops}
 	checkTxIndexAtStart(home, logger.With("module", "txindex"))
 	dbs := &dbTracker{}
 	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())

@@ -9,7 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cometbft/cometbft/libs/log"
 	"github.com/spf13/cobra"
 
 	"github.com/coldtrace/coldtrace/client"
@@ -27,11 +26,16 @@ func newStartCmd(g *globals) *cobra.Command {
 gateway (consumer pages, QR labels, JSON API; the regulator console on its own loopback
 listener) beside it, reading the node through verified queries. --no-gateway runs the
 node alone; 'coldtrace gateway' runs a gateway on its own against any node.
+Logs go to stdout, as config.toml's log_format says: "plain" or "json" (one object a
+line; a refused tx is logged with its hash and code).
 It stops cleanly on Ctrl-C or SIGTERM. After a crash (even SIGKILL) run it again:
 CometBFT replays any block the app had not saved, to the same app hash.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			logger := log.NewTMLogger(log.NewSyncWriter(os.Stdout))
+			logger, err := node.LoggerFor(g.home, os.Stdout)
+			if err != nil {
+				return err
+			}
 			n, err := node.Start(g.home, logger)
 			if err != nil {
 				return err
