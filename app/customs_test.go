@@ -371,3 +371,36 @@ func TestHoldsListEveryHeldQuantity(t *testing.T) {
 		t.Fatalf("positive alerts went to %v", divs)
 	}
 }
+
+// TestMassHoldsStayCheap (rules v3): a positive site test holding more
+// than 1,000 codes records their count, not their list, in its event (each
+// code's history chains over the event's bytes); a second test touches
+// only codes not held yet.
+func TestMassHoldsStayCheap(t *testing.T) {
+	c := newSVChainRules(t, nil, types.RulesV3)
+	svParties(c)
+	c.ok(c.tx(kImp, svCommission("CN-M", svDomesticFacts(), 1000, 10)))
+	more := svCommission("CN-M", nil, 0, 0)
+	for i := 1001; i <= 1100; i++ {
+		more.Codes = append(more.Codes, svNewCode("CN-M", svSerial(i), 10))
+	}
+	c.ok(c.tx(kImp, more))
+	doc := sha256.Sum256([]byte("swab"))
+	test := &types.MsgRecordSiteTest{Site: importerUSCC, Subject: types.SiteSubject_SITE_SUBJECT_SURFACE, Samples: 5, Positives: 1, Lab: "L", SampleDate: "2023-11-14", DocumentHash: doc[:]}
+	res := c.ok(c.tx(kDistrict, test))
+	if got := attr(t, res, "site_test", "codes_held"); len(got) != 1 || got[0] != "1100" {
+		t.Fatalf("codes held %v", got)
+	}
+	e := lastEvent(t, c.app, svCode("CN-M", "0777"))
+	if len(e.Codes) != 0 || e.CodesCount != 1100 {
+		t.Fatalf("event lists %d codes, counts %d", len(e.Codes), e.CodesCount)
+	}
+	before := record(t, c.app, svCode("CN-M", "0777")).Events
+	res = c.ok(c.tx(kDistrict, test))
+	if got := attr(t, res, "site_test", "codes_held"); len(got) != 1 || got[0] != "0" {
+		t.Fatalf("a second test held %v", got)
+	}
+	if after := record(t, c.app, svCode("CN-M", "0777")).Events; after != before {
+		t.Fatalf("a second test touched a held code's history: %d → %d events", before, after)
+	}
+}

@@ -63,21 +63,30 @@ func recordSiteTest(ctx *Context, st supervisionStore, m *types.MsgRecordSiteTes
 			d.PositivesEnvironment = types.Add(d.PositivesEnvironment, uint64(m.Positives), true)
 		}
 		reason := fmt.Sprintf("positive %s test at site %s (lab %s, %s)", subjectName(m.Subject), m.Site, m.Lab, m.SampleDate)
-		held, _, err := st.KeysUnder(state.HoldingPrefix(m.Site), nil, maxBatchCodes)
+		held, more, err := st.KeysUnder(state.HoldingPrefix(m.Site), nil, maxBatchCodes)
 		if err != nil {
 			return err
 		}
 		for _, k := range held {
+			// Goods already held stay as they are: only active ones are
+			// touched, so a repeated test costs nothing more.
+			if r, err := st.Code(string(k)); err != nil {
+				return err
+			} else if r == nil || r.Status != types.CodeStatus_CODE_STATUS_ACTIVE {
+				continue
+			}
 			r, err := c.code(string(k))
 			if err != nil {
 				return err
 			}
-			if r.Status == types.CodeStatus_CODE_STATUS_ACTIVE {
-				rec.CodesHeld++
-			}
+			rec.CodesHeld++
 			if err := c.hold(r, types.CodeStatus_CODE_STATUS_HELD, "site test", reason); err != nil {
 				return err
 			}
+		}
+		if more != nil {
+			// Never silently: the rest is for regulators to hold by batch.
+			reason += fmt.Sprintf("; the site holds more than %d codes: hold the rest by batch", maxBatchCodes)
 		}
 		d.Holds = types.Add(d.Holds, rec.CodesHeld, true)
 		since := ctx.Time.UnixMilli() - int64(params.SiteAlert())*86_400_000

@@ -464,7 +464,7 @@ func receivingDivisions(c *changes, st supervisionStore, batchID, importer strin
 	}
 	divs := map[string]bool{importer: true}
 	for _, k := range codes {
-		r, err := c.code(string(k))
+		r, err := c.peek(string(k))
 		if err != nil {
 			return nil, err
 		}
@@ -476,7 +476,7 @@ func receivingDivisions(c *changes, st supervisionStore, batchID, importer strin
 		opens := append([][]byte(nil), r.OpenConsignments...)
 		for _, u := range r.Units {
 			// Goods packed in a pallet are where the pallet is.
-			unit, err := c.code(u)
+			unit, err := c.peek(u)
 			if err != nil {
 				return nil, err
 			}
@@ -538,6 +538,17 @@ func holdBatch(c *changes, st supervisionStore, batchID, source, reason string) 
 	}
 	var n uint64
 	for _, k := range codes {
+		if c.ctx.Rules.AuthorityEvidence() {
+			// Only codes the hold changes are touched (rules v3): a code
+			// with nothing left, or already held, keeps its history as is.
+			r, err := c.peek(string(k))
+			if err != nil {
+				return 0, err
+			}
+			if remaining(r) == 0 || (source != "recall" && r.Status != types.CodeStatus_CODE_STATUS_ACTIVE) {
+				continue
+			}
+		}
 		r, err := c.code(string(k))
 		if err != nil {
 			return 0, err

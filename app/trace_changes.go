@@ -61,6 +61,10 @@ type traceStore interface {
 	supervisionChecks
 }
 
+// maxListedCodes is how many codes an event lists; above it (a hold of a
+// large batch or site) it records their count only (rules v3).
+const maxListedCodes = 1000
+
 // changes gathers what one trace message does to code records, then writes
 // it in one deterministic pass: the event once, and for each touched code
 // (in code order) its history entry, its record and its holdings index.
@@ -221,6 +225,22 @@ func (c *changes) code(s string) (*types.CodeRecord, error) {
 	return r, nil
 }
 
+// peek reads a code as this message has it so far, without marking it for
+// change: a code only read is not written, and its history gains nothing.
+func (c *changes) peek(code string) (*types.CodeRecord, error) {
+	if r, ok := c.recs[code]; ok {
+		return r, nil
+	}
+	r, err := c.st.Code(code)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, types.ErrInternal.Wrapf("code %s is indexed but has no record", code)
+	}
+	return r, nil
+}
+
 // create adds a new code record, refusing a code that exists.
 func (c *changes) create(r *types.CodeRecord) error {
 	if _, ok := c.recs[r.Code]; ok {
@@ -333,6 +353,12 @@ func (c *changes) commit(bizStep string, msg proto.Message, extra func(*types.Ev
 	}
 	if extra != nil {
 		extra(ev)
+	}
+	if c.ctx.Rules.AuthorityEvidence() && len(codes) > maxListedCodes {
+		// Every code's history chains over the event's bytes: listing a
+		// mass hold's codes in it would make the message's cost grow with
+		// the square of its codes (rules v3).
+		ev.Codes, ev.CodesCount = nil, uint64(len(codes))
 	}
 	if e := c.ctx.Signer.Enterprise; e != nil && c.ctx.Rules.AuthorityEvidence() {
 		// The day's scans by kind, where the operator who scanned is.

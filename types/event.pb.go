@@ -38,6 +38,7 @@ type Event struct {
 	Excursion     bool                   `protobuf:"varint,11,opt,name=excursion,proto3" json:"excursion,omitempty"`                          // sensor report outside a code's range
 	Issued        []string               `protobuf:"bytes,12,rep,name=issued,proto3" json:"issued,omitempty"`                                 // codes issued by the chain (native codes, in message order)
 	EventTimeMs   int64                  `protobuf:"varint,13,opt,name=event_time_ms,json=eventTimeMs,proto3" json:"event_time_ms,omitempty"` // from rules v3: when it happened, if the signer said so (TxBody.event_time_ms)
+	CodesCount    uint64                 `protobuf:"varint,14,opt,name=codes_count,json=codesCount,proto3" json:"codes_count,omitempty"`      // from rules v3: how many codes' histories hold it, when codes is left empty (more than 1,000)
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -163,6 +164,13 @@ func (x *Event) GetEventTimeMs() int64 {
 	return 0
 }
 
+func (x *Event) GetCodesCount() uint64 {
+	if x != nil {
+		return x.CodesCount
+	}
+	return 0
+}
+
 // HistoryPage answers /trace/history.
 type HistoryPage struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -228,7 +236,7 @@ var File_coldtrace_v1_event_proto protoreflect.FileDescriptor
 
 const file_coldtrace_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x18coldtrace/v1/event.proto\x12\fcoldtrace.v1\x1a\x18coldtrace/v1/trace.proto\x1a\x15coldtrace/v1/tx.proto\"\xee\x02\n" +
+	"\x18coldtrace/v1/event.proto\x12\fcoldtrace.v1\x1a\x18coldtrace/v1/trace.proto\x1a\x15coldtrace/v1/tx.proto\"\x8f\x03\n" +
 	"\x05Event\x12\x19\n" +
 	"\bbiz_step\x18\x01 \x01(\tR\abizStep\x12\x16\n" +
 	"\x06height\x18\x02 \x01(\x03R\x06height\x12\x17\n" +
@@ -243,7 +251,9 @@ const file_coldtrace_v1_event_proto_rawDesc = "" +
 	" \x01(\fR\vconsignment\x12\x1c\n" +
 	"\texcursion\x18\v \x01(\bR\texcursion\x12\x16\n" +
 	"\x06issued\x18\f \x03(\tR\x06issued\x12\"\n" +
-	"\revent_time_ms\x18\r \x01(\x03R\veventTimeMs\"|\n" +
+	"\revent_time_ms\x18\r \x01(\x03R\veventTimeMs\x12\x1f\n" +
+	"\vcodes_count\x18\x0e \x01(\x04R\n" +
+	"codesCount\"|\n" +
 	"\vHistoryPage\x12,\n" +
 	"\x04code\x18\x01 \x01(\v2\x18.coldtrace.v1.CodeRecordR\x04code\x12+\n" +
 	"\x06events\x18\x02 \x03(\v2\x13.coldtrace.v1.EventR\x06events\x12\x12\n" +
