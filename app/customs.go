@@ -46,15 +46,17 @@ func codesUnit(codes []*types.NewCode) (types.QuantityUnit, uint64, error) {
 	return unit, sum, nil
 }
 
-// matchLine finds the line of a declaration a batch's goods fall under:
-// same importer, same origin, the same goods (by GTIN, or by tariff code),
-// the same unit. It returns the line's index, or a problem in words.
-func matchLine(d *types.Declaration, b *types.Batch, unit types.QuantityUnit) (int, string) {
+// matchLine finds the line of a declaration a batch's q of goods fall
+// under: same importer, same origin, the same goods (by GTIN, or by tariff
+// code), the same unit, and room left for q — the first such line. It
+// returns the line's index, or a problem in words.
+func matchLine(d *types.Declaration, b *types.Batch, unit types.QuantityUnit, q uint64) (int, string) {
 	decl := d.Declaration
 	if decl.Importer != b.Commissioner {
 		return -1, fmt.Sprintf("declaration %s names importer %s, not %s", decl.Number, decl.Importer, b.Commissioner)
 	}
 	f := b.Facts
+	done := lineCommissioned(d)
 	var why []string
 	for i, l := range decl.DeclarationLines() {
 		switch {
@@ -68,16 +70,23 @@ func matchLine(d *types.Declaration, b *types.Batch, unit types.QuantityUnit) (i
 			why = append(why, fmt.Sprintf("line %d is tariff code %s, the batch %q", i+1, l.HsCode, f.HsCode))
 		case l.Unit != unit:
 			why = append(why, fmt.Sprintf("line %d is counted in %s, the codes in %s", i+1, types.UnitName(l.Unit), types.UnitName(unit)))
+		case done[i]+q > l.Quantity || done[i]+q < q:
+			why = append(why, fmt.Sprintf("line %d declares %d %s; %d are commissioned already and %d more would exceed it", i+1, l.Quantity, types.UnitName(l.Unit), done[i], q))
 		default:
 			return i, ""
 		}
 	}
-	return -1, fmt.Sprintf("no line of declaration %s matches the batch (%s)", decl.Number, strings.Join(why, "; "))
+	return -1, fmt.Sprintf("no line of declaration %s takes the batch (%s)", decl.Number, strings.Join(why, "; "))
 }
 
 // lineCommissioned makes a declaration's per-line counters as long as its lines.
+// A single-line declaration recorded before rules v3 counted its
+// commissions in commissioned: its line starts from there.
 func lineCommissioned(d *types.Declaration) []uint64 {
 	n := len(d.Declaration.DeclarationLines())
+	if len(d.LineCommissioned) == 0 && n > 0 {
+		d.LineCommissioned = append(d.LineCommissioned, d.Commissioned)
+	}
 	for len(d.LineCommissioned) < n {
 		d.LineCommissioned = append(d.LineCommissioned, 0)
 	}
@@ -127,15 +136,13 @@ func citeDeclarationV3(c *changes, p *types.Params, b *types.Batch, codes []*typ
 		return c.st.WatchCustoms(due, state.WatchUnverified, b.Id, true)
 	}
 	i := int(b.DeclarationLine) - 1
+	done := lineCommissioned(d)
 	if i < 0 {
 		var problem string
-		if i, problem = matchLine(d, b, unit); i < 0 {
+		if i, problem = matchLine(d, b, unit, sum); i < 0 {
 			return types.ErrDeclarationMismatch.Wrapf("%s", problem)
 		}
-	}
-	line := d.Declaration.DeclarationLines()[i]
-	done := lineCommissioned(d)
-	if done[i]+sum > line.Quantity || done[i]+sum < sum {
+	} else if line := d.Declaration.DeclarationLines()[i]; done[i]+sum > line.Quantity || done[i]+sum < sum {
 		return types.ErrDeclarationMismatch.Wrapf("declaration %s line %d declares %d %s; %d already commissioned, %d more would exceed it", number, i+1, line.Quantity, types.UnitName(line.Unit), done[i], sum)
 	}
 	done[i] += sum
@@ -162,57 +169,63 @@ func (c *changes) countImport(d *types.Declaration, b *types.Batch, unit types.Q
 	return nil
 }
 
-// matchPending settles the batches that waited for a declaration now
-// recorded, in batch order: each that matches a line and fits in it is
-// verified; any other is held and alerted, with the reason.
+// matchPending settles the batches of the declared importer that waited
+// for a declaration now recorded, in batch order (batches of other
+// importers citing it are settled by their watch, so none can crowd the
+// importer's out). More than maxPendingPerDeclaration wait for their watch.
 func matchPending(c *changes, st supervisionStore, d *types.Declaration) error {
 	number := d.Declaration.Number
-	ids, err := st.PendingBatches(number, maxPendingPerDeclaration)
+	ids, err := st.PendingBatches(number, d.Declaration.Importer, maxPendingPerDeclaration)
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if err := st.SetPendingDeclaration(number, id, false); err != nil {
-			return err
-		}
-		b, err := c.batch(id)
-		if err != nil {
-			return err
-		}
-		if b.Customs != types.CustomsState_CUSTOMS_STATE_UNVERIFIED {
-			continue
-		}
-		i, problem := matchLine(d, b, b.DeclaredUnit)
-		if i >= 0 {
-			line, done := d.Declaration.DeclarationLines()[i], lineCommissioned(d)
-			if done[i]+b.DeclaredQuantity > line.Quantity || done[i]+b.DeclaredQuantity < done[i] {
-				problem = fmt.Sprintf("declaration %s line %d declares %d %s; %d are commissioned already and batch %s has %d more",
-					number, i+1, line.Quantity, types.UnitName(line.Unit), done[i], b.Id, b.DeclaredQuantity)
-			} else {
-				done[i] += b.DeclaredQuantity
-				b.Customs, b.CustomsProblem, b.DeclarationLine = types.CustomsState_CUSTOMS_STATE_VERIFIED, "", uint32(i+1)
-				if err := c.countImport(d, b, b.DeclaredUnit, b.DeclaredQuantity); err != nil {
-					return err
-				}
-				c.ctx.Emit("customs_verified", Indexed("declaration", number), Attr("batch", id))
-				continue
-			}
-		}
-		b.Customs, b.CustomsProblem = types.CustomsState_CUSTOMS_STATE_MISMATCH, problem
-		n, err := holdBatch(c, st, id, "customs", problem)
-		if err != nil {
-			return err
-		}
-		imp, err := c.enterprise(b.Commissioner)
-		if err != nil {
-			return err
-		}
-		if err := c.alert(types.AlertKind_ALERT_KIND_CUSTOMS, imp.Division,
-			fmt.Sprintf("batch %s and customs declaration %s disagree: %s; %d code(s) held", id, number, problem, n), nil, id, nil); err != nil {
+		if err := settleBatch(c, st, d, id, true); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// settleBatch matches one waiting batch against its declaration: verified
+// when a line takes it, otherwise alerted with the reason and (hold) its
+// codes held. A watch, which signs no event, does not hold: a batch that
+// does not match can be neither released nor sold anyway.
+func settleBatch(c *changes, st supervisionStore, d *types.Declaration, id string, hold bool) error {
+	number := d.Declaration.Number
+	if err := st.SetPendingDeclaration(number, id, false); err != nil {
+		return err
+	}
+	b, err := c.batch(id)
+	if err != nil {
+		return err
+	}
+	if b.Customs != types.CustomsState_CUSTOMS_STATE_UNVERIFIED {
+		return nil
+	}
+	i, problem := matchLine(d, b, b.DeclaredUnit, b.DeclaredQuantity)
+	if i >= 0 {
+		lineCommissioned(d)[i] += b.DeclaredQuantity
+		b.Customs, b.CustomsProblem, b.DeclarationLine = types.CustomsState_CUSTOMS_STATE_VERIFIED, "", uint32(i+1)
+		if err := c.countImport(d, b, b.DeclaredUnit, b.DeclaredQuantity); err != nil {
+			return err
+		}
+		c.ctx.Emit("customs_verified", Indexed("declaration", number), Attr("batch", id))
+		return nil
+	}
+	b.Customs, b.CustomsProblem = types.CustomsState_CUSTOMS_STATE_MISMATCH, problem
+	var n uint64
+	if hold {
+		if n, err = holdBatch(c, st, id, "customs", problem); err != nil {
+			return err
+		}
+	}
+	imp, err := c.enterprise(b.Commissioner)
+	if err != nil {
+		return err
+	}
+	return c.alert(types.AlertKind_ALERT_KIND_CUSTOMS, imp.Division,
+		fmt.Sprintf("batch %s and customs declaration %s disagree: %s; %d code(s) held; it can be neither released nor sold", id, number, problem, n), nil, id, nil)
 }
 
 // checkCustomsWatch raises the customs loop's alerts that time triggers:
@@ -233,6 +246,19 @@ func checkCustomsWatch(c *changes, st *state.State, k []byte) error {
 		if b.Customs != types.CustomsState_CUSTOMS_STATE_UNVERIFIED {
 			return nil
 		}
+		if d, err := st.Declaration(b.Facts.CustomsDeclaration); err != nil {
+			return err
+		} else if d != nil {
+			// The declaration came, but this batch was not among those
+			// matched then (another importer's, or past the cap).
+			if err := settleBatch(c, st, d, id, false); err != nil {
+				return err
+			}
+			if err := c.flushRecords(); err != nil {
+				return err
+			}
+			return st.SetDeclaration(d)
+		}
 		imp, err := c.enterprise(b.Commissioner)
 		if err != nil {
 			return err
@@ -249,7 +275,7 @@ func checkCustomsWatch(c *changes, st *state.State, k []byte) error {
 				return nil
 			}
 		}
-		if pending, err := st.PendingBatches(id, 1); err != nil || len(pending) > 0 {
+		if pending, err := st.PendingBatches(id, "", 1); err != nil || len(pending) > 0 {
 			return err
 		}
 		div, err := importerDivision(st, d.Declaration.Importer)

@@ -2,11 +2,13 @@ package app
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coldtrace/coldtrace/types"
+	"google.golang.org/protobuf/proto"
 )
 
 // v3Batch is a batch id of the importer.
@@ -168,12 +170,21 @@ func TestCustomsLoopMismatches(t *testing.T) {
 			m := svDeclare(decl, 10_000)
 			tc.change(m)
 			c.ok(c.tx(kSVCustoms, m))
+			// A declaration naming another importer settles the batch
+			// when the batch's own watch comes (it cannot crowd out that
+			// importer's batches); the others at once.
+			c.at(c.now.Add(25 * time.Hour))
 			b := v3Batches(t, c, v3Batch("EC-M"))
 			if b.Customs != types.CustomsState_CUSTOMS_STATE_MISMATCH || !strings.Contains(b.CustomsProblem, tc.want) {
 				t.Fatalf("batch %v %q, want a problem with %q", b.Customs, b.CustomsProblem, tc.want)
 			}
-			if r := svRecord(t, c, svCode("EC-M", "0001")); r.Status != types.CodeStatus_CODE_STATUS_HELD {
+			// Settled at once, the codes are held; settled by the watch,
+			// which signs nothing, they are not — either way release is refused.
+			if r := svRecord(t, c, svCode("EC-M", "0001")); (r.Status == types.CodeStatus_CODE_STATUS_HELD) == (tc.name == "importer") {
 				t.Fatalf("code %v", r.Status)
+			}
+			if !strings.Contains(strings.Join(missingForRelease(types.RulesOf(types.RulesV3), b, &types.MsgRelease{}), " "), "a customs declaration that matches the goods") {
+				t.Fatalf("release of a mismatched batch does not name the declaration")
 			}
 			if a := svAlertsOf(svOpenAlerts(t, c, "33"), types.AlertKind_ALERT_KIND_CUSTOMS); len(a) != 1 || !strings.Contains(a[0].Message, tc.want) {
 				t.Fatalf("alerts %v", a)
@@ -403,4 +414,42 @@ func TestMassHoldsStayCheap(t *testing.T) {
 	if after := record(t, c.app, svCode("CN-M", "0777")).Events; after != before {
 		t.Fatalf("a second test touched a held code's history: %d → %d events", before, after)
 	}
+}
+
+// TestCustomsLoopHostileOrders: another operator citing a declaration
+// number cannot keep the declared importer's goods waiting; a batch takes
+// the first line with room; a declaration filled under v2 stays full under v3.
+func TestCustomsLoopHostileOrders(t *testing.T) {
+	c := newSVChainRules(t, nil, types.RulesV3)
+	svParties(c)
+	const decl = "310120230000444444"
+	foreign := svImportedFacts(decl)
+	for i := 0; i < 3; i++ {
+		c.ok(c.tx(kMarket, svCommission(fmt.Sprintf("SQ-%d", i), foreign, 1, 1_000)))
+	}
+	c.ok(c.tx(kImp, svCommission("EC-OWN", svImportedFacts(decl), 1, 10_000)))
+	two := svDeclare(decl, 0)
+	two.Goods, two.Gtin, two.Quantity, two.Unit, two.OriginCountry = "", "", 0, 0, ""
+	line := &types.DeclarationLine{Goods: "frozen white shrimp", Gtin: gtin, OriginCountry: "EC", Quantity: 10_000, Unit: types.QuantityUnit_QUANTITY_UNIT_GRAMS}
+	two.Lines = []*types.DeclarationLine{line, proto.Clone(line).(*types.DeclarationLine)}
+	c.ok(c.tx(kSVCustoms, two))
+	if b := v3Batches(t, c, v3Batch("EC-OWN")); b.Customs != types.CustomsState_CUSTOMS_STATE_VERIFIED || b.DeclarationLine != 1 {
+		t.Fatalf("the importer's own batch: %v line %d", b.Customs, b.DeclarationLine)
+	}
+	// Line 1 is full; line 2 takes the next batch, before or after the declaration.
+	c.ok(c.tx(kImp, svCommission("EC-TWO", svImportedFacts(decl), 1, 10_000)))
+	if b := v3Batches(t, c, v3Batch("EC-TWO")); b.DeclarationLine != 2 {
+		t.Fatalf("second batch on line %d, want 2", b.DeclarationLine)
+	}
+	c.refused(c.tx(kImp, svCommission("EC-THREE", svImportedFacts(decl), 1, 1)), types.ErrDeclarationMismatch)
+
+	// Under v2 a 20 kg declaration is filled; after the move to v3 it stays full.
+	v := newSVChainRules(t, nil, types.RulesV2)
+	svParties(v)
+	v.ok(v.tx(kSVCustoms, svDeclare("310120230000454545", 20_000)))
+	v.ok(v.tx(kImp, svCommission("EC-V2", svImportedFacts("310120230000454545"), 2, 10_000)))
+	if err := v.app.SetUpgrades([]*types.Upgrade{{Version: types.RulesV3, Height: v.height + 1, Reason: "t"}}); err != nil {
+		t.Fatal(err)
+	}
+	v.refused(v.tx(kImp, svCommission("EC-V3", svImportedFacts("310120230000454545"), 1, 1)), types.ErrDeclarationMismatch)
 }

@@ -24,7 +24,7 @@ type supervisionStore interface {
 	KeysUnder(prefix, start []byte, limit int) ([][]byte, []byte, error)
 	SetRecall(*types.Recall) error
 	Alert(id uint64) (*types.Alert, error)
-	PendingBatches(number string, limit int) ([]string, error)
+	PendingBatches(number, importer string, limit int) ([]string, error)
 	ReleaseCertificate(number string) (*types.ReleaseCertificate, error)
 	SetReleaseCertificate(*types.ReleaseCertificate) error
 	SuppliedSince(sender string, sinceMs int64) ([]string, error)

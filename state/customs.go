@@ -23,12 +23,13 @@ func (s *State) SetPendingDeclaration(number, batchID string, on bool) error {
 	return s.Delete(PendingDeclarationKey(number, batchID))
 }
 
-// PendingBatches lists, in order, the batches waiting for a declaration.
-func (s *State) PendingBatches(number string, limit int) ([]string, error) {
-	p := PendingDeclarationPrefix(number)
+// PendingBatches lists, in order, the batches of an importer waiting for a
+// declaration (batch ids begin with their commissioner's credit code).
+func (s *State) PendingBatches(number, importer string, limit int) ([]string, error) {
+	p := append(PendingDeclarationPrefix(number), importer...)
 	var out []string
 	err := s.Iterate(p, PrefixEnd(p), func(k, _ []byte) bool {
-		out = append(out, string(k[len(p):]))
+		out = append(out, string(k[len(p)-len(importer):]))
 		return len(out) < limit
 	})
 	return out, err
