@@ -90,3 +90,26 @@ func TestCheckTxJudgesEventTimeByTheLastBlock(t *testing.T) {
 		t.Fatalf("a scan three hours after the last block: CheckTx code %d", code)
 	}
 }
+
+// TestEventTimeNotBeforeTheCode: an offline scan cannot predate the code's
+// commissioning or its receipt; re-entering a code into its warehouse does
+// not count its grams again.
+func TestEventTimeNotBeforeTheCode(t *testing.T) {
+	c := newSVChainRules(t, nil, types.RulesV3)
+	svParties(c)
+	c.ok(c.tx(kImp, svCommission("CN-E", svDomesticFacts(), 1, 5_000)))
+	code := svCode("CN-E", "0001")
+	res := c.at(c.now.Add(time.Hour), c.txAt(kImp, c.now.Add(-72*time.Hour), &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: svItems(code, 1)}))[0]
+	if res.Code != types.ErrEventTime.Code {
+		t.Fatalf("a sale dated before the commission: code %d %s", res.Code, res.Log)
+	}
+	toWH := svConsignment(t, c.ok(c.tx(kImp, &types.MsgDispatch{Buyer: svWHUSCC, Items: svItems(code, 5_000)})))
+	svReceiveAll(t, c, kSVWH, toWH)
+	for i := 0; i < 3; i++ {
+		c.ok(c.tx(kSVWH, &types.MsgWarehouseEntry{Codes: []string{code}}))
+	}
+	d := queryRecord[*types.StatsList](t, c.testChain, "/supervision/stats/330100").Total
+	if d.WarehouseEnteredGrams != 5_000 {
+		t.Fatalf("entered %d g, want 5000 once", d.WarehouseEnteredGrams)
+	}
+}

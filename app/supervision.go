@@ -139,8 +139,9 @@ func warehouseEntry(ctx *Context, st supervisionStore, m *types.MsgWarehouseEntr
 		if r.HeldBy(wh.Uscc) == 0 {
 			return types.ErrInsufficientQuantity.Wrapf("%s holds none of %s; receive it first", wh.Uscc, r.Code)
 		}
+		again := r.EnteredWarehouse == wh.Uscc
 		r.EnteredWarehouse = wh.Uscc
-		if ctx.Rules.AuthorityEvidence() {
+		if ctx.Rules.AuthorityEvidence() && !again {
 			if err := c.countGrams(r, wh.Division, r.HeldBy(wh.Uscc), func(d *types.DayStats, g uint64) {
 				d.WarehouseEnteredGrams = types.Add(d.WarehouseEnteredGrams, g, true)
 			}); err != nil {

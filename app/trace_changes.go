@@ -221,6 +221,12 @@ func (c *changes) code(s string) (*types.CodeRecord, error) {
 	if r == nil {
 		return nil, types.ErrNotFound.Wrapf("code %s has not been commissioned", canon)
 	}
+	if e := c.ctx.EventTimeMs; e != 0 && r.LastTimeMs > e {
+		// An offline scan cannot have happened before the code was made or
+		// reached its holder.
+		return nil, types.ErrEventTime.Wrapf("event time %s is before %s was last commissioned or received (%s)",
+			time.UnixMilli(e).UTC().Format(time.RFC3339), canon, time.UnixMilli(r.LastTimeMs).UTC().Format(time.RFC3339))
+	}
 	c.recs[canon] = r
 	return r, nil
 }
@@ -500,6 +506,9 @@ func (c *changes) requireReleased(r *types.CodeRecord, action string) error {
 // raising an alert when it jumps between provinces faster than possible.
 func (c *changes) placed(r *types.CodeRecord, division string, window uint32) error {
 	now := c.ctx.Time.UnixMilli()
+	if c.ctx.EventTimeMs != 0 {
+		now = c.ctx.EventTimeMs // an offline scan: when it happened
+	}
 	if r.LastDivision != "" && r.LastDivision[:2] != division[:2] && now-r.LastTimeMs < int64(window)*1000 {
 		msg := "code " + r.Code + " was in " + r.LastDivision + " and is now in " + division + " within " + strconv.FormatInt((now-r.LastTimeMs)/1000, 10) + " s: possible cloned label"
 		if err := c.alert(types.AlertKind_ALERT_KIND_CLONE, division, msg, []string{r.Code}, r.BatchId, nil); err != nil {

@@ -10,8 +10,10 @@ import (
 // nobody, consumers are never named. A name typed into a note cannot be told
 // from any other text, but an identity-card number can: a text field holding
 // something shaped like a Chinese resident identity number (18 characters,
-// a birth date, the GB 11643 check character; or the older 15 digits with a
-// birth date) is refused, wherever the field is.
+// a birth date, the GB 11643 check character) is refused, wherever the
+// field is — written in full-width digits, or in groups split by spaces or
+// dashes, too. (The older 15-digit numbers carry no check character: too
+// many device and registration numbers look like them to refuse them.)
 
 // identifierFields hold identifiers by design (codes, credit codes,
 // declaration and certificate numbers): digit strings there are not people.
@@ -19,7 +21,9 @@ var identifierFields = map[protoreflect.Name]bool{
 	"number": true, "customs_declaration": true, "code": true, "codes": true, "unit": true, "units": true,
 	"parent": true, "batch": true, "id": true, "uscc": true, "importer": true, "buyer": true, "business_buyer": true,
 	"holder": true, "site": true, "carrier": true, "division": true, "gtin": true, "hs_code": true,
-	"origin_country": true, "chain_id": true,
+	"origin_country": true, "chain_id": true, "device_id": true, "reference": true, "sample_id": true,
+	"certificate": true, "certificate_of_origin": true, "inspection_certificate": true,
+	"disinfection_certificate": true, "origin_code": true, "origin_release": true,
 }
 
 // checkPersonalData refuses a message whose text carries an identity number.
@@ -55,26 +59,39 @@ func walkPersonal(r protoreflect.Message, path string) error {
 
 // IDNumberIn reports whether s contains a run shaped like a resident
 // identity number: 17 digits and a check character (digit or X) valid under
-// ISO 7064 MOD 11-2 with a birth date at characters 7-14, or 15 digits with
-// a birth date (YYMMDD) at characters 7-12. Runs longer than that are
-// other numbers.
+// ISO 7064 MOD 11-2 with a birth date at characters 7-14. Full-width digits
+// count as digits, and spaces and dashes between digits are read through.
+// Runs longer than 18 are other numbers.
 func IDNumberIn(s string) bool {
-	for i := 0; i < len(s); {
-		if !isDigit(s[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(s) && (isDigit(s[j]) || (j-i == 17 && (s[j] == 'X' || s[j] == 'x'))) {
-			j++
-		}
-		run := s[i:j]
-		if (len(run) == 18 && validID18(run)) || (len(run) == 15 && validBirth("19"+run[6:12])) {
-			return true
-		}
-		i = j
+	var run []byte
+	flush := func() bool {
+		ok := len(run) == 18 && validID18(string(run))
+		run = run[:0]
+		return ok
 	}
-	return false
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r >= '０' && r <= '９':
+			r = '0' + (r - '０')
+		case r == 'Ｘ' || r == 'ｘ':
+			r = 'X'
+		}
+		switch {
+		case r >= '0' && r <= '9':
+			run = append(run, byte(r))
+		case (r == 'X' || r == 'x') && len(run) == 17:
+			run = append(run, 'X')
+		case (r == ' ' || r == '-' || r == '\u3000') && len(run) > 0 && i+1 < len(rs):
+			// read through separators inside a number
+		default:
+			if flush() {
+				return true
+			}
+		}
+	}
+	return flush()
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

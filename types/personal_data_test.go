@@ -12,14 +12,20 @@ func TestIDNumberIn(t *testing.T) {
 		"11010519491231002x":        true,
 		"110105194912310021":        false, // wrong check character
 		"联系人 11010519491231002X 电话": true,
-		"110105491231002":           true,  // the older 15 digits
-		"310120260000123456":        false, // a customs declaration number
-		"09521234543213":            false, // a GTIN
-		"1101051949123100212":       false, // 19 digits: another number
-		"110105194913310020":        false, // no 31st of the 13th month
-		"DN-2026-0917, 3 cartons":   false,
-		"":                          false,
-		"11010518991231002X0":       false,
+		"110105491231002":           false, // the older 15 digits: no check character, too loose
+		"110105 19491231 002X":      true,
+		"110105-19491231-002X":      true,
+		"１１０１０５１９４９１２３１００２Ｘ": true,
+		"864425190512345":                false, // an IMEI-like device id
+		"DN 330100000123456":             false,
+		"call 0571-8800 1234, 3 cartons": false,
+		"310120260000123456":             false, // a customs declaration number
+		"09521234543213":                 false, // a GTIN
+		"1101051949123100212":            false, // 19 digits: another number
+		"110105194913310020":             false, // no 31st of the 13th month
+		"DN-2026-0917, 3 cartons":        false,
+		"":                               false,
+		"11010518991231002X0":            false,
 	} {
 		if got := types.IDNumberIn(s); got != want {
 			t.Errorf("IDNumberIn(%q) = %v, want %v", s, got, want)
