@@ -132,17 +132,39 @@ is issued by the chain as a native code and printed. Example:
 	commission.Flags().StringVar(&file, "file", "", "JSON file of the batch and its codes")
 
 	var carrier, reference string
+	var outside types.OutsideBuyer
 	dispatch := sub(&cobra.Command{
-		Use:     "dispatch BUYER CODE=QTY... --from KEY",
-		Short:   "Send quantities you hold to a registered buyer; prints the consignment id the buyer receives",
-		Example: `  coldtrace tx trace dispatch 91330106MA28YYYY0E /01/09521234543213/10/B2026-07/21/0001=6000 --from scanner1`,
-		Args:    cobra.MinimumNArgs(2),
+		Use:   "dispatch (BUYER | --outside-province P --outside-name N --outside-uscc U) CODE=QTY... --from KEY",
+		Short: "Send quantities you hold to a registered buyer (prints the consignment id the buyer receives), or to a buyer outside the province",
+		Long: `Send quantities to a buyer registered on this chain, who receives them; or (rules v3) to a
+buyer outside the province, named by its credit code, name and GB/T 2260 province code:
+the goods leave the province and their loop here closes; the codes stay traceable and
+their pages say where they went.`,
+		Example: `  coldtrace tx trace dispatch 91330106MA28YYYY0E /01/09521234543213/10/B2026-07/21/0001=6000 --from scanner1
+  coldtrace tx trace dispatch --outside-province 310000 --outside-name "Shanghai Pudong Seafood Co." \
+      --outside-uscc 91310115MA1HPHAN0A /01/09521234543213/10/B2026-07/21/0001=2000 --from scanner1`,
+		Args: cobra.MinimumNArgs(1),
 	}, func(_ *cobra.Command, args []string) (proto.Message, error) {
-		items, err := parseItems(args[1:])
-		return &types.MsgDispatch{Buyer: strings.ToUpper(args[0]), Items: items, Carrier: strings.ToUpper(carrier), Reference: reference}, err
+		m := &types.MsgDispatch{Carrier: strings.ToUpper(carrier), Reference: reference}
+		if outside.Province != "" || outside.Name != "" || outside.Uscc != "" {
+			o := proto.Clone(&outside).(*types.OutsideBuyer)
+			o.Uscc = strings.ToUpper(o.Uscc)
+			m.OutsideBuyer = o
+		} else {
+			if len(args) < 2 {
+				return nil, errors.New("give the BUYER and at least one CODE=QTY")
+			}
+			m.Buyer, args = strings.ToUpper(args[0]), args[1:]
+		}
+		items, err := parseItems(args)
+		m.Items = items
+		return m, err
 	})
 	dispatch.Flags().StringVar(&carrier, "carrier", "", "USCC of the logistics enterprise carrying the goods")
 	dispatch.Flags().StringVar(&reference, "reference", "", "delivery note number")
+	dispatch.Flags().StringVar(&outside.Province, "outside-province", "", "a buyer outside the province: its GB/T 2260 province code, e.g. 310000")
+	dispatch.Flags().StringVar(&outside.Name, "outside-name", "", "a buyer outside the province: its name")
+	dispatch.Flags().StringVar(&outside.Uscc, "outside-uscc", "", "a buyer outside the province: its unified social credit code")
 
 	var all bool
 	var note string
@@ -394,6 +416,9 @@ func newQueryTraceCmd(g *globals) *cobra.Command {
 		q("backward CODE", "The chain of custody of a code back to its commissioning", 1,
 			func(a []string) (string, error) { return "/trace/backward?code=" + esc(a[0]), nil },
 			func() proto.Message { return &types.Trace{} }),
+		q("origin CODE", "This chain's record of goods that arrived with CODE, their code in another province", 1,
+			func(a []string) (string, error) { return "/trace/origin?code=" + esc(a[0]), nil },
+			func() proto.Message { return &types.CodeRecord{} }),
 	)
 	return cmd
 }
