@@ -730,3 +730,24 @@ func TestGatewayProvinces(t *testing.T) {
 	wantContains(t, body, "已销往省外", "上海浦东水产有限公司")
 	wantStatus(t, get(t, s.Handler(), "/lookup?code="+url.QueryEscape("https://trace.jiangsu.example/c/none")), http.StatusBadRequest)
 }
+
+// TestGatewayLegacyLabels: a scan of an earlier label, on a host the
+// operator named, lands on this chain's code for the goods; other hosts
+// get no lookup.
+func TestGatewayLegacyLabels(t *testing.T) {
+	s := newServer(t, func(c *Config) { c.LegacyLabelHosts = []string{"trace.jiangsu.example"} })
+	req := httptest.NewRequest(http.MethodGet, "/c/JS-320100-000123", nil)
+	req.Host = "trace.jiangsu.example"
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, req)
+	if w.Code != http.StatusFound || !strings.HasSuffix(w.Header().Get("Location"), fx.FromJiangsu) {
+		t.Fatalf("legacy label: %d %q", w.Code, w.Header().Get("Location"))
+	}
+	req = httptest.NewRequest(http.MethodGet, "/c/JS-320100-000123", nil)
+	req.Host = "elsewhere.example"
+	w = httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, req)
+	if w.Code == http.StatusFound {
+		t.Fatal("a host not named resolved a legacy label")
+	}
+}

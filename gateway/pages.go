@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,7 +63,29 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, f *web.Failur
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	if s.legacyLabel(w, r) {
+		return
+	}
 	s.errorPage(w, r, &web.Failure{Status: http.StatusNotFound, Kind: "page"})
+}
+
+// legacyLabel sends a scan of one of the province's earlier labels to this
+// chain's code for the goods, when they were commissioned citing it.
+func (s *Server) legacyLabel(w http.ResponseWriter, r *http.Request) bool {
+	host := strings.ToLower(r.Host)
+	if !slices.Contains(s.cfg.LegacyLabelHosts, host) || len(r.URL.Path) > 200 {
+		return false
+	}
+	ctx, cancel := s.ctx(r)
+	defer cancel()
+	for _, scheme := range []string{"http://", "https://"} {
+		rec := &types.CodeRecord{}
+		if _, err := s.v.Query(ctx, "/trace/origin?code="+url.QueryEscape(scheme+host+r.URL.Path), rec); err == nil && rec.Code != "" {
+			http.Redirect(w, r, s.Base()+rec.Code, http.StatusFound)
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
@@ -103,6 +126,9 @@ func (s *Server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
 func (s *Server) handleCode(w http.ResponseWriter, r *http.Request) {
 	code, err := types.ParseCode(r.URL.EscapedPath())
 	if err != nil {
+		if s.legacyLabel(w, r) {
+			return
+		}
 		s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return
 	}

@@ -45,6 +45,12 @@ type Config struct {
 	// (https://trace.example.gov.cn). Default "http://" + the public
 	// listener's address.
 	PublicBase string
+	// LegacyLabelHosts are the hosts of the province's earlier labels
+	// (http://HOST/...{code}) still in circulation: a request to such a
+	// host for a path the gateway does not serve is looked up as the origin
+	// code "http://HOST/PATH" (or https) the goods were commissioned with,
+	// and sent to this chain's code. Point those hosts' DNS at the gateway.
+	LegacyLabelHosts []string
 
 	// ConsoleListen is the regulator console's own listener. Default
 	// DefaultConsoleListen; ConsoleOff runs none. The same address as

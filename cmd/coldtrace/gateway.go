@@ -87,6 +87,7 @@ Consumer reports and a generated console token are kept in --data-dir (default
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", gateway.DefaultListen, "address of the public listener")
 	f.StringVar(&cfg.PublicBase, "public-base", "", `scheme and host printed in QR codes and links (default "http://" + --listen)`)
+	f.StringSliceVar(&cfg.LegacyLabelHosts, "legacy-label-host", nil, "host of the province's earlier labels (http://HOST/...); scans of them resolve through the origin codes goods were commissioned with; repeat for several")
 	f.StringVar(&cfg.ConsoleListen, "console-listen", gateway.DefaultConsoleListen, `address of the console's own listener; "off" for none; the --listen address serves it there to loopback clients only`)
 	f.StringVar(&cfg.ConsoleToken, "console-token", "", "the operator's console token (default: generated, kept in --data-dir)")
 	f.StringVar(&cfg.ConsoleDivision, "division", "", "the operator token's jurisdiction in the console, a division prefix such as 3301 (default: the genesis root regulator's); a regulator's own key signs in to its own")
