@@ -115,6 +115,7 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		a.Close()
 		return nil, err
 	}
+	abciApp = withRetention(abciApp, ac)
 	checkTxIndexAtStart(home, logger.With("module", "txindex"))
 	dbs := &dbTracker{}
 	pv := privval.LoadFilePV(conf.PrivValidatorKeyFile(), conf.PrivValidatorStateFile())
