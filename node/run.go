@@ -70,7 +70,9 @@ func SnapshotDir(home string) string { return filepath.Join(home, "data", "snaps
 // for a new node with [statesync] enabled, state sync has restored a
 // snapshot and block sync is catching up). The app takes snapshots as
 // app.toml says, and counts metrics when config.toml turns Prometheus on.
+// It sets the process's GC target (TuneGC).
 func Start(home string, logger log.Logger) (*Node, error) {
+	TuneGC()
 	conf, err := LoadCometConfig(home)
 	if err != nil {
 		return nil, err

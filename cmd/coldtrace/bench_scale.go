@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/coldtrace/coldtrace/bench"
+	"github.com/coldtrace/coldtrace/node"
 )
 
 func newBenchScaleCmd(g *globals) *cobra.Command {
@@ -71,6 +72,7 @@ from the last two checkpoints, drawn dashed (a guess, not a measurement).`,
 				}
 			}
 			cfg.Dir = dir
+			node.TuneGC() // as a node runs
 			w := cmd.ErrOrStderr()
 			cfg.Progress = func(codes int64, d time.Duration) {
 				fmt.Fprintf(w, "%d codes after %s\n", codes, d.Round(time.Second))
