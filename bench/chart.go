@@ -24,7 +24,7 @@ func ScaleSVG(cps, extra []Checkpoint, title string) []byte {
 		{"peak RSS", "MiB", func(c Checkpoint) float64 { return float64(c.PeakRSSBytes) / (1 << 20) }},
 	}
 	const pw, ph, ml, mt, mb = 340, 200, 60, 40, 40
-	w, h := 2*(pw+ml)+20, 2*(ph+mt+mb)+30
+	w, h := 2*(pw+ml)+50, 2*(ph+mt+mb)+30
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="11">`+"\n", w, h, w, h)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/><text x="10" y="18" font-size="14" font-weight="bold">%s</text>`+"\n", html.EscapeString(title))

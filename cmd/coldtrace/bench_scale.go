@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +20,7 @@ import (
 func newBenchScaleCmd(g *globals) *cobra.Command {
 	cfg := bench.ScaleConfig{}
 	var checkpoints, svg, dir string
-	var extrapolate string
+	var extrapolate, from, cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "scale",
 		Short: "Build a province's state through the app in process and measure it at checkpoints",
@@ -35,7 +38,8 @@ block of 1,000 one-code sales whose signatures are verified in the block, the si
 state-sync snapshot taken after that block, and the process's peak RSS.
 
 --svg writes the growth as a chart; --extrapolate adds points continued in a straight line
-from the last two checkpoints, drawn dashed (a guess, not a measurement).`,
+from the last two checkpoints, drawn dashed (a guess, not a measurement); --from draws the
+chart from the JSON (-o json) of an earlier run without running.`,
 		Example: `  coldtrace bench scale --checkpoints 250000,500000,1000000 --svg docs/scale-growth.svg`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -49,6 +53,7 @@ from the last two checkpoints, drawn dashed (a guess, not a measurement).`,
 				}
 				cfg.Checkpoints = append(cfg.Checkpoints, n)
 			}
+			title := fmt.Sprintf("coldtrace state growth, %d chains, %d codes per tx", cfg.Chains, cfg.CodesPerTx)
 			var extra []int64
 			if extrapolate != "" {
 				for _, s := range strings.Split(extrapolate, ",") {
@@ -58,6 +63,21 @@ from the last two checkpoints, drawn dashed (a guess, not a measurement).`,
 					}
 					extra = append(extra, n)
 				}
+			}
+			if from != "" {
+				// Draw only, from the JSON of an earlier run.
+				b, err := os.ReadFile(from)
+				if err != nil {
+					return err
+				}
+				var cps []bench.Checkpoint
+				if err := json.Unmarshal(b, &cps); err != nil || len(cps) == 0 {
+					return fmt.Errorf("--from %s: not the JSON of a scale run (-o json): %v", from, err)
+				}
+				if svg == "" {
+					return errors.New("--from needs --svg")
+				}
+				return os.WriteFile(svg, bench.ScaleSVG(cps, bench.Extrapolate(cps, extra...), title), 0o644)
 			}
 			if dir == "" {
 				d, err := os.MkdirTemp("", "coldtrace-scale-")
@@ -73,13 +93,23 @@ from the last two checkpoints, drawn dashed (a guess, not a measurement).`,
 			}
 			cfg.Dir = dir
 			node.TuneGC() // as a node runs
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			w := cmd.ErrOrStderr()
 			cfg.Progress = func(codes int64, d time.Duration) {
 				fmt.Fprintf(w, "%d codes after %s\n", codes, d.Round(time.Second))
 			}
 			cps, err := bench.Scale(cmd.Context(), cfg)
 			if len(cps) > 0 && svg != "" {
-				title := fmt.Sprintf("coldtrace state growth, %d chains, %d codes per tx", cfg.Chains, cfg.CodesPerTx)
 				if werr := os.WriteFile(svg, bench.ScaleSVG(cps, bench.Extrapolate(cps, extra...), title), 0o644); werr != nil && err == nil {
 					err = werr
 				}
@@ -102,6 +132,8 @@ from the last two checkpoints, drawn dashed (a guess, not a measurement).`,
 	cmd.Flags().StringVar(&checkpoints, "checkpoints", "1000000", "counts of codes at which to measure, ascending, comma-separated")
 	cmd.Flags().StringVar(&dir, "dir", "", "where to build the state (default: a temporary folder, removed at the end)")
 	cmd.Flags().StringVar(&svg, "svg", "", "write the growth chart to this SVG file")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	cmd.Flags().StringVar(&from, "from", "", "draw --svg from the JSON output (-o json) of an earlier run instead of running")
 	cmd.Flags().StringVar(&extrapolate, "extrapolate", "", "counts of codes to extrapolate to on the chart, comma-separated")
 	cmd.Flags().IntVar(&cfg.Chains, "chains", 50, "supply chains moving batches in parallel (one tx each per block)")
 	cmd.Flags().IntVar(&cfg.CodesPerTx, "codes-per-tx", 100, "codes in each batch and message")
