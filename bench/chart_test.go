@@ -12,7 +12,7 @@ func TestScaleSVG(t *testing.T) {
 		{Codes: 1_000_000, StateBytes: 400 << 20, Block1000Ms: 120, QueryP99Ms: 0.9, PeakRSSBytes: 500 << 20},
 	}
 	extra := Extrapolate(cps, 4_000_000)
-	if len(extra) != 1 || extra[0].StateBytes != 1600<<20 || extra[0].Block1000Ms != 280 {
+	if len(extra) != 1 || extra[0].StateBytes != 1600<<20 || extra[0].Block1000Ms != 0 {
 		t.Fatalf("Extrapolate = %+v", extra)
 	}
 	svg := ScaleSVG(cps, extra, "growth & <test>")

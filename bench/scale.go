@@ -36,6 +36,7 @@ type ScaleConfig struct {
 	Chains      int     // supply chains (producer, warehouse, retailer), one tx each per block (default 50)
 	Queries     int     // code queries with proof at each checkpoint (default 1,000)
 	KeepRecent  int64   // tree versions kept (default: state.DefaultOptions, as a node)
+	CacheSize   int     // tree nodes cached in memory (default: state.DefaultOptions)
 	Progress    func(codes int64, elapsed time.Duration)
 }
 
@@ -148,6 +149,9 @@ func (r *scaleRun) open(snapInterval int64) error {
 	opts := state.DefaultOptions()
 	if r.cfg.KeepRecent > 0 {
 		opts.KeepRecent = r.cfg.KeepRecent
+	}
+	if r.cfg.CacheSize > 0 {
+		opts.CacheSize = r.cfg.CacheSize
 	}
 	tree, err := state.Open(filepath.Join(r.cfg.Dir, "state"), opts)
 	if err != nil {

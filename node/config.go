@@ -62,6 +62,8 @@ type StateConfig struct {
 	KeepRecent int64 `toml:"keep_recent"`
 	// PruneInterval is how many blocks pass between prunings.
 	PruneInterval int64 `toml:"prune_interval"`
+	// CacheSize is how many tree nodes stay in memory.
+	CacheSize int `toml:"cache_size"`
 }
 
 // BlocksConfig sets how much of CometBFT's block store a node keeps.
@@ -82,7 +84,7 @@ const DefaultRetainBlocks = 100_000
 func DefaultAppConfig() AppConfig {
 	o := state.DefaultOptions()
 	return AppConfig{
-		State:     StateConfig{KeepRecent: o.KeepRecent, PruneInterval: o.PruneInterval},
+		State:     StateConfig{KeepRecent: o.KeepRecent, PruneInterval: o.PruneInterval, CacheSize: o.CacheSize},
 		Blocks:    BlocksConfig{RetainBlocks: DefaultRetainBlocks},
 		StateSync: StateSyncConfig{SnapshotInterval: 1000, SnapshotKeepRecent: 2},
 	}
@@ -100,6 +102,9 @@ func writeAppConfig(home string, c AppConfig) error {
 		fmt.Sprintf("keep_recent = %d\n", c.State.KeepRecent)+
 		"# Blocks between two prunings of old versions.\n"+
 		fmt.Sprintf("prune_interval = %d\n", c.State.PruneInterval)+
+		"# Tree nodes kept in memory (a node is a few hundred bytes); a larger cache spares\n"+
+		"# reads of the database as the state grows (docs/PERFORMANCE.md).\n"+
+		fmt.Sprintf("cache_size = %d\n", c.State.CacheSize)+
 		"\n[blocks]\n"+
 		"# Blocks kept in CometBFT's block store (with their results and states); older\n"+
 		"# ones are pruned after each commit. 0 keeps every block: an archive node, which\n"+
@@ -146,8 +151,8 @@ func LoadAppConfig(home string) (AppConfig, error) {
 	if err != nil {
 		return c, fmt.Errorf("read %s: %w", appConfigPath(home), err)
 	}
-	if c.State.KeepRecent < 0 || c.State.PruneInterval < 1 {
-		return c, fmt.Errorf("%s: keep_recent must be >= 0 and prune_interval >= 1", appConfigPath(home))
+	if c.State.KeepRecent < 0 || c.State.PruneInterval < 1 || c.State.CacheSize < 1 {
+		return c, fmt.Errorf("%s: keep_recent must be >= 0, prune_interval >= 1 and cache_size >= 1", appConfigPath(home))
 	}
 	if c.Blocks.RetainBlocks < 0 || c.Blocks.RetainBlocks == 1 {
 		return c, fmt.Errorf("%s: [blocks] retain_blocks must be 0 (keep all) or at least 2", appConfigPath(home))

@@ -85,7 +85,7 @@ func Start(home string, logger log.Logger) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("log_level in config.toml: %w", err)
 	}
-	tree, err := state.Open(StateDir(home), state.Options{KeepRecent: ac.State.KeepRecent, PruneInterval: ac.State.PruneInterval})
+	tree, err := state.Open(StateDir(home), state.Options{KeepRecent: ac.State.KeepRecent, PruneInterval: ac.State.PruneInterval, CacheSize: ac.State.CacheSize})
 	if err != nil {
 		return nil, err
 	}

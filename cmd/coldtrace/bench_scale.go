@@ -37,8 +37,9 @@ them, p50 and p99), closing and reopening the state and the app, FinalizeBlock+C
 block of 1,000 one-code sales whose signatures are verified in the block, the size of a
 state-sync snapshot taken after that block, and the process's peak RSS.
 
---svg writes the growth as a chart; --extrapolate adds points continued in a straight line
-from the last two checkpoints, drawn dashed (a guess, not a measurement); --from draws the
+--svg writes the growth as a chart; --extrapolate continues the state's bytes in a straight
+line from the last two checkpoints to the counts given, drawn dashed (a guess, not a
+measurement); --from draws the
 chart from the JSON (-o json) of an earlier run without running.`,
 		Example: `  coldtrace bench scale --checkpoints 250000,500000,1000000 --svg docs/scale-growth.svg`,
 		Args:    cobra.NoArgs,
@@ -134,10 +135,11 @@ chart from the JSON (-o json) of an earlier run without running.`,
 	cmd.Flags().StringVar(&svg, "svg", "", "write the growth chart to this SVG file")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	cmd.Flags().StringVar(&from, "from", "", "draw --svg from the JSON output (-o json) of an earlier run instead of running")
-	cmd.Flags().StringVar(&extrapolate, "extrapolate", "", "counts of codes to extrapolate to on the chart, comma-separated")
+	cmd.Flags().StringVar(&extrapolate, "extrapolate", "", "counts of codes to extrapolate the state's bytes to on the chart, comma-separated")
 	cmd.Flags().IntVar(&cfg.Chains, "chains", 50, "supply chains moving batches in parallel (one tx each per block)")
 	cmd.Flags().IntVar(&cfg.CodesPerTx, "codes-per-tx", 100, "codes in each batch and message")
 	cmd.Flags().Int64Var(&cfg.KeepRecent, "keep-recent", 0, "state versions kept, as app.toml [state] keep_recent (default: a node's, 100,000)")
+	cmd.Flags().IntVar(&cfg.CacheSize, "cache-size", 0, "state tree nodes cached in memory, as app.toml [state] cache_size (default: a node's, 100,000)")
 	cmd.Flags().IntVar(&cfg.Queries, "queries", 1000, "code queries with proof at each checkpoint")
 	return cmd
 }
