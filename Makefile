@@ -17,7 +17,7 @@ TESTNET_VALIDATORS ?= 4
 FUZZTIME ?= 30s
 FUZZ ?= .
 
-.PHONY: help build run test test-race fuzz fmt lint proto label-font bench clean testnet-start testnet-stop test-runbooks test-deploy
+.PHONY: help build run test test-race fuzz fmt lint proto label-font bench profile clean testnet-start testnet-stop test-runbooks test-deploy
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ label-font: ## regenerate label/fonts/NotoSansSC-Labels.ttf and OFL.txt (needs: 
 
 bench: build ## the standard benchmark set: Go benchmarks, then coldtrace bench on 1 and 4 validators and the kvstore baseline (docs/PERFORMANCE.md)
 	bench/standard.sh
+
+profile: build ## CPU and allocation profiles of a node under coldtrace bench (1 and 100 events per tx, 4 validators) into profile-out/ (docs/PERFORMANCE.md)
+	bench/profile.sh
 
 clean: ## remove build output
 	rm -rf build

@@ -66,6 +66,7 @@ import json, os, statistics, sys
 out = sys.argv[1]
 rows = [("one.jsonl", "1 validator, 1 event per tx"), ("batch.jsonl", "1 validator, 100 events per tx"),
         ("kvstore.jsonl", "kvstore baseline, same settings"), ("testnet.jsonl", "4 validators, 1 event per tx")]
+meds = {}
 print(f"{'load':34} {'tx/s':>8} {'events/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'refused':>8} {'RSS MiB':>8} {'B/event':>8}")
 for f, name in rows:
     p = os.path.join(out, f)
@@ -78,4 +79,15 @@ for f, name in rows:
     refused = statistics.median(sum(v for k, v in r["refused_by_code"].items() if "mempool" not in k and not k.startswith("broadcast")) for r in runs)
     print(f"{name:34} {med('tx_per_sec'):8.0f} {med('events_per_sec'):9.0f} {med('latency_p50_ms'):7.0f} {med('latency_p99_ms'):7.0f} "
           f"{refused:8.0f} {med('node_peak_rss_bytes')/2**20:8.0f} {med('store_bytes_per_event'):8.0f}")
+    meds[f] = {k: med(k) for k in ('tx_per_sec', 'events_per_sec')}
+
+# The targets: at least kvstore's tx/s on 1 and 4 validators, 20,000 events/s at 100 events per tx.
+print()
+kv = meds["kvstore.jsonl"]["tx_per_sec"] if "kvstore.jsonl" in meds else 0
+for f, name in (("one.jsonl", "1 validator"), ("testnet.jsonl", "4 validators")):
+    if f in meds and kv:
+        print(f"ratio to kvstore, {name:13} {meds[f]['tx_per_sec'] / kv:5.2f}x (target 1.0x)")
+if "batch.jsonl" in meds:
+    print(f"events/s at 100 events per tx    {meds['batch.jsonl']['events_per_sec'] / 20000:5.2f}x of 20,000 (target 1.0x)")
+print(f"load average at the end: {open('/proc/loadavg').read().split()[0]} on {os.cpu_count()} cores")
 PY

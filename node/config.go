@@ -19,6 +19,7 @@ import (
 // AppConfig is coldtrace's own part of a home: config/app.toml.
 type AppConfig struct {
 	State     StateConfig     `toml:"state"`
+	Blocks    BlocksConfig    `toml:"blocks"`
 	StateSync StateSyncConfig `toml:"state_sync"`
 	Rules     RulesConfig     `toml:"rules"`
 }
@@ -61,14 +62,30 @@ type StateConfig struct {
 	KeepRecent int64 `toml:"keep_recent"`
 	// PruneInterval is how many blocks pass between prunings.
 	PruneInterval int64 `toml:"prune_interval"`
+	// CacheSize is how many tree nodes stay in memory.
+	CacheSize int `toml:"cache_size"`
 }
+
+// BlocksConfig sets how much of CometBFT's block store a node keeps.
+type BlocksConfig struct {
+	// RetainBlocks: the node keeps the last this many blocks (and their
+	// results and states) and prunes older ones; 0 keeps every block (an
+	// archive node). A kept state-sync snapshot holds blocks from its height on.
+	RetainBlocks int64 `toml:"retain_blocks"`
+}
+
+// DefaultRetainBlocks bounds a validator's block store like its state tree's
+// versions (state.DefaultOptions) and CometBFT's default evidence age: about
+// 14 hours of half-second blocks.
+const DefaultRetainBlocks = 100_000
 
 // DefaultAppConfig mirrors state.DefaultOptions and takes a snapshot every
 // 1,000 heights, keeping two.
 func DefaultAppConfig() AppConfig {
 	o := state.DefaultOptions()
 	return AppConfig{
-		State:     StateConfig{KeepRecent: o.KeepRecent, PruneInterval: o.PruneInterval},
+		State:     StateConfig{KeepRecent: o.KeepRecent, PruneInterval: o.PruneInterval, CacheSize: o.CacheSize},
+		Blocks:    BlocksConfig{RetainBlocks: DefaultRetainBlocks},
 		StateSync: StateSyncConfig{SnapshotInterval: 1000, SnapshotKeepRecent: 2},
 	}
 }
@@ -85,6 +102,15 @@ func writeAppConfig(home string, c AppConfig) error {
 		fmt.Sprintf("keep_recent = %d\n", c.State.KeepRecent)+
 		"# Blocks between two prunings of old versions.\n"+
 		fmt.Sprintf("prune_interval = %d\n", c.State.PruneInterval)+
+		"# Tree nodes kept in memory (a node is a few hundred bytes); a larger cache spares\n"+
+		"# reads of the database as the state grows (docs/PERFORMANCE.md).\n"+
+		fmt.Sprintf("cache_size = %d\n", c.State.CacheSize)+
+		"\n[blocks]\n"+
+		"# Blocks kept in CometBFT's block store (with their results and states); older\n"+
+		"# ones are pruned after each commit. 0 keeps every block: an archive node, which\n"+
+		"# can serve the chain's whole history and replay it (docs/PERFORMANCE.md,\n"+
+		"# \"Bounded disk\"). The tx index is not pruned.\n"+
+		fmt.Sprintf("retain_blocks = %d\n", c.Blocks.RetainBlocks)+
 		"\n[state_sync]\n"+
 		"# Take a state-sync snapshot every this many heights (0: none), in data/snapshots,\n"+
 		"# and serve it to nodes that join by state sync. A snapshot is written after\n"+
@@ -125,8 +151,11 @@ func LoadAppConfig(home string) (AppConfig, error) {
 	if err != nil {
 		return c, fmt.Errorf("read %s: %w", appConfigPath(home), err)
 	}
-	if c.State.KeepRecent < 0 || c.State.PruneInterval < 1 {
-		return c, fmt.Errorf("%s: keep_recent must be >= 0 and prune_interval >= 1", appConfigPath(home))
+	if c.State.KeepRecent < 0 || c.State.PruneInterval < 1 || c.State.CacheSize < 1 {
+		return c, fmt.Errorf("%s: keep_recent must be >= 0, prune_interval >= 1 and cache_size >= 1", appConfigPath(home))
+	}
+	if c.Blocks.RetainBlocks < 0 || c.Blocks.RetainBlocks == 1 {
+		return c, fmt.Errorf("%s: [blocks] retain_blocks must be 0 (keep all) or at least 2", appConfigPath(home))
 	}
 	if c.StateSync.SnapshotInterval < 0 || c.StateSync.SnapshotKeepRecent < 1 {
 		return c, fmt.Errorf("%s: snapshot_interval must be >= 0 and snapshot_keep_recent >= 1", appConfigPath(home))

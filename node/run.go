@@ -70,7 +70,9 @@ func SnapshotDir(home string) string { return filepath.Join(home, "data", "snaps
 // for a new node with [statesync] enabled, state sync has restored a
 // snapshot and block sync is catching up). The app takes snapshots as
 // app.toml says, and counts metrics when config.toml turns Prometheus on.
+// It sets the process's GC target (TuneGC).
 func Start(home string, logger log.Logger) (*Node, error) {
+	TuneGC()
 	conf, err := LoadCometConfig(home)
 	if err != nil {
 		return nil, err
@@ -86,7 +88,7 @@ func Start(home string, logger log.Logger) (*Node, error) {
 	ops := opsMetricsFor(conf.Instrumentation.IsPrometheusEnabled())
 	ops.mempoolCapacity.Set(float64(conf.Mempool.Size))
 	logger = &observingLogger{next: logger, m: ops}
-	tree, err := state.Open(StateDir(home), state.Options{KeepRecent: ac.State.KeepRecent, PruneInterval: ac.State.PruneInterval})
+	tree, err := state.Open(StateDir(home), state.Options{KeepRecent: ac.State.KeepRecent, PruneInterval: ac.State.PruneInterval, CacheSize: ac.State.CacheSize})
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +120,7 @@ func Start(home string, logger log.Logger) (*Node, error) {
 		a.Close()
 		return nil, err
 	}
+	abciApp = withRetention(abciApp, ac)
 	abciApp = &observedApp{Application: abciApp, logger: logger.With("module", "coldtrace"), m: ops}
 	checkTxIndexAtStart(home, logger.With("module", "txindex"))
 	dbs := &dbTracker{}
