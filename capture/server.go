@@ -52,6 +52,7 @@ const (
 // Config sets up a capture handler.
 type Config struct {
 	Enterprise string // the signer's USCC
+	GLN        string // the GLN it registered, if any: its events may name it
 	Chain      Chain
 	Sender     Sender
 	// TxSize is the size of the signed tx that would carry msgs (for the
@@ -299,7 +300,7 @@ func (h *Handler) capture(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	capt := &export.Capturer{Enterprise: h.cfg.Enterprise, DigitalLinkBase: h.cfg.DigitalLinkBase, View: h.cfg.Chain, Now: h.cfg.Now, MaxAge: h.cfg.MaxEventAge}
+	capt := &export.Capturer{Enterprise: h.cfg.Enterprise, GLN: h.cfg.GLN, DigitalLinkBase: h.cfg.DigitalLinkBase, View: h.cfg.Chain, Now: h.cfg.Now, MaxAge: h.cfg.MaxEventAge}
 	job := &Job{CaptureID: newID(), CreatedAt: h.cfg.Now().UTC().Format(time.RFC3339), Running: true, Success: true, CaptureErrorBehaviour: behaviour, Errors: []*Problem{}}
 	msgs := make([]proto.Message, len(doc.Events))
 	for i, ev := range doc.Events {

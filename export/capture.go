@@ -50,6 +50,9 @@ type ChainView interface {
 type Capturer struct {
 	// Enterprise is the signer's USCC.
 	Enterprise string
+	// GLN is the GS1 Global Location Number the enterprise registered, if
+	// any: its events may name its premises (/414/) and itself (/417/) by it.
+	GLN string
 	// DigitalLinkBase is the base of the party, location, consignment and
 	// device URIs the events use, as the exports write them
 	// (DefaultDigitalLinkBase when empty).
@@ -377,15 +380,25 @@ func (c *Capturer) place(e *event, k string, allowed bool) error {
 	if !allowed {
 		return refuse(k, "goods in transit have no business location on chain")
 	}
-	if id != want {
-		return refuse(k, "%s: the chain knows one site of the enterprise, its registered premises %s (no GLN is recorded)", id, want)
+	if id != want && (c.GLN == "" || id != GS1CanonicalBase+"/414/"+c.GLN) {
+		return refuse(k, "%s: the chain knows one site of the enterprise, its registered premises %s%s", id, want, c.glnNote())
 	}
 	return nil
+}
+
+func (c *Capturer) glnNote() string {
+	if c.GLN == "" {
+		return " (it registered no GLN)"
+	}
+	return " or " + GS1CanonicalBase + "/414/" + c.GLN
 }
 
 // party reads a party URI ({base}/party/{USCC}) as a USCC.
 func (c *Capturer) party(field, uri string) (string, error) {
 	p := c.base() + "/party/"
+	if c.GLN != "" && uri == GS1CanonicalBase+"/417/"+c.GLN {
+		return c.Enterprise, nil
+	}
 	if !strings.HasPrefix(uri, p) {
 		return "", refuse(field, "%s: name an enterprise as %s{USCC} (the chain records no GLN)", uri, p)
 	}
@@ -431,7 +444,7 @@ func (c *Capturer) parties(e *event, k, inner string) (string, error) {
 	if owner == "" {
 		return "", refuse(k, "names no owning_party")
 	}
-	if want := c.base() + "/location/" + owner; loc != "" && loc != want {
+	if want := c.base() + "/location/" + owner; loc != "" && loc != want && !(owner == c.Enterprise && c.GLN != "" && loc == GS1CanonicalBase+"/414/"+c.GLN) {
 		return "", refuse(k, "location %s: the chain knows one site of %s, %s", loc, owner, want)
 	}
 	return owner, nil

@@ -29,14 +29,30 @@ func (x *index) party(id string) string {
 		return x.uri("party", "customs")
 	case isDivision(id):
 		return x.uri("party", "regulator", id)
+	case x.gln(id) != "":
+		return GS1CanonicalBase + "/417/" + x.gln(id) // party GLN
 	default:
 		return x.uri("party", id)
 	}
 }
 
 // location is the URI of an enterprise's registered premises, the only
-// site the chain knows of it.
-func (x *index) location(uscc string) string { return x.uri("location", uscc) }
+// site the chain knows of it: its GLN's Digital Link where it registered
+// one, else a URI under the base.
+func (x *index) location(uscc string) string {
+	if g := x.gln(uscc); g != "" {
+		return GS1CanonicalBase + "/414/" + g
+	}
+	return x.uri("location", uscc)
+}
+
+// gln is the GS1 Global Location Number an enterprise registered, or "".
+func (x *index) gln(uscc string) string {
+	if e := x.enterprises[uscc]; e != nil {
+		return e.GetProfile().GetGln()
+	}
+	return ""
+}
 
 // hashURI names a hash as an RFC 6920 named-information URI.
 func hashURI(h []byte) string {

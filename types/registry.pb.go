@@ -330,6 +330,7 @@ type Profile struct {
 	Licences                 []*Licence             `protobuf:"bytes,4,rep,name=licences,proto3" json:"licences,omitempty"`
 	ColdStoreCapacityKg      uint64                 `protobuf:"varint,5,opt,name=cold_store_capacity_kg,json=coldStoreCapacityKg,proto3" json:"cold_store_capacity_kg,omitempty"` // cold stores
 	TemperatureZones         []string               `protobuf:"bytes,6,rep,name=temperature_zones,json=temperatureZones,proto3" json:"temperature_zones,omitempty"`               // cold stores, e.g. "-18 °C frozen"
+	Gln                      string                 `protobuf:"bytes,7,opt,name=gln,proto3" json:"gln,omitempty"`                                                                 // optional GS1 Global Location Number (13 digits): EPCIS names the party and its premises by it
 	unknownFields            protoimpl.UnknownFields
 	sizeCache                protoimpl.SizeCache
 }
@@ -404,6 +405,13 @@ func (x *Profile) GetTemperatureZones() []string {
 		return x.TemperatureZones
 	}
 	return nil
+}
+
+func (x *Profile) GetGln() string {
+	if x != nil {
+		return x.Gln
+	}
+	return ""
 }
 
 // MsgRegisterRegulator is signed by a regulator whose jurisdiction strictly
@@ -1711,14 +1719,15 @@ const file_coldtrace_v1_registry_proto_rawDesc = "" +
 	"\n" +
 	"valid_from\x18\x03 \x01(\tR\tvalidFrom\x12\x1f\n" +
 	"\vvalid_until\x18\x04 \x01(\tR\n" +
-	"validUntil\"\x90\x02\n" +
+	"validUntil\"\xa2\x02\n" +
 	"\aProfile\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12<\n" +
 	"\x1alegal_representative_title\x18\x02 \x01(\tR\x18legalRepresentativeTitle\x12\x18\n" +
 	"\acontact\x18\x03 \x01(\tR\acontact\x121\n" +
 	"\blicences\x18\x04 \x03(\v2\x15.coldtrace.v1.LicenceR\blicences\x123\n" +
 	"\x16cold_store_capacity_kg\x18\x05 \x01(\x04R\x13coldStoreCapacityKg\x12+\n" +
-	"\x11temperature_zones\x18\x06 \x03(\tR\x10temperatureZones\"Z\n" +
+	"\x11temperature_zones\x18\x06 \x03(\tR\x10temperatureZones\x12\x10\n" +
+	"\x03gln\x18\a \x01(\tR\x03gln\"Z\n" +
 	"\x14MsgRegisterRegulator\x12\x1a\n" +
 	"\bdivision\x18\x01 \x01(\tR\bdivision\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +

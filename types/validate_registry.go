@@ -41,6 +41,14 @@ func (p *Profile) validate(complete bool) error {
 			return err
 		}
 	}
+	if p.Gln != "" {
+		if len(p.Gln) != 13 || !allDigits(p.Gln) {
+			return ErrInvalidField.Wrapf("profile.gln %q must be a 13-digit GS1 Global Location Number", p.Gln)
+		}
+		if c, err := GS1CheckDigit(p.Gln[:12]); err != nil || byte(c) != p.Gln[12] {
+			return ErrInvalidField.Wrapf("profile.gln %s has a wrong check digit", p.Gln)
+		}
+	}
 	if len(p.Licences) > 10 || len(p.TemperatureZones) > 10 {
 		return ErrInvalidField.Wrapf("profile: at most 10 licences and 10 temperature zones")
 	}

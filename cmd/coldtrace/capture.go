@@ -86,8 +86,12 @@ client certificate issued by --client-ca (then the server speaks TLS with --tls-
 					return err
 				}
 			}
+			ent := &types.Enterprise{}
+			if _, err := c.QueryInto(cmd.Context(), "/registry/enterprise/"+acct.OwnerId, ent); err != nil {
+				return err
+			}
 			q := capture.QueryHandler(capture.QueryConfig{Reader: &capture.VerifiedReader{C: c, Trust: trust}, ChainID: c.ChainID, DigitalLinkBase: base})
-			h, err := capture.New(capture.Config{Enterprise: acct.OwnerId, Chain: &capture.NodeChain{C: c}, Sender: c.Signer(key),
+			h, err := capture.New(capture.Config{Enterprise: acct.OwnerId, GLN: ent.GetProfile().GetGln(), Chain: &capture.NodeChain{C: c}, Sender: c.Signer(key),
 				TxSize: capture.TxSizer(key, chainID), JobsDir: jobs, Token: token, ClientCerts: clientCA != "",
 				DigitalLinkBase: base, CaptureLimit: limit, FileSizeLimit: sizeLimit, MaxEventAge: maxAge, Query: q})
 			if err != nil {
