@@ -36,11 +36,13 @@ import (
 //	    and licences, and trade only while their food business licence is
 //	    valid (MsgRenewLicence; alerts before and at expiry).
 const (
-	RulesV1     uint32 = 1
-	RulesV2     uint32 = 2
-	RulesV3     uint32 = 3
-	LatestRules uint32 = RulesV3
+	RulesV1 uint32 = 1
+	RulesV2 uint32 = 2
+	RulesV3 uint32 = 3
 )
+
+// LatestRules is the newest version this binary knows (rules_latest.go; a
+// build with -tags rulesnext knows one more, for the upgrade tests).
 
 // RuleSet answers what a rules version requires.
 type RuleSet uint32

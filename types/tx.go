@@ -97,8 +97,12 @@ func DecodeTx(raw []byte, lim Limits, verifySig bool) (*DecodedTx, error) {
 	if len(body.Messages) > lim.MaxMsgsPerTx {
 		return nil, ErrTooManyMessages.Wrapf("%d messages, limit %d", len(body.Messages), lim.MaxMsgsPerTx)
 	}
-	if len(body.Memo) > MaxMemoBytes {
-		return nil, ErrInvalidField.Wrapf("memo has %d bytes, limit %d", len(body.Memo), MaxMemoBytes)
+	memoLimit := MaxMemoBytes
+	if rules.shortMemo() {
+		memoLimit /= 2
+	}
+	if len(body.Memo) > memoLimit {
+		return nil, ErrInvalidField.Wrapf("memo has %d bytes, limit %d", len(body.Memo), memoLimit)
 	}
 	if rules.StrictValues() {
 		if err := CheckVisibleText("memo", body.Memo); err != nil {
