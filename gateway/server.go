@@ -19,6 +19,7 @@ import (
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/gateway/console"
 	"github.com/coldtrace/coldtrace/gateway/internal/web"
+	"github.com/coldtrace/coldtrace/gateway/station"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -98,6 +99,7 @@ type Server struct {
 	reportL  *web.IPLimiter
 	tmpl     web.Templates
 	console  *console.Console
+	station  *station.Station
 
 	pub, con http.Handler
 
@@ -174,6 +176,10 @@ func New(cfg Config) (*Server, error) {
 		s.combined = sameAddr(cfg.ConsoleListen, cfg.Listen)
 	}
 	if s.tmpl, err = web.ParseTemplates(templateFS, "templates"); err != nil {
+		return nil, err
+	}
+	if s.station, err = station.New(station.Config{Verifier: s.v, ClientIP: s.clientIP, QueryTimeout: cfg.QueryTimeout,
+		Logger: cfg.Logger, Now: cfg.Now}); err != nil {
 		return nil, err
 	}
 	s.pub = s.publicHandler()
@@ -420,6 +426,8 @@ func (s *Server) publicHandler() http.Handler {
 	mux.HandleFunc("GET /api/v1/openapi.yaml", serveOpenAPI)
 	mux.HandleFunc("GET /api/", s.apiNotFound)
 	mux.Handle("GET /static/", web.StaticHandler())
+	mux.Handle("/scan", s.station.Handler())
+	mux.Handle("/scan/", s.station.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
