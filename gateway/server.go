@@ -426,8 +426,9 @@ func (s *Server) publicHandler() http.Handler {
 	mux.HandleFunc("GET /api/v1/openapi.yaml", serveOpenAPI)
 	mux.HandleFunc("GET /api/", s.apiNotFound)
 	mux.Handle("GET /static/", web.StaticHandler())
-	mux.Handle("/scan", s.station.Handler())
-	mux.Handle("/scan/", s.station.Handler())
+	mux.Handle("GET /scan", s.station.Handler())
+	mux.Handle("GET /scan/", s.station.Handler())
+	mux.Handle("POST /scan/", s.station.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -46,16 +46,20 @@ func (s *Station) handleAccount(w http.ResponseWriter, r *http.Request) {
 		Sequence  uint64 `json:"sequence"`
 		Revoked   bool   `json:"revoked,omitempty"`
 		Height    int64  `json:"height"`
+		// TimeMs is the verified header's time: the station dates offline
+		// scans on the chain's clock, not only the phone's.
+		TimeMs int64 `json:"time_ms"`
 	}
 	if err != nil {
 		if web.NotFound(v, err) {
-			web.WriteJSON(w, http.StatusOK, answer{ChainID: chainID, Height: v.Height})
+			web.WriteJSON(w, http.StatusOK, answer{ChainID: chainID, Height: v.Height, TimeMs: v.Header.Time.UnixMilli()})
 			return
 		}
 		web.WriteAPIError(w, classify(v, err))
 		return
 	}
-	out := answer{ChainID: chainID, Enrolled: true, Owner: acct.OwnerId, Sequence: acct.Sequence, Revoked: acct.Revoked, Height: v.Height}
+	out := answer{ChainID: chainID, Enrolled: true, Owner: acct.OwnerId, Sequence: acct.Sequence, Revoked: acct.Revoked, Height: v.Height,
+		TimeMs: v.Header.Time.UnixMilli()}
 	switch acct.OwnerKind {
 	case types.OwnerKind_OWNER_KIND_ENTERPRISE:
 		out.OwnerKind = "enterprise"

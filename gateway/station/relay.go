@@ -29,6 +29,8 @@ type RelayResult struct {
 	SequenceUsed bool `json:"sequence_used"`
 	// Expected is the sequence the node expects after a bad-sequence refusal.
 	Expected *uint64 `json:"expected_sequence,omitempty"`
+	// Hint says what to do about a refusal, in both languages.
+	Hint *Hint `json:"hint,omitempty"`
 }
 
 // checkRelayed reads the request's tx: at most MaxTxBytes, and a Tx whose
@@ -68,6 +70,7 @@ func (s *Station) handleRelay(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &te) {
 			res.Code = te.Code
 		}
+		res.Hint = HintFor(res.Code)
 		web.WriteJSON(w, http.StatusUnprocessableEntity, res)
 		return
 	}
@@ -95,6 +98,7 @@ func (s *Station) handleRelay(w http.ResponseWriter, r *http.Request) {
 		web.WriteAPIError(w, &web.Failure{Status: http.StatusServiceUnavailable, Kind: "unavailable", Detail: err.Error()})
 		return
 	}
+	res.Hint = HintFor(res.Code)
 	web.WriteJSON(w, http.StatusOK, res)
 }
 
@@ -115,6 +119,7 @@ func (s *Station) handleTxLookup(w http.ResponseWriter, r *http.Request) {
 		res.Status = "committed"
 		if tx.TxResult.Code != 0 {
 			res.Status = "refused"
+			res.Hint = HintFor(res.Code)
 		}
 	} else if err != nil && !strings.Contains(err.Error(), "not found") {
 		web.WriteAPIError(w, &web.Failure{Status: http.StatusServiceUnavailable, Kind: "unavailable", Detail: err.Error()})

@@ -85,6 +85,14 @@ func (s *Station) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		static.ServeHTTP(w, r)
 	})
+	mux.HandleFunc("GET /scan/sw.js", func(w http.ResponseWriter, r *http.Request) {
+		// Its scope is /scan, the page itself, above the script's folder.
+		w.Header().Set("Service-Worker-Allowed", "/scan")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		b, _ := files.ReadFile("static/sw.js")
+		w.Write(b)
+	})
 	mux.HandleFunc("POST /scan/api/tx", s.handleRelay)
 	mux.HandleFunc("GET /scan/api/tx/{hash}", s.handleTxLookup)
 	mux.HandleFunc("GET /scan/api/account/{key}", s.handleAccount)
@@ -106,11 +114,21 @@ func (s *Station) Handler() http.Handler {
 func IsPath(p string) bool { return p == "/scan" || len(p) > 6 && p[:6] == "/scan/" }
 
 func (s *Station) handlePage(w http.ResponseWriter, r *http.Request) {
-	l := web.PickLang(w, r)
+	// Chinese unless English was chosen (?lang=en, remembered): a phone
+	// set to English still opens the station its operators read in Chinese.
+	l := web.Lang{Tag: "zh"}
+	if r.URL.Query().Get("lang") != "" || hasLangCookie(r) {
+		l = web.PickLang(w, r)
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", l.Tag)
 	w.Header().Set("Cache-Control", "no-cache")
 	if err := s.page.Execute(w, struct{ Lang string }{l.Tag}); err != nil {
 		s.cfg.Logger.Error("station page", "err", err)
 	}
+}
+
+func hasLangCookie(r *http.Request) bool {
+	_, err := r.Cookie("lang")
+	return err == nil
 }
