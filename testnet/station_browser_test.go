@@ -177,7 +177,7 @@ func TestStationBrowser(t *testing.T) {
 	}
 
 	// A hardware scanner types carton 0's DataMatrix string, GS included.
-	typeScan(t, p, "]d2010952123454321317280630" + "10ST-2026-11\x1d210000")
+	typeScan(t, p, "]d2010952123454321317280630"+"10ST-2026-11\x1d210000")
 	p.waitFor("the code's verified status", `document.getElementById("work-status")`, 20*time.Second)
 	var status, held string
 	p.mustEval(`document.getElementById("work-status").dataset.status`, &status)
