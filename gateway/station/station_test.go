@@ -2,6 +2,7 @@ package station
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -182,4 +183,21 @@ func TestHintsCoverEveryCode(t *testing.T) {
 			t.Errorf("code %d: English hint %q, want types' %q", e.Code, h.EN, e.Desc)
 		}
 	}
+}
+
+// TestScriptBudget: the station's script stays light for phones on a weak
+// signal (docs/PERFORMANCE.md): at most 200 KB compressed.
+func TestScriptBudget(t *testing.T) {
+	js, err := files.ReadFile("static/station.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(js)
+	zw.Close()
+	if buf.Len() > 200<<10 || len(js) < 10<<10 {
+		t.Fatalf("station.js is %d bytes, %d compressed: want a built bundle of at most 200 KB compressed (make station-js)", len(js), buf.Len())
+	}
+	t.Logf("station.js: %d bytes, %d gzipped", len(js), buf.Len())
 }
