@@ -70,15 +70,16 @@ type apiReading struct {
 }
 
 type apiStep struct {
-	Time   time.Time `json:"time"`
-	Height int64     `json:"height"`
-	Step   string    `json:"step"`
-	Code   string    `json:"code"`
-	Actor  apiParty  `json:"actor"`
-	To     string    `json:"to,omitempty"`
-	Detail string    `json:"detail,omitempty"`
-	Result string    `json:"result,omitempty"`
-	Alert  bool      `json:"alert,omitempty"`
+	Time      time.Time  `json:"time"`
+	ScannedAt *time.Time `json:"scanned_at,omitempty"`
+	Height    int64      `json:"height"`
+	Step      string     `json:"step"`
+	Code      string     `json:"code"`
+	Actor     apiParty   `json:"actor"`
+	To        string     `json:"to,omitempty"`
+	Detail    string     `json:"detail,omitempty"`
+	Result    string     `json:"result,omitempty"`
+	Alert     bool       `json:"alert,omitempty"`
 }
 
 // apiWarning is the warning every code of a positive or recalled batch carries.
@@ -196,6 +197,10 @@ func (d *codeData) apiTimeline() []apiStep {
 			Detail: st.Detail, Result: st.Result, Alert: st.Alert}
 		if st.Name != "" {
 			a.Actor.Name = st.Name
+		}
+		if !st.Scanned.IsZero() && !st.Scanned.Equal(st.Time) {
+			sc := st.Scanned.UTC()
+			a.ScannedAt = &sc
 		}
 		if st.Division != "" {
 			a.Actor.Division = st.Division

@@ -141,6 +141,7 @@ type certView struct {
 
 type stepView struct {
 	Date, Label, Who, Where, Other, Detail string
+	Scanned                                string // "scanned at X (recorded at block time Y)" when they differ
 	Alert                                  bool
 }
 
@@ -319,6 +320,9 @@ func (s *Server) codePage(l web.Lang, d *codeData) *codePage {
 
 	for _, st := range steps {
 		sv := stepView{Date: l.Date(st.Time), Label: l.StepLabel(st.Step), Alert: st.Alert, Detail: st.Detail}
+		if !st.Scanned.IsZero() && l.Date(st.Scanned) != sv.Date {
+			sv.Scanned = fmt.Sprintf(l.T("step.scanned"), l.Date(st.Scanned), sv.Date)
+		}
 		sv.Who, sv.Where = actorName(l, d, st.Actor)
 		if st.Name != "" {
 			sv.Who = st.Name

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -257,5 +258,23 @@ func TestStationBrowser(t *testing.T) {
 	if last.BizStep != "retail_selling" || last.EventTimeMs == 0 || et.After(scanned) || scanned.Sub(et) > 30*time.Second || last.TimeMs-last.EventTimeMs < 10_000 {
 		t.Fatalf("the offline sale's event: step %s, scanned at %v, block time %v; want its signed scan time, before the block's by the time offline",
 			last.BizStep, et, time.UnixMilli(last.TimeMs))
+	}
+
+	// The public page shows a scan's own time beside its block's when they
+	// differ: a sale scanned three hours before it reached the chain.
+	sg := w.c.Signer(w.shop)
+	sg.EventTime = time.Now().Add(-3 * time.Hour)
+	if _, err := sg.Send(context.Background(), &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: []*types.CodeQuantity{{Code: stationCode(3), Quantity: 100}}}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(w.gw.URL() + stationCode(3) + "?lang=en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := "scanned at " + sg.EventTime.In(types.China).Format("2006-01-02 15:04") + " (recorded at block time "
+	if !strings.Contains(string(body), want) {
+		t.Fatalf("the code page lacks %q", want)
 	}
 }
