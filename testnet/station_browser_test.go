@@ -57,10 +57,12 @@ func startStationWorld(t *testing.T, o testnode.Options, gcfg func(*gateway.Conf
 		ProductionDate: "2026-06-01", ShelfLifeDays: 540, TempMinCenti: -3000, TempMaxCenti: -1800}
 	com := &types.MsgCommission{Batch: "ST-2026-11", Facts: facts}
 	d := &types.MsgDispatch{Buyer: w.shopU}
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 6; i++ { // 4 and 5 stay with the importer
 		w.codes = append(w.codes, stationCode(i))
 		com.Codes = append(com.Codes, &types.NewCode{Code: stationCode(i), Quantity: 10_000, Unit: types.QuantityUnit_QUANTITY_UNIT_GRAMS})
-		d.Items = append(d.Items, &types.CodeQuantity{Code: stationCode(i), Quantity: 10_000})
+		if i < 4 {
+			d.Items = append(d.Items, &types.CodeQuantity{Code: stationCode(i), Quantity: 10_000})
+		}
 	}
 	must(c.Send(ctx, w.imp, com))
 	con := must(c.Send(ctx, w.imp, d))

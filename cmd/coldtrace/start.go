@@ -64,6 +64,8 @@ CometBFT replays any block the app had not saved, to the same app hash.`,
 	cmd.Flags().StringVar(&gw.Listen, "gateway-listen", gateway.DefaultListen, "address of the gateway's public pages")
 	cmd.Flags().StringVar(&gw.ConsoleListen, "console-listen", "", `address of the regulator console (default 127.0.0.1:8081; "off" for none)`)
 	cmd.Flags().StringVar(&gw.PublicBase, "public-base", "", "scheme and host printed in QR codes (default: the gateway's address)")
+	cmd.Flags().StringVar(&gw.TLSCert, "tls-cert", "", "serve the gateway over HTTPS with this PEM certificate (chain) file; with --tls-key")
+	cmd.Flags().StringVar(&gw.TLSKey, "tls-key", "", "the PEM private key of --tls-cert")
 	return cmd
 }
 
