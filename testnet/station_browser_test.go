@@ -262,6 +262,24 @@ func TestStationBrowser(t *testing.T) {
 			last.BizStep, et, time.UnixMilli(last.TimeMs))
 	}
 
+	// Split carton 3 into two packs; their labels are offered.
+	p.mustEval(`document.getElementById("work").replaceChildren()`, nil)
+	typeScan(t, p, stationCode(3))
+	p.waitFor("the split field", `document.getElementById("split-children")`, 20*time.Second)
+	p.mustEval(`document.getElementById("split-children").value = "2000, 3000"; document.getElementById("act-split").click()`, nil)
+	waitQueue(t, p, 6, "committed", 30*time.Second)
+	p.waitFor("the children's labels", `document.querySelectorAll('.q-item[data-id="6"] .child-label').length === 2`, 20*time.Second)
+	var child string
+	p.mustEval(`document.querySelector('.q-item[data-id="6"] .child-label').dataset.code`, &child)
+	if crec := w.record(t, child); crec.Parent != stationCode(3) || crec.Commissioned != 2000 {
+		t.Fatalf("the first child %s: parent %s, %d g; want %s, 2000 g", child, crec.Parent, crec.Commissioned, stationCode(3))
+	}
+	var labelOK bool
+	p.mustEval(`(async () => { const r = await fetch(document.querySelector('.q-item[data-id="6"] .child-label').getAttribute("href")); return r.ok && r.headers.get("Content-Type") === "image/png"; })()`, &labelOK)
+	if !labelOK {
+		t.Fatal("the child's label does not load as a PNG")
+	}
+
 	// The public page shows a scan's own time beside its block's when they
 	// differ: a sale scanned three hours before it reached the chain.
 	sg := w.c.Signer(w.shop)
@@ -269,14 +287,22 @@ func TestStationBrowser(t *testing.T) {
 	if _, err := sg.Send(context.Background(), &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: []*types.CodeQuantity{{Code: stationCode(3), Quantity: 100}}}); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(w.gw.URL() + stationCode(3) + "?lang=en")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	want := "scanned at " + sg.EventTime.In(types.China).Format("2006-01-02 15:04") + " (recorded at block time "
+	var body []byte
+	// The gateway shows what it can verify: the block after the sale's.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		resp, err := http.Get(w.gw.URL() + stationCode(3) + "?lang=en")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), want) {
+			break
+		}
+	}
 	if !strings.Contains(string(body), want) {
-		t.Fatalf("the code page lacks %q", want)
+		i := strings.Index(string(body), `id="timeline"`)
+		t.Fatalf("the code page lacks %q:\n%s", want, clip(string(body[max(i, 0):]), 3000))
 	}
 }

@@ -194,6 +194,20 @@ function describe(a) {
   return a.type;
 }
 
+// childLabels asks which codes the chain issued for a committed split, to
+// print their labels.
+async function childLabels(it) {
+  try {
+    const { status, body } = await api.signedGet(state.key, "/scan/api/issued?code=" + encodeURIComponent(it.action.parent) + "&tx=" + it.hash);
+    if (status !== 200) return;
+    it.issued = body.codes;
+    await queue.save(it);
+    renderQueue();
+  } catch (e) {
+    /* offline: asked again at the next render */
+  }
+}
+
 async function renderQueue() {
   const list = (await queue.items()).reverse();
   const rows = list.map((it) => {
@@ -203,6 +217,14 @@ async function renderQueue() {
     if (it.status === "refused") {
       lines.push(h("div", { class: "bad refusal", "data-code": String(r.code) }, t("code") + " " + r.code + ": " + (r.hint ? r.hint[lang()] : "") ));
       if (r.log) lines.push(h("div", { class: "small", text: r.log }));
+    }
+    if (it.action.type === "split" && it.status === "committed") {
+      if (it.issued) {
+        lines.push(h("div", { class: "children" }, t("labels") + ": ",
+          it.issued.map((c) => h("a", { class: "child-label", href: "/qr" + c + ".png", target: "_blank", "data-code": c }, c + " "))));
+      } else {
+        childLabels(it);
+      }
     }
     if (it.status === "stopped") lines.push(h("div", { class: "warn", text: t("stoppedWhy", { id: it.stoppedBy, dep: it.stoppedOn }) }));
     return h("li", { class: "q-item", "data-status": it.status, "data-id": String(it.id), "data-hash": it.hash || "" }, lines);

@@ -47,6 +47,8 @@ async function sign(key, acct, item, seq, fresh) {
   item.hash = await txHash(item.raw);
 }
 
+export const save = (item) => put("queue", item);
+
 export async function items() {
   return (await all("queue")).sort((a, b) => a.id - b.id);
 }
