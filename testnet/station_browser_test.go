@@ -1,14 +1,17 @@
 package testnet
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -278,6 +281,22 @@ func TestStationBrowser(t *testing.T) {
 	p.mustEval(`(async () => { const r = await fetch(document.querySelector('.q-item[data-id="6"] .child-label').getAttribute("href")); return r.ok && r.headers.get("Content-Type") === "image/png"; })()`, &labelOK)
 	if !labelOK {
 		t.Fatal("the child's label does not load as a PNG")
+	}
+
+	// A phone-sized screenshot of the station at work (docs/station.png is
+	// one, written when STATION_SCREENSHOT names a file).
+	p.mustEval(`document.getElementById("work").replaceChildren(); window.scrollTo(0, 0)`, nil)
+	typeScan(t, p, stationCode(2))
+	p.waitFor("the work panel", `document.getElementById("work-status")`, 20*time.Second)
+	shot := p.must("Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true})
+	var img struct{ Data []byte }
+	if err := json.Unmarshal(shot, &img); err != nil || !bytes.HasPrefix(img.Data, []byte("\x89PNG")) {
+		t.Fatalf("the screenshot is not a PNG: %v", err)
+	}
+	if f := os.Getenv("STATION_SCREENSHOT"); f != "" {
+		if err := os.WriteFile(f, img.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// The public page shows a scan's own time beside its block's when they

@@ -40,6 +40,7 @@ const W = {
   notFound: ["链上没有这个码。", "This code is not on the chain."],
   badCode: ["无法识别的码：", "Not a code: "],
   bad: ["请求有误：", "Bad request: "],
+  grams: ["克", "g"], pieces: ["件", "pieces"], receive: ["收货", "receive"],
 };
 
 export function t(key, vars) {

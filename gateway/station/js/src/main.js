@@ -114,7 +114,7 @@ function renderWork(code, st, scanMs) {
     if (st.stop) {
       parts.push(h("p", { id: "work-stop", class: "bad", text: t("stop") + (st.reason || t(st.status)) }));
     } else if (state.acct.ownerKind === "enterprise") {
-      parts.push(h("p", { id: "work-held", text: t("heldQty") + ": " + st.held + " " + st.unit }));
+      parts.push(h("p", { id: "work-held", text: t("heldQty") + ": " + st.held + " " + t(st.unit) }));
     }
   } else {
     parts.push(h("p", { class: "warn", text: t("unverifiedOffline") }));
@@ -185,11 +185,11 @@ async function renderInbound() {
 function describe(a) {
   const q = (a.items || []).map((it) => it.code + "=" + it.quantity).join(" ");
   switch (a.type) {
-    case "receive": return "receive " + a.consignment.slice(0, 12) + "… " + q;
-    case "sell": return (a.consumed ? "consume " : "sell ") + q;
-    case "dispatch": return "dispatch → " + a.buyer + " " + q;
-    case "split": return "split " + a.parent + " → " + a.children.join(", ");
-    case "hold": return "hold " + a.codes.join(" ");
+    case "receive": return t("receive") + " " + a.consignment.slice(0, 12) + "… " + q;
+    case "sell": return t(a.consumed ? "consume" : "sell") + " " + q;
+    case "dispatch": return t("dispatch") + " → " + a.buyer + " " + q;
+    case "split": return t("split") + " " + a.parent + " → " + a.children.join(", ");
+    case "hold": return t("hold") + " " + a.codes.join(" ");
   }
   return a.type;
 }
