@@ -198,7 +198,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.station, err = station.New(station.Config{Verifier: s.v, ClientIP: s.clientIP, QueryTimeout: cfg.QueryTimeout,
-		Logger: cfg.Logger, Now: cfg.Now}); err != nil {
+		Logger: cfg.Logger, Now: cfg.Now, ConsoleURL: s.ConsoleURL}); err != nil {
 		return nil, err
 	}
 	s.pub = s.publicHandler()

@@ -32,8 +32,11 @@ type Config struct {
 	// QueryTimeout bounds the node queries of one request; relayed txs wait
 	// for their block up to the client's WaitTimeout on top.
 	QueryTimeout time.Duration
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// ConsoleURL is where inspectors open a code's console page ("" when
+	// there is no console): the console's own address, often internal.
+	ConsoleURL func() string
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // Station serves /scan.
@@ -124,7 +127,11 @@ func (s *Station) handlePage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", l.Tag)
 	w.Header().Set("Cache-Control", "no-cache")
-	if err := s.page.Execute(w, struct{ Lang string }{l.Tag}); err != nil {
+	console := ""
+	if s.cfg.ConsoleURL != nil {
+		console = s.cfg.ConsoleURL()
+	}
+	if err := s.page.Execute(w, struct{ Lang, Console string }{l.Tag, console}); err != nil {
 		s.cfg.Logger.Error("station page", "err", err)
 	}
 }

@@ -123,7 +123,8 @@ function renderWork(code, st, scanMs) {
   if (kind === "regulator") {
     const reason = h("input", { id: "hold-reason", placeholder: t("reason") });
     parts.push(h("div", { class: "row" }, reason, h("button", { id: "act-hold", class: "danger", onclick: () => act({ type: "hold", codes: [code], reason: reason.value || "inspection" }, scanMs) }, t("hold"))));
-    parts.push(h("p", {}, h("a", { id: "console-link", href: "/console/code?code=" + encodeURIComponent(code) }, t("consoleLink"))));
+    const console = document.body.dataset.console;
+    if (console) parts.push(h("p", {}, h("a", { id: "console-link", href: console + "/code?code=" + encodeURIComponent(code) }, t("consoleLink"))));
   }
   if (kind === "enterprise" && !(st && st.stop)) {
     const qty = h("input", { id: "qty", type: "number", min: "1", value: st ? String(st.held || "") : "", placeholder: t("quantity") });
