@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protojson"
+
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/gateway/station"
 	"github.com/coldtrace/coldtrace/types"
@@ -70,6 +72,13 @@ func TestStationTxBytesEqualGo(t *testing.T) {
 		{"hold and a receive in one tx", `[{"type":"hold","codes":["` + c0 + `","` + c1 + `"],"reason":"外包装破损"},{"type":"receive","consignment":"` + hex.EncodeToString(con) + `","items":[]}]`,
 			[]*types.Msg{types.WrapMsg(&types.MsgHold{Codes: []string{c0, c1}, Reason: "外包装破损"}), types.WrapMsg(&types.MsgReceive{Consignment: con})}, 5, "", 1764000000000},
 	}
+	facts := &types.ProductFacts{}
+	if err := protojson.Unmarshal([]byte(stationFacts), facts); err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, tcase{"commission from a template", `[{"type":"commission","batch":"ST-2026-12","facts":` + stationFacts + `,"codes":[{"quantity":5000,"unit":1},{"code":"` + c0 + `","quantity":7,"unit":2}]}]`,
+		[]*types.Msg{types.WrapMsg(&types.MsgCommission{Batch: "ST-2026-12", Facts: facts, Codes: []*types.NewCode{
+			{Quantity: 5000, Unit: types.QuantityUnit_QUANTITY_UNIT_GRAMS}, {Code: c0, Quantity: 7, Unit: types.QuantityUnit_QUANTITY_UNIT_PIECES}}})}, 9, "", 0})
 	for _, tc := range cases {
 		body := &types.TxBody{ChainId: "station-bytes", Sequence: tc.seq, Memo: tc.memo, EventTimeMs: tc.event, Messages: tc.msgs}
 		want, err := client.SignBody(key, body)

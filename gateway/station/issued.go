@@ -2,6 +2,7 @@ package station
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -26,14 +27,23 @@ func (s *Station) handleIssued(w http.ResponseWriter, r *http.Request) {
 		web.WriteAPIError(w, f)
 		return
 	}
-	c, err := types.ParseCode(r.URL.Query().Get("code"))
-	if err != nil {
-		web.WriteAPIError(w, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
-		return
-	}
 	hash, err := hex.DecodeString(r.URL.Query().Get("tx"))
 	if err != nil || len(hash) != 32 {
 		web.WriteAPIError(w, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: "tx is a tx hash, 64 hex characters"})
+		return
+	}
+	raw := r.URL.Query().Get("code")
+	if b := r.URL.Query().Get("batch"); b != "" {
+		// A commission's codes: the newest native code of the batch is one
+		// of them, and its first event lists them all.
+		if raw, err = s.newestNative(ctx, b); err != nil {
+			web.WriteAPIError(w, classify(nil, err))
+			return
+		}
+	}
+	c, err := types.ParseCode(raw)
+	if err != nil {
+		web.WriteAPIError(w, &failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 		return
 	}
 	rec := &types.CodeRecord{}
@@ -59,4 +69,30 @@ func (s *Station) handleIssued(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	web.WriteAPIError(w, &failure{Status: http.StatusNotFound, Kind: "not_found", Detail: "no codes issued by this tx among the code's latest events"})
+}
+
+// newestNative is the batch's native code with the highest number (its
+// latest commission's), reading at most 10 pages of its codes.
+func (s *Station) newestNative(ctx context.Context, batch string) (string, error) {
+	best, bestN, after := "", uint64(0), ""
+	for page := 0; page < 10; page++ {
+		list := &types.CodeList{}
+		v, err := s.cfg.Verifier.Query(ctx, "/trace/batch-codes?id="+url.QueryEscape(batch)+"&limit=100&after="+url.QueryEscape(after), list)
+		if err != nil {
+			return "", classify(v, err)
+		}
+		for _, c := range list.Codes {
+			if pc, err := types.ParseCode(c); err == nil && pc.Kind == types.CodeNative && pc.Number > bestN {
+				best, bestN = c, pc.Number
+			}
+		}
+		if list.Next == "" {
+			break
+		}
+		after = list.Next
+	}
+	if best == "" {
+		return "", &failure{Status: http.StatusNotFound, Kind: "not_found", Detail: "the batch has no code the chain issued"}
+	}
+	return best, nil
 }

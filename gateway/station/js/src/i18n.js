@@ -40,6 +40,10 @@ const W = {
   notFound: ["链上没有这个码。", "This code is not on the chain."],
   badCode: ["无法识别的码：", "Not a code: "],
   bad: ["请求有误：", "Bad request: "],
+  commissionTitle: ["赋码（首站）", "Commission (first station)"],
+  template: ["批次模板（产品信息 JSON，同 docs/examples/batch.json 的 facts）", "Batch template (product facts as JSON, the facts of docs/examples/batch.json)"],
+  saveTemplate: ["保存模板", "Save the template"], batchNo: ["批次号", "Batch number"], cartons: ["箱数", "Cartons"],
+  perCarton: ["每箱数量", "Quantity per carton"], commission: ["赋码", "Commission"], templateBad: ["模板不是有效的 JSON：", "The template is not valid JSON: "],
   grams: ["克", "g"], pieces: ["件", "pieces"], receive: ["收货", "receive"],
 };
 

@@ -5,6 +5,10 @@ import { parseCode } from "./parse.js";
 import * as api from "./api.js";
 import * as queue from "./queue.js";
 import { encodeBody, signTx, bytesToHex, hexToBytes } from "./tx.js";
+import { get as getStored0, put as putStored0 } from "./db.js";
+
+const getStored = (k) => getStored0("keys", k);
+const putStored = (k, v) => putStored0("keys", v, k);
 import { startCamera, stopCamera } from "./camera.js";
 
 const $ = (id) => document.getElementById(id);
@@ -155,6 +159,32 @@ async function act(action, scanMs) {
   renderQueue();
 }
 
+// renderCommission: the first station commissions cartons of a new batch
+// from a saved template of its product facts; the chain issues their codes.
+async function renderCommission() {
+  if (!state.acct || state.acct.ownerKind !== "enterprise") { $("commission").hidden = true; return; }
+  const saved = (await getStored("template")) || "";
+  const tpl = h("textarea", { id: "template", rows: "5", placeholder: t("template") });
+  tpl.value = saved;
+  const batch = h("input", { id: "batch-no", placeholder: t("batchNo") });
+  const n = h("input", { id: "cartons", type: "number", min: "1", max: "100", value: "1" });
+  const q = h("input", { id: "per-carton", type: "number", min: "1", placeholder: t("perCarton") });
+  const unit = h("select", { id: "unit" }, h("option", { value: "1", text: t("grams") }), h("option", { value: "2", text: t("pieces") }));
+  const msg = h("p", { id: "commission-msg", class: "bad" });
+  const go = () => {
+    let facts;
+    try { facts = JSON.parse(tpl.value); } catch (e) { msg.textContent = t("templateBad") + e.message; return; }
+    if (facts.facts) facts = facts.facts;
+    const codes = Array.from({ length: Math.min(100, Number(n.value) || 0) }, () => ({ quantity: Number(q.value), unit: Number(unit.value) }));
+    act({ type: "commission", batch: batch.value.trim(), facts, codes }, Date.now());
+  };
+  fill("commission", h("details", { id: "commission-box" }, h("summary", { text: t("commissionTitle") }),
+    h("label", { text: t("template") }), tpl,
+    h("button", { id: "save-template", class: "secondary", onclick: async () => { await putStored("template", tpl.value); } }, t("saveTemplate")),
+    h("div", { class: "row" }, batch), h("div", { class: "row" }, h("label", { text: t("cartons") }), n, q, unit),
+    h("button", { id: "act-commission", onclick: go }, t("commission")), msg));
+}
+
 async function renderInbound() {
   if (!state.acct || state.acct.ownerKind !== "enterprise") { $("inbound").hidden = true; return; }
   let list;
@@ -191,6 +221,7 @@ function describe(a) {
     case "dispatch": return t("dispatch") + " → " + a.buyer + " " + q;
     case "split": return t("split") + " " + a.parent + " → " + a.children.join(", ");
     case "hold": return t("hold") + " " + a.codes.join(" ");
+    case "commission": return t("commission") + " " + a.batch + " × " + a.codes.length;
   }
   return a.type;
 }
@@ -199,7 +230,9 @@ function describe(a) {
 // print their labels.
 async function childLabels(it) {
   try {
-    const { status, body } = await api.signedGet(state.key, "/scan/api/issued?code=" + encodeURIComponent(it.action.parent) + "&tx=" + it.hash);
+    const q = it.action.type === "split" ? "code=" + encodeURIComponent(it.action.parent)
+      : "batch=" + encodeURIComponent(state.acct.owner + "/" + it.action.batch);
+    const { status, body } = await api.signedGet(state.key, "/scan/api/issued?" + q + "&tx=" + it.hash);
     if (status !== 200) return;
     it.issued = body.codes;
     await queue.save(it);
@@ -219,7 +252,7 @@ async function renderQueue() {
       lines.push(h("div", { class: "bad refusal", "data-code": String(r.code) }, t("code") + " " + r.code + ": " + (r.hint ? r.hint[lang()] : "") ));
       if (r.log) lines.push(h("div", { class: "small", text: r.log }));
     }
-    if (it.action.type === "split" && it.status === "committed") {
+    if ((it.action.type === "split" || it.action.type === "commission") && it.status === "committed") {
       if (it.issued) {
         lines.push(h("div", { class: "children" }, t("labels") + ": ",
           it.issued.map((c) => h("a", { class: "child-label", href: "/qr" + c + ".png", target: "_blank", "data-code": c }, c + " "))));
@@ -245,6 +278,7 @@ async function refresh() {
   if (state.acct && state.acct.enrolled && !state.acct.revoked) {
     if ($("scan").hidden) renderScan();
     await renderInbound();
+    if ($("commission").hidden) await renderCommission();
     queue.flush(state.key);
   }
   await renderQueue();

@@ -2,10 +2,11 @@
 // the body and the tx are the deterministic protobuf encodings of the
 // messages generated from proto/coldtrace/v1 (fields in number order, no
 // default values), and the signature is Ed25519 over SIGN_DOMAIN ‖ body.
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary, fromJson } from "@bufbuild/protobuf";
 import { TxSchema, TxBodySchema, MsgSchema } from "../gen/coldtrace/v1/tx_pb.js";
 import {
   MsgReceiveSchema, MsgSellSchema, MsgSplitSchema, MsgDispatchSchema, CodeQuantitySchema, NewCodeSchema,
+  MsgCommissionSchema, ProductFactsSchema,
 } from "../gen/coldtrace/v1/trace_pb.js";
 import { MsgHoldSchema } from "../gen/coldtrace/v1/supervision_pb.js";
 
@@ -28,6 +29,10 @@ export function msgOf(a) {
     case "split":
       return create(MsgSchema, { sum: { case: "split", value: create(MsgSplitSchema, {
         parent: a.parent, children: a.children.map((q) => create(NewCodeSchema, { quantity: BigInt(q) })) }) } });
+    case "commission":
+      return create(MsgSchema, { sum: { case: "commission", value: create(MsgCommissionSchema, {
+        batch: a.batch, facts: fromJson(ProductFactsSchema, a.facts),
+        codes: a.codes.map((c) => create(NewCodeSchema, { code: c.code || "", quantity: BigInt(c.quantity), unit: c.unit })) }) } });
     case "hold":
       return create(MsgSchema, { sum: { case: "hold", value: create(MsgHoldSchema, {
         codes: a.codes, reason: a.reason }) } });
