@@ -92,6 +92,7 @@ async function run(key) {
         if (body.status === "unknown") return "waiting";
         settle(item, body, list);
         await put("queue", item);
+        await saveStopped(item, list);
         if (body.sequence_used) next = Math.max(next, item.seq + 1);
         continue;
       } catch (e) {
@@ -125,15 +126,19 @@ async function run(key) {
       }
       settle(item, body, list);
       await put("queue", item);
-      for (const other of list) {
-        if (other.status === "stopped" && other.stoppedBy === item.id) await put("queue", other);
-      }
+      await saveStopped(item, list);
       if (body.sequence_used) next = item.seq + 1;
       changed();
       break;
     }
   }
   return "done";
+}
+
+async function saveStopped(item, list) {
+  for (const other of list) {
+    if (other.status === "stopped" && other.stoppedBy === item.id) await put("queue", other);
+  }
 }
 
 // settle records a result; a refusal stops the later queued actions that
