@@ -30,7 +30,8 @@ type stationWorld struct {
 	gw              *gateway.Server
 	imp, shop       ed25519.PrivateKey
 	impU, shopU     string
-	consignment     string // hex, the importer's dispatch to the shop
+	consignment     string // hex, the importer's dispatch to the shop of cartons 0 to 3
+	consignment2    string // and of carton 5
 	codes           []string
 	regulator       ed25519.PrivateKey
 	regulatorDivHex string
@@ -70,6 +71,8 @@ func startStationWorld(t *testing.T, o testnode.Options, gcfg func(*gateway.Conf
 	must(c.Send(ctx, w.imp, com))
 	con := must(c.Send(ctx, w.imp, d))
 	w.consignment = strings.ToUpper(hex.EncodeToString(mustHex(t, eventValue(t, con, "dispatch", "consignment"))))
+	con2 := must(c.Send(ctx, w.imp, &types.MsgDispatch{Buyer: w.shopU, Items: []*types.CodeQuantity{{Code: stationCode(5), Quantity: 10_000}}}))
+	w.consignment2 = strings.ToUpper(hex.EncodeToString(mustHex(t, eventValue(t, con2, "dispatch", "consignment"))))
 	cfg := gateway.Config{Listen: "127.0.0.1:0", ConsoleListen: gateway.ConsoleOff, NodeRPC: n.RPC,
 		Trust: client.Trust{Genesis: n.Genesis}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if gcfg != nil {
@@ -281,6 +284,15 @@ func TestStationBrowser(t *testing.T) {
 	p.mustEval(`(async () => { const r = await fetch(document.querySelector('.q-item[data-id="6"] .child-label').getAttribute("href")); return r.ok && r.headers.get("Content-Type") === "image/png"; })()`, &labelOK)
 	if !labelOK {
 		t.Fatal("the child's label does not load as a PNG")
+	}
+
+	// The second consignment arrives 500 g short: the shortfall is recorded.
+	sel := fmt.Sprintf(`.consignment[data-id="%s"]`, w.consignment2)
+	p.waitFor("the second consignment", `document.querySelector('`+sel+` .receive-short')`, 20*time.Second)
+	p.mustEval(`document.querySelector('`+sel+` input[data-code="`+stationCode(5)+`"]').value = "9500"; document.querySelector('`+sel+` .receive-short').click()`, nil)
+	waitQueue(t, p, 7, "committed", 30*time.Second)
+	if rec := w.record(t, stationCode(5)); rec.Discrepancy != 500 || len(rec.Holdings) != 1 || rec.Holdings[0].Quantity != 9500 {
+		t.Fatalf("carton 5 after the short receipt: discrepancy %d, holdings %v; want 500 and 9500 held", rec.Discrepancy, rec.Holdings)
 	}
 
 	// A phone-sized screenshot of the station at work (docs/station.png is

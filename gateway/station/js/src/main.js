@@ -291,7 +291,7 @@ async function main() {
     navigator.serviceWorker.ready.then(() => { document.body.dataset.offlineReady = "1"; });
   }
   state.key = await loadKey();
-  queue.onChange(() => { renderQueue(); });
+  queue.onChange(() => { renderQueue(); if (state.acct && state.acct.enrolled) renderInbound(); });
   await refresh();
   window.addEventListener("online", () => state.key && refresh());
   window.addEventListener("offline", () => setNet(false));
