@@ -103,6 +103,7 @@ func (s *Station) Handler() http.Handler {
 	mux.HandleFunc("GET /scan/api/code", s.handleCode)
 	mux.HandleFunc("GET /scan/api/inbound", s.handleInbound)
 	mux.HandleFunc("GET /scan/api/issued", s.handleIssued)
+	mux.HandleFunc("GET /scan/api/buyers", s.handleBuyers)
 	mux.HandleFunc("GET /scan/api/enterprise/{uscc}", s.handleEnterprise)
 	mux.HandleFunc("GET /scan/api/qr", s.handleQR)
 	mux.HandleFunc("/scan/", func(w http.ResponseWriter, r *http.Request) {

@@ -26,7 +26,7 @@ const W = {
   unverifiedOffline: ["离线：无法核验状态，联网后由链核对（被扣留的货物会被拒绝，代码 36）。", "Offline: the status cannot be verified now; the chain checks it when sent (held goods are refused, code 36)."],
   sell: ["销售", "Sell"], consume: ["消耗（餐饮）", "Consume (kitchen)"], dispatch: ["出库发货", "Dispatch"],
   split: ["分装", "Split"], hold: ["现场扣留", "Hold on the spot"], quantity: ["数量", "Quantity"],
-  buyer: ["收货方统一社会信用代码", "Buyer's USCC"], children: ["分装数量（逗号分隔）", "Child quantities (comma-separated)"],
+  buyer: ["收货方名称或统一社会信用代码", "Buyer's name or USCC"], noBuyer: ["本省没有名称相符的企业。", "No enterprise of the province has that name."], children: ["分装数量（逗号分隔）", "Child quantities (comma-separated)"],
   reason: ["扣留原因", "Reason for the hold"], consoleLink: ["在监管平台查看全部信息", "See everything in the console"],
   labels: ["打印标签", "Print labels"],
   inboundTitle: ["待收货", "To receive"], inboundNone: ["没有待收货的货物。", "Nothing to receive."],

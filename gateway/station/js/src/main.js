@@ -137,10 +137,22 @@ function renderWork(code, st, scanMs) {
     parts.push(h("div", { class: "actions" },
       h("button", { id: "act-sell", onclick: () => act({ type: "sell", items: items() }, scanMs) }, t("sell")),
       h("button", { id: "act-consume", class: "secondary", onclick: () => act({ type: "sell", consumed: true, items: items() }, scanMs) }, t("consume"))));
-    const buyer = h("input", { id: "buyer", placeholder: t("buyer"), autocapitalize: "characters" });
+    const buyer = h("input", { id: "buyer", placeholder: t("buyer") });
     const buyerName = h("span", { id: "buyer-name" });
     buyer.addEventListener("change", async () => {
-      try { const { status, body } = await api.enterprise(buyer.value.trim()); buyerName.textContent = status === 200 ? body.name : (body.error ? body.error.message : ""); } catch (e) { buyerName.textContent = ""; }
+      const v = buyer.value.trim();
+      try {
+        if (/^[0-9A-Z]{18}$/.test(v)) {
+          const { status, body } = await api.enterprise(v);
+          buyerName.replaceChildren(status === 200 ? body.name : (body.error ? body.error.message : ""));
+          return;
+        }
+        // A name: the matching enterprises of the province, to pick one.
+        const { status, body } = await api.signedGet(state.key, "/scan/api/buyers?name=" + encodeURIComponent(v));
+        if (status !== 200) { buyerName.replaceChildren(body.error ? body.error.message : String(status)); return; }
+        buyerName.replaceChildren(...(body.buyers.length ? body.buyers.map((b) => h("button", { class: "secondary buyer-pick", "data-uscc": b.uscc,
+          onclick: () => { buyer.value = b.uscc; buyerName.replaceChildren(b.name); } }, b.name + " · " + b.uscc)) : [t("noBuyer")]));
+      } catch (e) { buyerName.replaceChildren(""); }
     });
     parts.push(h("div", { class: "row" }, buyer, h("button", { id: "act-dispatch", onclick: () => act({ type: "dispatch", buyer: buyer.value.trim(), items: items() }, scanMs) }, t("dispatch"))), buyerName);
     const kids = h("input", { id: "split-children", placeholder: t("children") });
