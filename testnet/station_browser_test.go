@@ -332,6 +332,20 @@ func TestStationBrowser(t *testing.T) {
 			break
 		}
 	}
+	var hist struct {
+		Events []struct {
+			Step      string     `json:"step"`
+			Time      time.Time  `json:"time"`
+			ScannedAt *time.Time `json:"scanned_at"`
+		} `json:"events"`
+	}
+	if resp, err := http.Get(w.gw.URL() + "/api/v1/history?code=" + url.QueryEscape(stationCode(3))); err == nil {
+		json.NewDecoder(resp.Body).Decode(&hist)
+		resp.Body.Close()
+	}
+	if n := len(hist.Events); n == 0 || hist.Events[n-1].ScannedAt == nil || !hist.Events[n-1].ScannedAt.Equal(time.UnixMilli(sg.EventTime.UnixMilli())) {
+		t.Fatalf("the history API's last event lacks its scan time %v: %+v", sg.EventTime, hist.Events)
+	}
 	if !strings.Contains(string(body), want) {
 		i := strings.Index(string(body), `id="timeline"`)
 		t.Fatalf("the code page lacks %q:\n%s", want, clip(string(body[max(i, 0):]), 3000))
