@@ -17,7 +17,7 @@ TESTNET_VALIDATORS ?= 4
 FUZZTIME ?= 30s
 FUZZ ?= .
 
-.PHONY: help build run test test-race fuzz fmt lint proto label-font bench profile clean testnet-start testnet-stop test-runbooks test-deploy
+.PHONY: help build run test test-race fuzz fmt lint proto station-js label-font bench profile clean testnet-start testnet-stop test-runbooks test-deploy
 
 help: ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -60,9 +60,15 @@ lint: ## gofmt check and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }
 	go vet ./...
 
-proto: ## regenerate types/*.pb.go (needs protoc: apt-get install -y protobuf-compiler)
+proto: ## regenerate types/*.pb.go and the scan station's JS from proto/ (needs protoc and npm: apt-get install -y protobuf-compiler npm)
 	GOBIN=$(GOBIN) go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	PATH="$(GOBIN):$$PATH" protoc -I proto --go_out=. --go_opt=module=github.com/coldtrace/coldtrace proto/coldtrace/v1/*.proto
+	cd gateway/station/js && npm ci --no-audit --no-fund && rm -rf gen && mkdir gen && npm run gen
+	$(MAKE) station-js
+
+station-js: ## rebuild gateway/station/static/station.js from gateway/station/js (needs npm; the pinned packages come from package-lock.json)
+	cd gateway/station/js && npm ci --no-audit --no-fund && npm run build
+	@gzip -9 -c gateway/station/static/station.js | wc -c | awk '{printf "station.js: %d bytes gzipped (budget 204800)\n", $$1}'
 
 label-font: ## regenerate label/fonts/NotoSansSC-Labels.ttf and OFL.txt (needs: apt-get install -y fonts-noto-cjk python3-fonttools)
 	/usr/bin/python3 label/fonts/mkfont.py label/fonts/NotoSansSC-Labels.ttf

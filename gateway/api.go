@@ -70,15 +70,16 @@ type apiReading struct {
 }
 
 type apiStep struct {
-	Time   time.Time `json:"time"`
-	Height int64     `json:"height"`
-	Step   string    `json:"step"`
-	Code   string    `json:"code"`
-	Actor  apiParty  `json:"actor"`
-	To     string    `json:"to,omitempty"`
-	Detail string    `json:"detail,omitempty"`
-	Result string    `json:"result,omitempty"`
-	Alert  bool      `json:"alert,omitempty"`
+	Time      time.Time  `json:"time"`
+	ScannedAt *time.Time `json:"scanned_at,omitempty"`
+	Height    int64      `json:"height"`
+	Step      string     `json:"step"`
+	Code      string     `json:"code"`
+	Actor     apiParty   `json:"actor"`
+	To        string     `json:"to,omitempty"`
+	Detail    string     `json:"detail,omitempty"`
+	Result    string     `json:"result,omitempty"`
+	Alert     bool       `json:"alert,omitempty"`
 }
 
 // apiWarning is the warning every code of a positive or recalled batch carries.
@@ -197,6 +198,10 @@ func (d *codeData) apiTimeline() []apiStep {
 		if st.Name != "" {
 			a.Actor.Name = st.Name
 		}
+		if !st.Scanned.IsZero() && !st.Scanned.Equal(st.Time) {
+			sc := st.Scanned.UTC()
+			a.ScannedAt = &sc
+		}
 		if st.Division != "" {
 			a.Actor.Division = st.Division
 		}
@@ -231,13 +236,14 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type apiEvent struct {
-		Index  int         `json:"index"`
-		Time   time.Time   `json:"time"`
-		Height int64       `json:"height"`
-		Step   string      `json:"step"`
-		Actor  apiParty    `json:"actor"`
-		TxHash string      `json:"tx_hash"`
-		Sensor *apiReading `json:"sensor,omitempty"`
+		Index     int         `json:"index"`
+		Time      time.Time   `json:"time"`
+		ScannedAt *time.Time  `json:"scanned_at,omitempty"`
+		Height    int64       `json:"height"`
+		Step      string      `json:"step"`
+		Actor     apiParty    `json:"actor"`
+		TxHash    string      `json:"tx_hash"`
+		Sensor    *apiReading `json:"sensor,omitempty"`
 	}
 	out := struct {
 		Code     string          `json:"code"`
@@ -248,6 +254,10 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 	for i, e := range h.Events {
 		ev := apiEvent{Index: i, Time: time.UnixMilli(e.TimeMs).UTC(), Height: e.Height, Step: e.BizStep, Actor: d.party(e.Actor),
 			TxHash: strings.ToUpper(hex.EncodeToString(e.TxHash))}
+		if e.EventTimeMs != 0 && e.EventTimeMs != e.TimeMs {
+			sc := time.UnixMilli(e.EventTimeMs).UTC()
+			ev.ScannedAt = &sc
+		}
 		if m, _ := e.Msg.Inner(); m != nil {
 			if sr, ok := m.(*types.MsgSensorReport); ok {
 				ev.Sensor = &apiReading{Start: types.UnixTime(sr.StartUnix), End: types.UnixTime(sr.EndUnix),

@@ -179,6 +179,7 @@ type certView struct {
 
 type stepView struct {
 	Date, Label, Who, Where, Other, Detail string
+	Scanned                                string // "scanned at X (recorded at block time Y)" when they differ
 	Alert                                  bool
 }
 
@@ -359,6 +360,9 @@ func (s *Server) codePage(l web.Lang, d *codeData) *codePage {
 		sv := stepView{Date: l.Date(st.Time), Label: l.StepLabel(st.Step), Alert: st.Alert, Detail: st.Detail}
 		if p, ok := strings.CutPrefix(st.Detail, "outside:"); ok {
 			sv.Detail = l.T("step.outside") + " " + l.Division(p)
+		}
+		if !st.Scanned.IsZero() && l.Date(st.Scanned) != sv.Date {
+			sv.Scanned = fmt.Sprintf(l.T("step.scanned"), l.Date(st.Scanned), sv.Date)
 		}
 		sv.Who, sv.Where = actorName(l, d, st.Actor)
 		if st.Name != "" {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/gateway/console"
 	"github.com/coldtrace/coldtrace/gateway/internal/web"
+	"github.com/coldtrace/coldtrace/gateway/station"
 	"github.com/coldtrace/coldtrace/types"
 )
 
@@ -76,6 +78,12 @@ type Config struct {
 	RateBurst   int
 	ReportRate  float64
 	ReportBurst int
+	// TLSCert and TLSKey are PEM files: when set, both listeners serve
+	// HTTPS (a phone's browser gives the camera, service workers and
+	// WebCrypto to a secure page only). Behind a TLS terminator leave them
+	// empty and set PublicBase to the https:// address.
+	TLSCert, TLSKey string
+
 	// TrustForwardedFor takes the client IP from X-Forwarded-For (set it
 	// only behind a reverse proxy that writes that header).
 	TrustForwardedFor bool
@@ -104,6 +112,8 @@ type Server struct {
 	reportL  *web.IPLimiter
 	tmpl     web.Templates
 	console  *console.Console
+	station  *station.Station
+	tls      *tls.Config // nil: plain HTTP
 
 	pub, con http.Handler
 
@@ -120,6 +130,7 @@ type Server struct {
 
 // New checks the configuration and builds the handlers; Start listens.
 func New(cfg Config) (*Server, error) {
+	var tlsCfg *tls.Config
 	if cfg.Listen == "" {
 		cfg.Listen = DefaultListen
 	}
@@ -137,6 +148,16 @@ func New(cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("gateway: public base %q must start with http:// or https://", cfg.PublicBase)
 		}
 		cfg.PublicBase = strings.TrimRight(cfg.PublicBase, "/")
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return nil, errors.New("gateway: give both --tls-cert and --tls-key, or neither")
+	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: TLS certificate: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	if cfg.RateLimit <= 0 {
 		cfg.RateLimit = 10
@@ -163,7 +184,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	s := &Server{cfg: cfg, v: web.NewVerifier(c, cfg.Trust), log: cfg.Logger,
+	s := &Server{cfg: cfg, v: web.NewVerifier(c, cfg.Trust), log: cfg.Logger, tls: tlsCfg,
 		limiter: web.NewIPLimiter(cfg.RateLimit, cfg.RateBurst),
 		reportL: web.NewIPLimiter(cfg.ReportRate, cfg.ReportBurst),
 	}
@@ -180,6 +201,10 @@ func New(cfg Config) (*Server, error) {
 		s.combined = sameAddr(cfg.ConsoleListen, cfg.Listen)
 	}
 	if s.tmpl, err = web.ParseTemplates(templateFS, "templates"); err != nil {
+		return nil, err
+	}
+	if s.station, err = station.New(station.Config{Verifier: s.v, ClientIP: s.clientIP, QueryTimeout: cfg.QueryTimeout,
+		Logger: cfg.Logger, Now: cfg.Now, ConsoleURL: s.ConsoleURL}); err != nil {
 		return nil, err
 	}
 	s.pub = s.publicHandler()
@@ -304,9 +329,16 @@ func (s *Server) Base() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pubAddr != "" {
-		return "http://" + s.pubAddr
+		return s.scheme() + s.pubAddr
 	}
-	return "http://" + s.cfg.Listen
+	return s.scheme() + s.cfg.Listen
+}
+
+func (s *Server) scheme() string {
+	if s.tls != nil {
+		return "https://"
+	}
+	return "http://"
 }
 
 // URL is the public base URL where the gateway listens.
@@ -314,9 +346,9 @@ func (s *Server) URL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pubAddr != "" {
-		return "http://" + s.pubAddr
+		return s.scheme() + s.pubAddr
 	}
-	return "http://" + s.cfg.Listen
+	return s.scheme() + s.cfg.Listen
 }
 
 // ConsoleURL is where the console is served ("" when it is off).
@@ -330,7 +362,7 @@ func (s *Server) ConsoleURL() string {
 	if addr == "" {
 		addr = s.cfg.ConsoleListen
 	}
-	return "http://" + addr + "/console"
+	return s.scheme() + addr + "/console"
 }
 
 // Start opens the listeners and serves in the background; it returns once
@@ -376,6 +408,9 @@ func (s *Server) Start() error {
 }
 
 func (s *Server) serve(l net.Listener, h http.Handler) {
+	if s.tls != nil {
+		l = tls.NewListener(l, s.tls)
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
@@ -427,6 +462,9 @@ func (s *Server) publicHandler() http.Handler {
 	s.epcisRoutes(mux)
 	mux.HandleFunc("GET /api/", s.apiNotFound)
 	mux.Handle("GET /static/", web.StaticHandler())
+	mux.Handle("GET /scan", s.station.Handler())
+	mux.Handle("GET /scan/", s.station.Handler())
+	mux.Handle("POST /scan/", s.station.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

@@ -393,6 +393,7 @@ func (d *codeData) certificates() certificates {
 // quantities.
 type step struct {
 	Time     time.Time
+	Scanned  time.Time // the signed event time, when the signer gave one (an offline scan)
 	Height   int64
 	Step     string // CBV business step (consuming for goods used by a restaurant, unholding for a lifted hold)
 	Actor    string // USCC, regulator division, or "customs"
@@ -409,6 +410,16 @@ type step struct {
 // receipts and splits, parents included) with this code's other events.
 func (d *codeData) timeline() []step {
 	var out []step
+	// Custody steps come from the trace, which carries no event time: it is
+	// taken from this code's own event of the same block and step.
+	scanned := map[string]int64{}
+	if d.History != nil {
+		for _, e := range d.History.Events {
+			if e.EventTimeMs != 0 {
+				scanned[fmt.Sprint(e.Height, e.BizStep)] = e.EventTimeMs
+			}
+		}
+	}
 	name := func(id string) (string, string) {
 		if e := d.Names[id]; e != nil {
 			return e.Name, e.Division
@@ -425,11 +436,18 @@ func (d *codeData) timeline() []step {
 		if n == "" {
 			n, div = name(s.To)
 		}
-		out = append(out, step{Time: time.UnixMilli(s.TimeMs), Height: s.Height, Step: s.BizStep, Actor: s.To, Name: n, Division: div, Code: s.Code})
+		st := step{Time: time.UnixMilli(s.TimeMs), Height: s.Height, Step: s.BizStep, Actor: s.To, Name: n, Division: div, Code: s.Code}
+		if ms := scanned[fmt.Sprint(s.Height, s.BizStep)]; ms != 0 && s.Code == d.Record.Code {
+			st.Scanned = time.UnixMilli(ms)
+		}
+		out = append(out, st)
 	}
 	if d.History != nil {
 		for _, e := range d.History.Events {
 			st := step{Time: time.UnixMilli(e.TimeMs), Height: e.Height, Step: e.BizStep, Actor: e.Actor, Code: d.Record.Code}
+			if e.EventTimeMs != 0 {
+				st.Scanned = time.UnixMilli(e.EventTimeMs)
+			}
 			st.Name, st.Division = name(e.Actor)
 			if len(e.Actor) == 6 {
 				st.Division = e.Actor

@@ -92,6 +92,8 @@ Consumer reports and a generated console token are kept in --data-dir (default
 	f.StringVar(&cfg.ConsoleToken, "console-token", "", "the operator's console token (default: generated, kept in --data-dir)")
 	f.StringVar(&cfg.ConsoleDivision, "division", "", "the operator token's jurisdiction in the console, a division prefix such as 3301 (default: the genesis root regulator's); a regulator's own key signs in to its own")
 	f.StringVar(&cfg.DataDir, "data-dir", "", "folder for consumer reports and the generated console token")
+	f.StringVar(&cfg.TLSCert, "tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; with --tls-key (phones' cameras and the scan station need HTTPS off loopback)")
+	f.StringVar(&cfg.TLSKey, "tls-key", "", "the PEM private key of --tls-cert")
 	f.BoolVar(&cfg.TrustForwardedFor, "trust-forwarded-for", false, "take client IPs from X-Forwarded-For (only behind a reverse proxy)")
 	f.BoolVar(&cfg.NoProofDownload, "no-proof-download", false, "do not offer /proof/ files (they hold the raw signed events of a code's history)")
 	f.Float64Var(&cfg.RateLimit, "rate", 10, "public requests per second per client IP")

@@ -69,6 +69,8 @@ CometBFT replays any block the app had not saved, to the same app hash.`,
 	cmd.Flags().StringVar(&gw.ConsoleListen, "console-listen", "", `address of the regulator console (default 127.0.0.1:8081; "off" for none)`)
 	cmd.Flags().StringVar(&gw.PublicBase, "public-base", "", "scheme and host printed in QR codes (default: the gateway's address)")
 	cmd.Flags().StringSliceVar(&gw.LegacyLabelHosts, "legacy-label-host", nil, "host of the province's earlier labels; scans of them resolve through origin codes (see coldtrace gateway --help)")
+	cmd.Flags().StringVar(&gw.TLSCert, "tls-cert", "", "serve the gateway over HTTPS with this PEM certificate (chain) file; with --tls-key")
+	cmd.Flags().StringVar(&gw.TLSKey, "tls-key", "", "the PEM private key of --tls-cert")
 	return cmd
 }
 

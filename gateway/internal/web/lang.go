@@ -209,6 +209,7 @@ var messages = map[string][2]string{
 	"step.sensor_reporting":  {"温度异常", "Temperature excursion"},
 	"step.from":              {"来自", "from"},
 	"step.to":                {"发往", "to"},
+	"step.scanned":           {"扫码于 %s（区块时间 %s 记录）", "scanned at %s (recorded at block time %s)"},
 	"step.result":            {"结果", "result"},
 
 	"actor.customs":   {"海关", "Customs"},
