@@ -359,10 +359,10 @@ const ledgerNote = "每行的事实均来自按上述高度和应用哈希核验
 func (l *Ledger) period() string {
 	from, to := l.From, l.To
 	if from == "" {
-		from = "…"
+		from = "不限 any"
 	}
 	if to == "" {
-		to = "…"
+		to = "不限 any"
 	}
-	return from + " – " + to
+	return from + " 至 to " + to
 }
