@@ -275,3 +275,70 @@ func ledgerTamperingProxy(t *testing.T, rpc string) *httptest.Server {
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// TestReadmeLedger: the README's ledger section works when pasted after
+// `coldtrace demo` on a home made as `make run` makes it.
+func TestReadmeLedger(t *testing.T) {
+	const from, to = "## An operator's goods-received ledger", "## Enterprise systems: EPCIS 2.0 capture"
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	i, j := strings.Index(text, from), strings.Index(text, to)
+	if i < 0 || j < i {
+		t.Fatalf("README has no section %q", from)
+	}
+	var script strings.Builder
+	for _, l := range strings.Split(text[i:j], "\n") {
+		if strings.HasPrefix(l, "    ") {
+			script.WriteString(strings.TrimPrefix(l, "    ") + "\n")
+		}
+	}
+	if !strings.Contains(script.String(), "export ledger") {
+		t.Fatalf("no ledger command in the section:\n%s", script.String())
+	}
+	bin := sharedBinary(t)
+	work := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(work, "build"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(bin, filepath.Join(work, "build", "coldtrace")); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(t.TempDir(), "home")
+	ports := freePorts(t, 2)
+	mustCLI(t, bin, home, "init", "--keyring-backend", "test", "--block-time", "200ms",
+		"--rpc-port", fmt.Sprint(ports[0]), "--p2p-port", fmt.Sprint(ports[1]))
+	startBinary(t, bin, home)
+	c, err := client.Dial(fmt.Sprintf("tcp://127.0.0.1:%d", ports[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitHeight(t, c, 1, 30*time.Second)
+	mustCLI(t, bin, home, "demo")
+	cmd := exec.Command("bash", "-c", "set -eu\n"+script.String())
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "COLDTRACE_HOME="+home, "HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the README's ledger section: %v\n%s", err, out)
+	}
+	csvOut, err := os.ReadFile(filepath.Join(work, "market-ledger.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The market received 3 domestic and 2 imported cartons today.
+	for _, want := range []string{"/ZS2026-A/21/0001", "/ZS2026-A/21/0003", "/EC2026-A/21/0002", "杭州冷链食品集中监管仓"} {
+		if !strings.Contains(string(csvOut), want) {
+			t.Errorf("market-ledger.csv lacks %q:\n%s", want, csvOut)
+		}
+	}
+	pdf, err := os.ReadFile(filepath.Join(work, "restaurant-ledger.pdf"))
+	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF")) {
+		t.Fatalf("restaurant-ledger.pdf: %v", err)
+	}
+	if !strings.Contains(string(out), "wrote market-ledger.csv: 5 rows") {
+		t.Errorf("the command's report:\n%s", out)
+	}
+}
