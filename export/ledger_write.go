@@ -80,7 +80,7 @@ var ledgerPDFColumns = []pdfColumn{
 		return strings.TrimSpace(r.Product + "\n" + r.Category + "\n" + r.GTIN)
 	}},
 	{"批次\nBatch", 20, func(r LedgerRow) string { return r.Batch }},
-	{"追溯码\nCode", 50, func(r LedgerRow) string { return r.Code }},
+	{"追溯码\nCode", 53, func(r LedgerRow) string { return r.Code }},
 	{"收货 / 发货\nReceived / sent", 24, func(r LedgerRow) string {
 		s := fmt.Sprintf("%d / %d %s", r.Received, r.Dispatched, ledgerUnit(r.Unit))
 		if sh := r.Shortfall(); sh > 0 {
@@ -88,7 +88,7 @@ var ledgerPDFColumns = []pdfColumn{
 		}
 		return s
 	}},
-	{"证明 Certificates", 85, func(r LedgerRow) string {
+	{"证明 Certificates", 82, func(r LedgerRow) string {
 		var b []string
 		add := func(k, v string) {
 			if v != "" {
