@@ -1,6 +1,7 @@
 // Package export writes what the chain knows about codes in the formats
 // regulators and trading partners read: a GS1 EPCIS 2.0 JSON-LD document
-// (EPCIS) and the FDA FSMA 204 electronic sortable spreadsheet (FSMA).
+// (EPCIS), the FDA FSMA 204 electronic sortable spreadsheet (FSMA), and an
+// operator's goods-received ledger (进货查验记录, GatherLedger).
 //
 // Usage: gather a History per code (its record, batch, history events with
 // their hashes — EventHash computes one — and the enterprises and
@@ -132,4 +133,16 @@
 // sensor reports, warehouse entry, release, tests, holds, recalls and
 // destruction; corrections appear only in the Correction column of the row
 // they correct.
+//
+// # Goods-received ledger
+//
+// GatherLedger builds an operator's ledger from candidate consignment ids
+// (the CLI finds them in the node's tx index, which proves nothing) and a
+// LedgerReader whose every answer is verified: a candidate the chain does
+// not hold or that names another buyer is dismissed; for each consignment
+// received within the days asked (China's), one row per code with what the
+// consignment, the code's record, its batch and the sender's registration
+// say. WriteLedgerCSV writes UTF-8 with a byte order mark for Excel,
+// WriteLedgerPDF A4 pages in the label package's embedded CJK font; both
+// state the chain id, height and app hash the rows were verified at.
 package export

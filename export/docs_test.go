@@ -92,3 +92,14 @@ func TestDocFSMA(t *testing.T) {
 		t.Errorf("the CTE table names CTEs the rule lacks: %v", got)
 	}
 }
+
+// TestDocLedger: the ledger's columns table lists LedgerColumns in order.
+func TestDocLedger(t *testing.T) {
+	var cols []string
+	for _, row := range docTable(t, "### Ledger columns") {
+		cols = append(cols, row[0])
+	}
+	if strings.Join(cols, "|") != strings.Join(LedgerColumns, "|") {
+		t.Errorf("docs/EXPORTS.md ledger columns\n%q\nLedgerColumns\n%q", cols, LedgerColumns)
+	}
+}

@@ -64,7 +64,7 @@ proof bundle that 'coldtrace verify --file FILE' checks without a node.`,
 	history.Flags().StringVar(&out, "out", "history.json", "file to write")
 	addNodeFlag(history, g)
 	addTrustFlags(history, g)
-	cmd.AddCommand(history, newExportDataCmd(g, "epcis"), newExportDataCmd(g, "fsma"))
+	cmd.AddCommand(history, newExportDataCmd(g, "epcis"), newExportDataCmd(g, "fsma"), newExportLedgerCmd(g))
 	return cmd
 }
 
