@@ -72,6 +72,7 @@ type epcisEvent struct {
 	EventID             string            `json:"eventID"`
 	EventTime           string            `json:"eventTime"`
 	EventTimeZoneOffset string            `json:"eventTimeZoneOffset"`
+	RecordTime          string            `json:"recordTime,omitempty"` // the block's time, when the event happened earlier (an offline scan)
 	ErrorDeclaration    *errorDeclaration `json:"errorDeclaration,omitempty"`
 
 	ParentID           string      `json:"parentID,omitempty"`
@@ -332,10 +333,13 @@ func (x *index) errorDeclaration(e *entry, m *types.MsgCorrect, depth int) (*epc
 func (x *index) mapEvent(e *entry) (*epcisEvent, error) {
 	ev := &epcisEvent{
 		Type:                objectEvent,
-		EventTime:           timestamp(e.ev.TimeMs),
+		EventTime:           timestamp(occurredMs(e.ev)),
 		EventTimeZoneOffset: chinaOffset,
 		Message:             types.MsgName(e.msg),
 		ChainEventHash:      hashURI(e.hash),
+	}
+	if occurredMs(e.ev) != e.ev.TimeMs {
+		ev.RecordTime = timestamp(e.ev.TimeMs)
 	}
 	actor := x.party(e.ev.Actor)
 	if x.isEnterprise(e.ev.Actor) {
@@ -795,4 +799,13 @@ func testResult(r types.TestResult) string {
 		return "positive"
 	}
 	return ""
+}
+
+// occurredMs is when an event happened: the signed time of an offline scan
+// (rules v3), else its block's time.
+func occurredMs(ev *types.Event) int64 {
+	if ev.EventTimeMs != 0 {
+		return ev.EventTimeMs
+	}
+	return ev.TimeMs
 }

@@ -307,7 +307,7 @@ func (x *index) fsmaRow(e *entry, mv movement) *fsmaRow {
 	case types.QuantityUnit_QUANTITY_UNIT_PIECES:
 		uom = "each"
 	}
-	t := timeOf(e.ev.TimeMs).In(types.China)
+	t := timeOf(occurredMs(e.ev)).In(types.China)
 	lot := lotCode(mv.code)
 	source, sourceRef := x.lotSource(mv.code)
 	return &fsmaRow{
