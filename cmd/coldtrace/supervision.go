@@ -295,6 +295,22 @@ func newQuerySupervisionCmd(g *globals) *cobra.Command {
 	statsPath := func(a []string) string {
 		return fmt.Sprintf("/supervision/stats/%s?from=%s&to=%s&by=%s", a[0], url.QueryEscape(fromDate), url.QueryEscape(toDate), url.QueryEscape(by))
 	}
+	// withStats reads the verified figures of the command's jurisdiction and dates.
+	withStats := func(show func(*cobra.Command, []string, *types.StatsList) error) func(*cobra.Command, []string) error {
+		return func(cmd *cobra.Command, args []string) error {
+			c, err := g.dial()
+			if err != nil {
+				return err
+			}
+			s := &types.StatsList{}
+			v, err := g.fetch(cmd, c, statsPath(args), s)
+			if err != nil {
+				return err
+			}
+			defer g.printVerified(cmd, v)
+			return show(cmd, args, s)
+		}
+	}
 	stats := dates(&cobra.Command{
 		Use:   "stats DIVISION [--from D] [--to D] [--by day|month]",
 		Short: "The province's figures for a jurisdiction: 330000 the province, 330100 the city with its districts",
@@ -306,22 +322,12 @@ codes commissioned and scans by kind. Weights are shown in kg and t; -o json giv
 StatsList with grams. A six-digit code is its jurisdiction (330000 = 33, 330100 = 3301);
 a shorter prefix works too.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.dial()
-			if err != nil {
-				return err
-			}
-			s := &types.StatsList{}
-			v, err := g.fetch(cmd, c, statsPath(args), s)
-			if err != nil {
-				return err
-			}
-			defer g.printVerified(cmd, v)
+		RunE: withStats(func(cmd *cobra.Command, args []string, s *types.StatsList) error {
 			if g.output == "json" {
 				return g.printRecord(cmd, s)
 			}
 			return printFigures(cmd.OutOrStdout(), args[0], s)
-		},
+		}),
 	})
 	stats.Flags().StringVar(&by, "by", "day", "rows by day or month")
 	addNodeFlag(stats, g)
@@ -329,17 +335,7 @@ a shorter prefix works too.`,
 		Use:   "flows DIVISION-PREFIX",
 		Short: "Quantities received into a jurisdiction from outside it, by origin country and source division",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.dial()
-			if err != nil {
-				return err
-			}
-			s := &types.StatsList{}
-			v, err := g.fetch(cmd, c, statsPath(args), s)
-			if err != nil {
-				return err
-			}
-			defer g.printVerified(cmd, v)
+		RunE: withStats(func(cmd *cobra.Command, args []string, s *types.StatsList) error {
 			if g.output == "json" {
 				return g.printRecord(cmd, &types.DayStats{Division: args[0], Flows: s.Total.Flows})
 			}
@@ -349,7 +345,7 @@ a shorter prefix works too.`,
 				fmt.Fprintf(w, "%s\t%s\t%d\n", f.OriginCountry, f.SourceDivision, f.Quantity)
 			}
 			return w.Flush()
-		},
+		}),
 	})
 	addNodeFlag(flows, g)
 	var recallBatch string
