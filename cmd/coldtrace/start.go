@@ -86,7 +86,7 @@ func startGateway(cmd *cobra.Command, gw gateway.Config, rpc, home string) (*gat
 		return nil, err
 	}
 	if err := srv.Start(); err != nil {
-		return nil, fmt.Errorf("gateway: %w (use --gateway-listen and --console-listen for other ports, or --no-gateway)", err)
+		return nil, fmt.Errorf("%w (use --gateway-listen and --console-listen for other ports, or --no-gateway)", err)
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "gateway: %s (consumer pages)  console: %s (token in %s)\n",
 		srv.URL(), srv.ConsoleURL(), filepath.Join(gateway.DefaultDataDir(home), "console.token"))
