@@ -17,7 +17,7 @@ import (
 // with the demo recorded: the job is committed and the query gives the
 // event back.
 func TestReadmeCapture(t *testing.T) {
-	steps := readmeSteps(t, "## Enterprise systems: EPCIS 2.0 capture", "## A network of validators")
+	steps := readmeSteps(t, "## Enterprise systems: EPCIS 2.0 capture", "## The scan station")
 	if len(steps) < 5 {
 		t.Fatalf("only %d commands in the README's capture section", len(steps))
 	}
@@ -26,7 +26,7 @@ func TestReadmeCapture(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(b)
-	section := text[strings.Index(text, "## Enterprise systems: EPCIS 2.0 capture"):strings.Index(text, "## A network of validators")]
+	section := text[strings.Index(text, "## Enterprise systems: EPCIS 2.0 capture"):strings.Index(text, "## The scan station")]
 	// The blocks, as pasted: indented lines, the heredoc included.
 	var script strings.Builder
 	for _, l := range strings.Split(section, "\n") {

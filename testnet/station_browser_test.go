@@ -312,17 +312,23 @@ func TestStationBrowser(t *testing.T) {
 	}
 
 	// The public page shows a scan's own time beside its block's when they
-	// differ: a sale scanned three hours before it reached the chain.
-	sg := w.c.Signer(w.shop)
+	// differ: goods coded three hours ago and sold two hours ago, both
+	// scanned offline and sent now (a scan cannot predate its code).
+	sg := w.c.Signer(w.imp)
 	sg.EventTime = time.Now().Add(-3 * time.Hour)
-	if _, err := sg.Send(context.Background(), &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: []*types.CodeQuantity{{Code: stationCode(3), Quantity: 100}}}); err != nil {
+	late := &types.MsgCommission{Batch: "ST-2026-11", Codes: []*types.NewCode{{Code: stationCode(9), Quantity: 1_000, Unit: types.QuantityUnit_QUANTITY_UNIT_GRAMS}}}
+	if _, err := sg.Send(context.Background(), late); err != nil {
+		t.Fatal(err)
+	}
+	sg.EventTime = time.Now().Add(-2 * time.Hour)
+	if _, err := sg.Send(context.Background(), &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: []*types.CodeQuantity{{Code: stationCode(9), Quantity: 100}}}); err != nil {
 		t.Fatal(err)
 	}
 	want := "scanned at " + sg.EventTime.In(types.China).Format("2006-01-02 15:04") + " (recorded at block time "
 	var body []byte
 	// The gateway shows what it can verify: the block after the sale's.
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
-		resp, err := http.Get(w.gw.URL() + stationCode(3) + "?lang=en")
+		resp, err := http.Get(w.gw.URL() + stationCode(9) + "?lang=en")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +345,7 @@ func TestStationBrowser(t *testing.T) {
 			ScannedAt *time.Time `json:"scanned_at"`
 		} `json:"events"`
 	}
-	if resp, err := http.Get(w.gw.URL() + "/api/v1/history?code=" + url.QueryEscape(stationCode(3))); err == nil {
+	if resp, err := http.Get(w.gw.URL() + "/api/v1/history?code=" + url.QueryEscape(stationCode(9))); err == nil {
 		json.NewDecoder(resp.Body).Decode(&hist)
 		resp.Body.Close()
 	}
