@@ -67,21 +67,33 @@ func decideApplication(ctx *Context, st registryStore, m *types.MsgDecideApplica
 		}
 	} else {
 		e.Status, e.ActiveKeys, event = types.Status_STATUS_REFUSED, 0, "refuse_application"
-		keys, err := st.Keys(types.OwnerKind_OWNER_KIND_ENTERPRISE, e.Uscc)
-		if err != nil {
+		if err := revokeOwnerKeys(st, e.Uscc); err != nil {
 			return err
-		}
-		for _, a := range keys {
-			a.Revoked = true
-			if err := st.SetAccount(a); err != nil {
-				return err
-			}
 		}
 	}
 	if err := st.SetEnterprise(e); err != nil {
 		return err
 	}
 	ctx.Emit(event, Indexed("uscc", e.Uscc), Indexed("division", e.Division), Attr("reason", m.Reason))
+	return nil
+}
+
+// revokeOwnerKeys revokes every key of an enterprise (a refused or
+// superseded application's).
+func revokeOwnerKeys(st registryStore, uscc string) error {
+	keys, err := st.Keys(types.OwnerKind_OWNER_KIND_ENTERPRISE, uscc)
+	if err != nil {
+		return err
+	}
+	for _, a := range keys {
+		if a.Revoked {
+			continue
+		}
+		a.Revoked = true
+		if err := st.SetAccount(a); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -64,6 +64,16 @@ func TestApplicationAndLicences(t *testing.T) {
 	c.ok(c.tx(kDistrict, &types.MsgDecideApplication{Uscc: u2, Approve: false, Reason: "no cold store at the address"}))
 	c.refused(c.tx(k2, &types.MsgRenewLicence{Uscc: u2, Licence: testProfile("2029-01-01").Licences[0]}), types.ErrKeyRevoked)
 	c.ok(c.tx(testKey("refused applicant, again"), &types.MsgApplyEnterprise{Uscc: u2, Name: "Fly-by-night Trading", Kind: types.EnterpriseKind_ENTERPRISE_KIND_WHOLESALE_MARKET, Division: districtDiv, Profile: testProfile("2027-12-31")}))
+	// Anyone may apply under any credit code: the regulator's own
+	// registration supersedes a squatter's pending application.
+	squat := testKey("squatter")
+	u3 := mkUSCC("91330106MA2RQUAT0")
+	c.ok(c.tx(squat, &types.MsgApplyEnterprise{Uscc: u3, Name: "Not Them", Kind: types.EnterpriseKind_ENTERPRISE_KIND_RESTAURANT, Division: districtDiv, Profile: testProfile("2027-12-31")}))
+	c.ok(c.tx(kDistrict, regEnterprise(u3, districtDiv, types.EnterpriseKind_ENTERPRISE_KIND_RESTAURANT, testKey("the real owner"))))
+	c.refused(c.tx(squat, &types.MsgRenewLicence{Uscc: u3, Licence: testProfile("2029-01-01").Licences[0]}), types.ErrKeyRevoked)
+	if e, _ := snapshotState(t, c.app).Enterprise(u3); e == nil || e.Status != types.Status_STATUS_ACTIVE {
+		t.Fatalf("superseded application: %v", e)
+	}
 	// An application needs a profile with a food licence; a bad one changes nothing.
 	bad := &types.MsgApplyEnterprise{Uscc: mkUSCC("91330106MA2NPLAC0"), Name: "No licence", Kind: types.EnterpriseKind_ENTERPRISE_KIND_RESTAURANT, Division: districtDiv,
 		Profile: &types.Profile{Address: "x", LegalRepresentativeTitle: "y", Contact: "z"}}

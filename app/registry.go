@@ -141,6 +141,13 @@ func registerEnterprise(ctx *Context, st registryStore, m *types.MsgRegisterEnte
 	}
 	if existing, err := st.Enterprise(m.Uscc); err != nil {
 		return err
+	} else if existing != nil && ctx.Rules.Applications() && (existing.Status == types.Status_STATUS_PENDING || existing.Status == types.Status_STATUS_REFUSED) {
+		// A regulator's own registration supersedes an application under
+		// the credit code (anyone may apply under any code): the
+		// applicant's keys are revoked.
+		if err := revokeOwnerKeys(st, m.Uscc); err != nil {
+			return err
+		}
 	} else if existing != nil {
 		return types.ErrAlreadyExists.Wrapf("enterprise %s is already registered as %q", m.Uscc, existing.Name)
 	}
