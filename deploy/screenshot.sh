@@ -4,11 +4,12 @@
 # 2 s by Debian's prometheus, shown by deploy/dashboard/index.html (the panels of
 # deploy/grafana/coldtrace.json) and captured by headless Chromium.
 #
-#   deploy/screenshot.sh [OUT.png]      (from the repository's root; about 4 minutes)
+#   deploy/screenshot.sh [OUT.png]      (OUT relative to the repository's root; about 3 minutes)
 #
-# Needs go, prometheus, chromium (apt-get install -y prometheus chromium). Ports are free
+# Needs go, prometheus, chromium, curl, python3 (apt-get install -y prometheus chromium curl). Ports are free
 # loopback ones picked by the script; everything it starts it stops on exit.
 set -eu
+cd "$(dirname "$0")/.."
 
 out=${1:-docs/operations/dashboard.png}
 bench_for=${BENCH_DURATION:-60s}
