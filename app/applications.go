@@ -24,6 +24,11 @@ func applyEnterprise(ctx *Context, st registryStore, m *types.MsgApplyEnterprise
 	if err := divisionExists(ctx, st, m.Division); err != nil {
 		return err
 	}
+	if ok, err := decidable(st, m.Division); err != nil {
+		return err
+	} else if !ok {
+		return types.ErrOutOfJurisdiction.Wrapf("no regulator on this chain covers division %s: apply where one does", m.Division)
+	}
 	if e, err := st.Enterprise(m.Uscc); err != nil {
 		return err
 	} else if e != nil && e.Status != types.Status_STATUS_REFUSED {
@@ -65,6 +70,9 @@ func decideApplication(ctx *Context, st registryStore, m *types.MsgDecideApplica
 		if err := watchLicences(ctx, st, e); err != nil {
 			return err
 		}
+		if err := countRegistered(ctx, st, e); err != nil {
+			return err
+		}
 	} else {
 		e.Status, e.ActiveKeys, event = types.Status_STATUS_REFUSED, 0, "refuse_application"
 		if err := revokeOwnerKeys(st, e.Uscc); err != nil {
@@ -76,6 +84,29 @@ func decideApplication(ctx *Context, st registryStore, m *types.MsgDecideApplica
 	}
 	ctx.Emit(event, Indexed("uscc", e.Uscc), Indexed("division", e.Division), Attr("reason", m.Reason))
 	return nil
+}
+
+// decidable: a regulator on this chain covers the division (its own, its
+// city's or its province's), so an application there can be decided.
+func decidable(st registryStore, division string) (bool, error) {
+	d := types.Division(division)
+	for _, up := range []string{division, string(d)[:4] + "00", string(d)[:2] + "0000"} {
+		r, err := st.Regulator(up)
+		if err != nil || r != nil {
+			return r != nil, err
+		}
+	}
+	return false, nil
+}
+
+// countRegistered adds an enterprise to its division's day figures (v3).
+func countRegistered(ctx *Context, st registryStore, e *types.Enterprise) error {
+	d, err := st.DayStats(e.Division, ctx.day())
+	if err != nil {
+		return err
+	}
+	d.EnterprisesRegistered = types.AddKind(d.EnterprisesRegistered, types.KindName(e.Kind), 1)
+	return st.SetDayStats(d)
 }
 
 // revokeOwnerKeys revokes every key of an enterprise (a refused or

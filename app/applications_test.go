@@ -102,3 +102,29 @@ func TestPrepareProposalKeepsApplications(t *testing.T) {
 		t.Fatalf("proposal keeps %d txs (%v), want the application only", len(res.Txs), err)
 	}
 }
+
+// TestApplicationsHostile: a regulator cannot supersede an application
+// outside its jurisdiction; nobody can apply where no regulator could
+// decide; an approved application counts in the figures.
+func TestApplicationsHostile(t *testing.T) {
+	c := newSVChainRules(t, nil, types.RulesV3)
+	svParties(c)
+	u := mkUSCC("91330106MA2JUR010")
+	c.ok(c.tx(testKey("xihu applicant"), &types.MsgApplyEnterprise{Uscc: u, Name: "Xihu Stall", Kind: types.EnterpriseKind_ENTERPRISE_KIND_RESTAURANT, Division: districtDiv, Profile: testProfile("2028-12-31")}))
+	c.refused(c.tx(kNingbo, regEnterprise(u, otherCityDiv, types.EnterpriseKind_ENTERPRISE_KIND_RESTAURANT, testKey("ningbo takeover"))), types.ErrOutOfJurisdiction)
+	c.refused(c.tx(testKey("shanghai applicant"), &types.MsgApplyEnterprise{Uscc: mkUSCC("91310106MA1HPHA10"), Name: "Elsewhere", Kind: types.EnterpriseKind_ENTERPRISE_KIND_RESTAURANT, Division: "310106", Profile: testProfile("2028-12-31")}), types.ErrOutOfJurisdiction)
+	before := queryRecord[*types.StatsList](t, c.testChain, "/supervision/stats/330106").Total
+	c.ok(c.tx(kDistrict, &types.MsgDecideApplication{Uscc: u, Approve: true, Reason: "checked"}))
+	after := queryRecord[*types.StatsList](t, c.testChain, "/supervision/stats/330106").Total
+	count := func(s *types.DayStats) uint64 {
+		for _, k := range s.EnterprisesRegistered {
+			if k.Kind == "restaurant" {
+				return k.Count
+			}
+		}
+		return 0
+	}
+	if count(after) != count(before)+1 {
+		t.Fatalf("restaurants registered: %d then %d", count(before), count(after))
+	}
+}

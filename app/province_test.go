@@ -42,3 +42,17 @@ func TestGoodsLeaveAndEnterTheProvince(t *testing.T) {
 		t.Fatalf("buyer and outside buyer together: code %d", code)
 	}
 }
+
+// TestOutsideBuyerIsOutside: a buyer registered on this chain, the sender
+// itself included, is no outside buyer; a pallet leaves only unpacked.
+func TestOutsideBuyerIsOutside(t *testing.T) {
+	c := newSVChainRules(t, nil, types.RulesV3)
+	svParties(c)
+	c.ok(c.tx(kImp, svCommission("CN-L", svDomesticFacts(), 1, 5_000)))
+	code := svCode("CN-L", "0001")
+	for _, u := range []string{marketUSCC, importerUSCC} {
+		c.refused(c.tx(kImp, &types.MsgDispatch{OutsideBuyer: &types.OutsideBuyer{Uscc: u, Name: "x", Province: "310000"}, Items: svItems(code, 1)}), types.ErrInvalidField)
+	}
+	c.ok(c.tx(kImp, &types.MsgAggregate{Unit: svUnit, Items: svItems(code, 5_000)}))
+	c.refused(c.tx(kImp, &types.MsgDispatch{OutsideBuyer: &types.OutsideBuyer{Uscc: mkUSCC("91310115MA1HPHAN0"), Name: "x", Province: "310000"}, Items: svItems(svUnit, 1)}), types.ErrLogisticUnit)
+}

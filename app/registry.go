@@ -142,6 +142,9 @@ func registerEnterprise(ctx *Context, st registryStore, m *types.MsgRegisterEnte
 	if existing, err := st.Enterprise(m.Uscc); err != nil {
 		return err
 	} else if existing != nil && ctx.Rules.Applications() && (existing.Status == types.Status_STATUS_PENDING || existing.Status == types.Status_STATUS_REFUSED) {
+		if !reg.Contains(types.Division(existing.Division)) {
+			return types.ErrOutOfJurisdiction.Wrapf("%s applied in %s, outside regulator %s", m.Uscc, existing.Division, reg)
+		}
 		// A regulator's own registration supersedes an application under
 		// the credit code (anyone may apply under any code): the
 		// applicant's keys are revoked.
@@ -171,12 +174,7 @@ func registerEnterprise(ctx *Context, st registryStore, m *types.MsgRegisterEnte
 	}
 	if ctx.Rules.AuthorityEvidence() {
 		// The province's figures count enterprises on board by kind.
-		d, err := st.DayStats(m.Division, ctx.day())
-		if err != nil {
-			return err
-		}
-		d.EnterprisesRegistered = types.AddKind(d.EnterprisesRegistered, types.KindName(m.Kind), 1)
-		if err := st.SetDayStats(d); err != nil {
+		if err := countRegistered(ctx, st, e); err != nil {
 			return err
 		}
 	}

@@ -759,11 +759,19 @@ func dispatchOutside(ctx *Context, st traceStore, ent *types.Enterprise, m *type
 	if o.Province[:2] == ent.Division[:2] {
 		return types.ErrInvalidField.Wrapf("outside_buyer.province %s is this chain's own province; dispatch to a registered buyer", o.Province)
 	}
+	if local, err := st.Enterprise(o.Uscc); err != nil {
+		return err
+	} else if local != nil {
+		return types.ErrInvalidField.Wrapf("outside buyer %s is registered on this chain (%s): dispatch to it as a buyer, so it receives the goods", o.Uscc, local.Division)
+	}
 	c := newChanges(ctx, st)
 	for _, it := range m.Items {
 		r, err := c.code(it.Code)
 		if err != nil {
 			return err
+		}
+		if r.LogisticUnit {
+			return types.ErrLogisticUnit.Wrapf("%s is a logistic unit; disaggregate it and send its contents out of the province", r.Code)
 		}
 		if err := c.movable(r); err != nil {
 			return err

@@ -99,10 +99,12 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	typed := strings.TrimSpace(r.URL.Query().Get("code"))
 	code, err := types.ParseCode(typed)
-	if err == nil {
+	if err == nil && !strings.Contains(typed, "://") {
 		http.Redirect(w, r, code.String(), http.StatusSeeOther)
 		return
 	}
+	// A URL may be another system's label for goods this chain knows by
+	// another code: its origin code is tried first.
 	if typed != "" && len(typed) <= 200 {
 		ctx, cancel := s.ctx(r)
 		defer cancel()
@@ -111,6 +113,10 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, rec.Code, http.StatusSeeOther)
 			return
 		}
+	}
+	if err == nil {
+		http.Redirect(w, r, code.String(), http.StatusSeeOther)
+		return
 	}
 	s.errorPage(w, r, &web.Failure{Status: http.StatusBadRequest, Kind: "bad_request", Detail: err.Error()})
 }

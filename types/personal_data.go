@@ -23,7 +23,7 @@ var identifierFields = map[protoreflect.Name]bool{
 	"holder": true, "site": true, "carrier": true, "division": true, "gtin": true, "hs_code": true,
 	"origin_country": true, "chain_id": true, "device_id": true, "reference": true, "sample_id": true,
 	"certificate": true, "certificate_of_origin": true, "inspection_certificate": true,
-	"disinfection_certificate": true, "origin_code": true, "origin_release": true,
+	"disinfection_certificate": true,
 }
 
 // checkPersonalData refuses a message whose text carries an identity number.
