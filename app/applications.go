@@ -150,6 +150,11 @@ func renewLicence(ctx *Context, st registryStore, m *types.MsgRenewLicence) erro
 	replaced := false
 	for i, l := range e.Profile.Licences {
 		if l.Kind == m.Licence.Kind && l.Number == m.Licence.Number {
+			if m.Licence.ValidUntil < l.ValidUntil {
+				// A renewal extends; moving a date back and forth would
+				// only raise its alerts again.
+				return types.ErrInvalidField.Wrapf("licence %s is valid until %s; a renewal cannot shorten it to %s", l.Number, l.ValidUntil, m.Licence.ValidUntil)
+			}
 			e.Profile.Licences[i], replaced = m.Licence, true
 		}
 	}

@@ -56,6 +56,7 @@ func TestApplicationAndLicences(t *testing.T) {
 	c.refused(c.tx(kShop, &types.MsgRenewLicence{Uscc: u, Licence: &types.Licence{Kind: types.LicenceKind_LICENCE_KIND_FOOD_BUSINESS, Number: "JY13301060000001", ValidFrom: "2024-01-01", ValidUntil: "2028-12-31"}}), types.ErrUnauthorized)
 	c.ok(c.tx(k, &types.MsgRenewLicence{Uscc: u, Licence: &types.Licence{Kind: types.LicenceKind_LICENCE_KIND_FOOD_BUSINESS, Number: "JY13301060000001", ValidFrom: "2024-01-01", ValidUntil: "2028-12-31"}}))
 	c.ok(c.tx(k, &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: svItems(svCode("CN-A", "0001"), 1)}))
+	c.refused(c.tx(k, &types.MsgRenewLicence{Uscc: u, Licence: &types.Licence{Kind: types.LicenceKind_LICENCE_KIND_FOOD_BUSINESS, Number: "JY13301060000001", ValidFrom: "2024-01-01", ValidUntil: "2028-12-30"}}), types.ErrInvalidField)
 
 	// A refused application: its key is revoked; it may apply again with another key.
 	k2 := testKey("refused applicant")
