@@ -199,9 +199,9 @@ func watchLicences(ctx *Context, st registryStore, e *types.Enterprise) error {
 	return nil
 }
 
-// requireLicence (rules v3) refuses trade by an enterprise whose food
-// business licence has expired; one without licences on chain (registered
-// before v3 or by a regulator without a profile) is not checked.
+// requireLicence (rules v3) refuses trade by or with an enterprise whose
+// food business licence has expired; one without licences on chain
+// (registered before v3 or by a regulator without a profile) is not checked.
 func requireLicence(ctx *Context, e *types.Enterprise) error {
 	if !ctx.Rules.Applications() {
 		return nil

@@ -53,6 +53,10 @@ func TestApplicationAndLicences(t *testing.T) {
 		t.Fatalf("expiry alerts %v", alerts)
 	}
 	c.refused(c.tx(k, &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: svItems(svCode("CN-A", "0001"), 1)}), types.ErrLicenceExpired)
+	// Nor can others trade with it: goods go only to operators that may trade.
+	c.ok(c.tx(kImp, svCommission("CN-B", svDomesticFacts(), 1, 100)))
+	c.refused(c.tx(kImp, &types.MsgDispatch{Buyer: u, Items: svItems(svCode("CN-B", "0001"), 10)}), types.ErrLicenceExpired)
+	c.refused(c.tx(kImp, &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, BusinessBuyer: u, Items: svItems(svCode("CN-B", "0001"), 10)}), types.ErrLicenceExpired)
 	c.refused(c.tx(kShop, &types.MsgRenewLicence{Uscc: u, Licence: &types.Licence{Kind: types.LicenceKind_LICENCE_KIND_FOOD_BUSINESS, Number: "JY13301060000001", ValidFrom: "2024-01-01", ValidUntil: "2028-12-31"}}), types.ErrUnauthorized)
 	c.ok(c.tx(k, &types.MsgRenewLicence{Uscc: u, Licence: &types.Licence{Kind: types.LicenceKind_LICENCE_KIND_FOOD_BUSINESS, Number: "JY13301060000001", ValidFrom: "2024-01-01", ValidUntil: "2028-12-31"}}))
 	c.ok(c.tx(k, &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: svItems(svCode("CN-A", "0001"), 1)}))

@@ -162,6 +162,9 @@ func dispatch(ctx *Context, st traceStore, m *types.MsgDispatch) error {
 	if err != nil {
 		return err
 	}
+	if err := requireLicence(ctx, buyer); err != nil {
+		return err // goods go only to an operator that may trade
+	}
 	params, err := st.Params()
 	if err != nil {
 		return err
@@ -310,7 +313,11 @@ func sell(ctx *Context, st traceStore, m *types.MsgSell) error {
 		return err
 	}
 	if m.BusinessBuyer != "" {
-		if _, err := counterparty(st, ent.Uscc, m.BusinessBuyer, "business buyer"); err != nil {
+		b, err := counterparty(st, ent.Uscc, m.BusinessBuyer, "business buyer")
+		if err != nil {
+			return err
+		}
+		if err := requireLicence(ctx, b); err != nil {
 			return err
 		}
 	}
