@@ -70,7 +70,7 @@ func matchLine(d *types.Declaration, b *types.Batch, unit types.QuantityUnit, q 
 			why = append(why, fmt.Sprintf("line %d is tariff code %s, the batch %q", i+1, l.HsCode, f.HsCode))
 		case l.Unit != unit:
 			why = append(why, fmt.Sprintf("line %d is counted in %s, the codes in %s", i+1, types.UnitName(l.Unit), types.UnitName(unit)))
-		case done[i]+q > l.Quantity || done[i]+q < q:
+		case !fits(done[i], q, l.Quantity):
 			why = append(why, fmt.Sprintf("line %d declares %d %s; %d are commissioned already and %d more would exceed it", i+1, l.Quantity, types.UnitName(l.Unit), done[i], q))
 		default:
 			return i, ""
@@ -78,6 +78,9 @@ func matchLine(d *types.Declaration, b *types.Batch, unit types.QuantityUnit, q 
 	}
 	return -1, fmt.Sprintf("no line of declaration %s takes the batch (%s)", decl.Number, strings.Join(why, "; "))
 }
+
+// fits reports whether q more fit in a line with done of declared.
+func fits(done, q, declared uint64) bool { return done+q >= done && done+q <= declared }
 
 // lineCommissioned makes a declaration's per-line counters as long as its lines.
 // A single-line declaration recorded before rules v3 counted its
@@ -142,7 +145,7 @@ func citeDeclarationV3(c *changes, p *types.Params, b *types.Batch, codes []*typ
 		if i, problem = matchLine(d, b, unit, sum); i < 0 {
 			return types.ErrDeclarationMismatch.Wrapf("%s", problem)
 		}
-	} else if line := d.Declaration.DeclarationLines()[i]; done[i]+sum > line.Quantity || done[i]+sum < sum {
+	} else if line := d.Declaration.DeclarationLines()[i]; !fits(done[i], sum, line.Quantity) {
 		return types.ErrDeclarationMismatch.Wrapf("declaration %s line %d declares %d %s; %d already commissioned, %d more would exceed it", number, i+1, line.Quantity, types.UnitName(line.Unit), done[i], sum)
 	}
 	done[i] += sum
@@ -165,7 +168,8 @@ func (c *changes) countImport(d *types.Declaration, b *types.Batch, unit types.Q
 	if err != nil {
 		return err
 	}
-	s.Import(b.Facts.OriginCountry, d.Declaration.Port).CommissionedGrams += gramsOf(b, unit, q)
+	f := s.Import(b.Facts.OriginCountry, d.Declaration.Port)
+	f.CommissionedGrams = types.Add(f.CommissionedGrams, gramsOf(b, unit, q), true)
 	return nil
 }
 

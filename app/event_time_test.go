@@ -48,11 +48,12 @@ func TestSignedEventTime(t *testing.T) {
 		t.Fatalf("event time %d, block time %d; want %d and %d", e.EventTimeMs, e.TimeMs, scanned.UnixMilli(), sent.UnixMilli())
 	}
 	seq := accountSeq(t, c.app, kImp)
-	for name, at := range map[string]time.Time{
-		"after its block":       c.now.Add(time.Hour + time.Minute),
-		"older than seven days": c.now.Add(-8 * 24 * time.Hour),
-	} {
-		res := c.at(c.now.Add(time.Hour), c.txAt(kImp, at, &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: svItems(code, 1)}))[0]
+	for _, tc := range []struct {
+		name string
+		at   time.Duration // from the block's time
+	}{{"after its block", time.Minute}, {"older than seven days", -8 * 24 * time.Hour}} {
+		name, block := tc.name, c.now.Add(time.Hour)
+		res := c.at(block, c.txAt(kImp, block.Add(tc.at), &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL, Items: svItems(code, 1)}))[0]
 		if res.Code != types.ErrEventTime.Code {
 			t.Fatalf("%s: code %d %s", name, res.Code, res.Log)
 		}

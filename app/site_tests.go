@@ -39,8 +39,8 @@ func recordSiteTest(ctx *Context, st supervisionStore, m *types.MsgRecordSiteTes
 	default:
 		return types.ErrUnauthorized.Wrapf("a site test is recorded by customs, a regulator of the site's division, or the site itself")
 	}
-	if t, ok := types.ParseDate(m.SampleDate); ok && t.After(ctx.Rules.Date(ctx.Time).AddDate(0, 0, 1)) {
-		return types.ErrInvalidField.Wrapf("sample_date %s is after today (%s)", m.SampleDate, ctx.day())
+	if err := notAfterToday(ctx, "sample_date", m.SampleDate); err != nil {
+		return err
 	}
 	params, err := st.Params()
 	if err != nil {
@@ -70,15 +70,14 @@ func recordSiteTest(ctx *Context, st supervisionStore, m *types.MsgRecordSiteTes
 		for _, k := range held {
 			// Goods already held stay as they are: only active ones are
 			// touched, so a repeated test costs nothing more.
-			if r, err := st.Code(string(k)); err != nil {
-				return err
-			} else if r == nil || r.Status != types.CodeStatus_CODE_STATUS_ACTIVE {
-				continue
-			}
-			r, err := c.code(string(k))
+			r, err := c.peek(string(k))
 			if err != nil {
 				return err
 			}
+			if r.Status != types.CodeStatus_CODE_STATUS_ACTIVE {
+				continue
+			}
+			c.touch(r)
 			rec.CodesHeld++
 			if err := c.hold(r, types.CodeStatus_CODE_STATUS_HELD, "site test", reason); err != nil {
 				return err

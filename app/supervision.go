@@ -539,19 +539,18 @@ func holdBatch(c *changes, st supervisionStore, batchID, source, reason string) 
 	}
 	var n uint64
 	for _, k := range codes {
+		var r *types.CodeRecord
 		if c.ctx.Rules.AuthorityEvidence() {
 			// Only codes the hold changes are touched (rules v3): a code
 			// with nothing left, or already held, keeps its history as is.
-			r, err := c.peek(string(k))
-			if err != nil {
+			if r, err = c.peek(string(k)); err != nil {
 				return 0, err
 			}
 			if remaining(r) == 0 || (source != "recall" && r.Status != types.CodeStatus_CODE_STATUS_ACTIVE) {
 				continue
 			}
-		}
-		r, err := c.code(string(k))
-		if err != nil {
+			c.touch(r)
+		} else if r, err = c.code(string(k)); err != nil {
 			return 0, err
 		}
 		if remaining(r) == 0 {

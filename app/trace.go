@@ -36,18 +36,22 @@ func registerTrace(r *router) error {
 }
 
 // notInFuture (rules v2) refuses facts that date production or a test after
-// the block's day (one day of slack for clocks and time zones): goods are
-// commissioned after they were made and tested.
+// the block's day: goods are commissioned after they were made and tested.
 func notInFuture(ctx *Context, f *types.ProductFacts) error {
-	limit := ctx.Rules.Date(ctx.Time).AddDate(0, 0, 1)
-	dates := [][2]string{{"facts.production_date", f.ProductionDate}}
-	if f.NucleicAcidTest != nil {
-		dates = append(dates, [2]string{"facts.nucleic_acid_test.date", f.NucleicAcidTest.Date})
+	if err := notAfterToday(ctx, "facts.production_date", f.ProductionDate); err != nil {
+		return err
 	}
-	for _, d := range dates {
-		if t, ok := types.ParseDate(d[1]); ok && t.After(limit) {
-			return types.ErrInvalidField.Wrapf("%s %s is after today (%s)", d[0], d[1], ctx.day())
-		}
+	if f.NucleicAcidTest != nil {
+		return notAfterToday(ctx, "facts.nucleic_acid_test.date", f.NucleicAcidTest.Date)
+	}
+	return nil
+}
+
+// notAfterToday refuses a date after the block's day (one day of slack for
+// clocks and time zones).
+func notAfterToday(ctx *Context, field, date string) error {
+	if t, ok := types.ParseDate(date); ok && t.After(ctx.Rules.Date(ctx.Time).AddDate(0, 0, 1)) {
+		return types.ErrInvalidField.Wrapf("%s %s is after today (%s)", field, date, ctx.day())
 	}
 	return nil
 }

@@ -231,6 +231,9 @@ func (c *changes) code(s string) (*types.CodeRecord, error) {
 	return r, nil
 }
 
+// touch marks a record read with peek for change.
+func (c *changes) touch(r *types.CodeRecord) { c.recs[r.Code] = r }
+
 // peek reads a code as this message has it so far, without marking it for
 // change: a code only read is not written, and its history gains nothing.
 func (c *changes) peek(code string) (*types.CodeRecord, error) {
