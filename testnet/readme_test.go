@@ -72,19 +72,13 @@ func readmeSteps(t *testing.T, from, to string) []readmeStep {
 	return steps
 }
 
-// TestReadmeWalkthrough: the README's walkthrough works when pasted. Its
-// commands, from "The first five minutes" through "Supervise imported
-// goods", run in one shell against the real binary on a home made as
-// `make run` makes it (keyring backend test), from the repository's folder;
-// every command succeeds except the refusals the prose before it announces,
-// and those fail with the announced code.
-func TestReadmeWalkthrough(t *testing.T) {
-	steps := readmeSteps(t, "## The first five minutes", "## Check it yourself")
-	if len(steps) < 50 {
-		t.Fatalf("only %d commands found in the README's walkthrough", len(steps))
-	}
+// readmeNode makes what a reader of the README has: a folder like the
+// repository's (./build/coldtrace and docs/) and a node started from a home
+// made as `make run` makes it (keyring backend test), here with short blocks.
+func readmeNode(t *testing.T) (work, home string) {
+	t.Helper()
 	bin := sharedBinary(t)
-	work := t.TempDir()
+	work = t.TempDir()
 	repo, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +91,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	home := filepath.Join(t.TempDir(), "home")
+	home = filepath.Join(t.TempDir(), "home")
 	ports := freePorts(t, 2)
 	mustCLI(t, bin, home, "init", "--keyring-backend", "test", "--block-time", "200ms",
 		"--rpc-port", fmt.Sprint(ports[0]), "--p2p-port", fmt.Sprint(ports[1]))
@@ -107,6 +101,21 @@ func TestReadmeWalkthrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitHeight(t, c, 1, 30*time.Second)
+	return work, home
+}
+
+// TestReadmeWalkthrough: the README's walkthrough works when pasted. Its
+// commands, from "The first five minutes" through "Supervise imported
+// goods", run in one shell against the real binary on a home made as
+// `make run` makes it (keyring backend test), from the repository's folder;
+// every command succeeds except the refusals the prose before it announces,
+// and those fail with the announced code.
+func TestReadmeWalkthrough(t *testing.T) {
+	steps := readmeSteps(t, "## The first five minutes", "## Check it yourself")
+	if len(steps) < 50 {
+		t.Fatalf("only %d commands found in the README's walkthrough", len(steps))
+	}
+	work, home := readmeNode(t)
 
 	var script strings.Builder
 	script.WriteString("set -u\n")

@@ -227,30 +227,7 @@ func TestReadmeSM2Keys(t *testing.T) {
 	if len(steps) < 10 {
 		t.Fatalf("only %d commands in the README's SM2 section", len(steps))
 	}
-	bin := sharedBinary(t)
-	work := t.TempDir()
-	repo, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(work, "build"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range [][2]string{{bin, "build/coldtrace"}, {filepath.Join(repo, "docs"), "docs"}} {
-		if err := os.Symlink(l[0], filepath.Join(work, l[1])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	home := filepath.Join(t.TempDir(), "home")
-	ports := freePorts(t, 2)
-	mustCLI(t, bin, home, "init", "--keyring-backend", "test", "--block-time", "200ms",
-		"--rpc-port", fmt.Sprint(ports[0]), "--p2p-port", fmt.Sprint(ports[1]))
-	startBinary(t, bin, home)
-	c, err := client.Dial(fmt.Sprintf("tcp://127.0.0.1:%d", ports[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitHeight(t, c, 1, 30*time.Second)
+	work, home := readmeNode(t)
 
 	var script strings.Builder
 	script.WriteString("set -u\n")
