@@ -42,16 +42,7 @@ func (c *Capturer) objectEvent(ctx context.Context, e *event) (proto.Message, er
 }
 
 func (c *Capturer) commission(ctx context.Context, e *event) (proto.Message, error) {
-	if err := e.action(actionAdd); err != nil {
-		return nil, err
-	}
-	if err := e.expect("disposition", "active", vocDisposition, "urn:epcglobal:cbv:disp:"); err != nil {
-		return nil, err
-	}
-	if err := c.place(e, "readPoint", true); err != nil {
-		return nil, err
-	}
-	if err := c.place(e, "bizLocation", true); err != nil {
+	if err := c.observed(e, actionAdd, "active", true); err != nil {
 		return nil, err
 	}
 	m := &types.MsgCommission{}
@@ -102,16 +93,7 @@ func (c *Capturer) commission(ctx context.Context, e *event) (proto.Message, err
 }
 
 func (c *Capturer) dispatch(ctx context.Context, e *event) (proto.Message, error) {
-	if err := e.action(actionObserve); err != nil {
-		return nil, err
-	}
-	if err := e.expect("disposition", "in_transit", vocDisposition, "urn:epcglobal:cbv:disp:"); err != nil {
-		return nil, err
-	}
-	if err := c.place(e, "readPoint", true); err != nil {
-		return nil, err
-	}
-	if err := c.place(e, "bizLocation", false); err != nil {
+	if err := c.observed(e, actionObserve, "in_transit", false); err != nil {
 		return nil, err
 	}
 	m := &types.MsgDispatch{}
@@ -149,16 +131,7 @@ func (c *Capturer) dispatch(ctx context.Context, e *event) (proto.Message, error
 }
 
 func (c *Capturer) receive(ctx context.Context, e *event) (proto.Message, error) {
-	if err := e.action(actionObserve); err != nil {
-		return nil, err
-	}
-	if err := e.expect("disposition", "in_progress", vocDisposition, "urn:epcglobal:cbv:disp:"); err != nil {
-		return nil, err
-	}
-	if err := c.place(e, "readPoint", true); err != nil {
-		return nil, err
-	}
-	if err := c.place(e, "bizLocation", true); err != nil {
+	if err := c.observed(e, actionObserve, "in_progress", true); err != nil {
 		return nil, err
 	}
 	from, err := c.parties(e, "sourceList", "source")
@@ -247,16 +220,7 @@ func (c *Capturer) findConsignment(ctx context.Context, from string, got []*type
 }
 
 func (c *Capturer) sell(ctx context.Context, e *event) (proto.Message, error) {
-	if err := e.action(actionObserve); err != nil {
-		return nil, err
-	}
-	if err := e.expect("disposition", "retail_sold", vocDisposition, "urn:epcglobal:cbv:disp:"); err != nil {
-		return nil, err
-	}
-	if err := c.place(e, "readPoint", true); err != nil {
-		return nil, err
-	}
-	if err := c.place(e, "bizLocation", true); err != nil {
+	if err := c.observed(e, actionObserve, "retail_sold", true); err != nil {
 		return nil, err
 	}
 	m := &types.MsgSell{Kind: types.SaleKind_SALE_KIND_RETAIL}
@@ -283,16 +247,7 @@ func (c *Capturer) sell(ctx context.Context, e *event) (proto.Message, error) {
 }
 
 func (c *Capturer) warehouseEntry(ctx context.Context, e *event) (proto.Message, error) {
-	if err := e.action(actionObserve); err != nil {
-		return nil, err
-	}
-	if err := e.expect("disposition", "non_sellable_other", vocDisposition, "urn:epcglobal:cbv:disp:"); err != nil {
-		return nil, err
-	}
-	if err := c.place(e, "readPoint", true); err != nil {
-		return nil, err
-	}
-	if err := c.place(e, "bizLocation", true); err != nil {
+	if err := c.observed(e, actionObserve, "non_sellable_other", true); err != nil {
 		return nil, err
 	}
 	codes, err := c.wholeCodes(e, "epcList")
@@ -657,4 +612,20 @@ func (c *Capturer) correction(e *event) (proto.Message, error) {
 		m.CorrectiveEvents = append(m.CorrectiveEvents, h)
 	}
 	return m, nil
+}
+
+// observed checks what every object event at the signer's premises states:
+// its action, its disposition, its read point, and (placed) its business
+// location; goods in transit have none.
+func (c *Capturer) observed(e *event, action, disposition string, placed bool) error {
+	if err := e.action(action); err != nil {
+		return err
+	}
+	if err := e.expect("disposition", disposition, vocDisposition, "urn:epcglobal:cbv:disp:"); err != nil {
+		return err
+	}
+	if err := c.place(e, "readPoint", true); err != nil {
+		return err
+	}
+	return c.place(e, "bizLocation", placed)
 }
