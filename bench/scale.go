@@ -38,6 +38,9 @@ type ScaleConfig struct {
 	KeepRecent  int64   // tree versions kept (default: state.DefaultOptions, as a node)
 	CacheSize   int     // tree nodes cached in memory (default: state.DefaultOptions)
 	Progress    func(codes int64, elapsed time.Duration)
+	// Measured, if set, is called with each checkpoint as soon as it is
+	// measured, so a long run that is stopped keeps what it measured.
+	Measured func(Checkpoint)
 }
 
 // Checkpoint is what a scale run measured once the state held Codes codes.
@@ -134,6 +137,9 @@ func Scale(ctx context.Context, cfg ScaleConfig) ([]Checkpoint, error) {
 			return out, err
 		}
 		out = append(out, m)
+		if cfg.Measured != nil {
+			cfg.Measured(m)
+		}
 	}
 	return out, nil
 }

@@ -35,7 +35,9 @@ At each --checkpoints count of codes it measures: the app state's bytes on disk 
 trace event, a code query with proof (in process, app Query with prove=true; --queries of
 them, p50 and p99), closing and reopening the state and the app, FinalizeBlock+Commit of a
 block of 1,000 one-code sales whose signatures are verified in the block, the size of a
-state-sync snapshot taken after that block, and the process's peak RSS.
+state-sync snapshot taken after that block, and the process's peak RSS. Each checkpoint is
+written to standard error as a JSON line ("checkpoint {...}") as soon as it is measured, so
+a long run that is stopped keeps what it reached.
 
 --svg writes the growth as a chart; --extrapolate continues the state's bytes in a straight
 line from the last two checkpoints to the counts given, drawn dashed (a guess, not a
@@ -108,6 +110,10 @@ chart from the JSON (-o json) of an earlier run without running.`,
 			w := cmd.ErrOrStderr()
 			cfg.Progress = func(codes int64, d time.Duration) {
 				fmt.Fprintf(w, "%d codes after %s\n", codes, d.Round(time.Second))
+			}
+			cfg.Measured = func(c bench.Checkpoint) {
+				line, _ := json.Marshal(c)
+				fmt.Fprintf(w, "checkpoint %s\n", line)
 			}
 			cps, err := bench.Scale(cmd.Context(), cfg)
 			if len(cps) > 0 && svg != "" {
