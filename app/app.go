@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,7 @@ type App struct {
 	limits types.Limits
 
 	check     *state.Cache // the mempool's view: the last saved version plus accepted txs
+	pending   *pendingTxs  // what the txs in the mempool's view read and wrote (recheck.go)
 	checkTime time.Time    // midnight of the last block's date: CheckTx judges expiry by it
 	// lastBlockMs is the time of the last block this process executed (Unix
 	// ms; 0 after a restart until the next block): CheckTx judges signed
@@ -76,7 +78,7 @@ func New(tree *state.Tree, logger log.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{tree: tree, router: r, logger: logger, sigs: newSigCache(sigCacheSize)}
+	a := &App{tree: tree, router: r, logger: logger, sigs: newSigCache(sigCacheSize), pending: newPendingTxs()}
 	if tree.Version() > 0 {
 		if err := a.loadLimits(); err != nil {
 			return nil, err
@@ -120,6 +122,7 @@ func (a *App) loadLimits() error {
 // resetCheckState points the mempool's view at the last saved version.
 func (a *App) resetCheckState() error {
 	a.nextRules = a.checkRules(a.tree.Version() + 1)
+	a.pending.newRound(a.tree.TakeWritten())
 	if a.tree.Version() == 0 {
 		a.check = state.NewCache(a.tree) // before the first block: genesis writes are still unsaved
 		return nil
@@ -161,11 +164,22 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 // runs, against the mempool's view so that many txs of one key can be in flight.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	m := modeCheck
+	var prev *pendingTx
 	if req.Type == abci.CheckTxType_Recheck {
 		m = modeRecheck
+		if prev = a.pending.seen(sha256.Sum256(req.Tx)); prev != nil && a.pending.replay(prev, a.check, a.nextRules, a.checkTime) {
+			return &abci.ResponseCheckTx{}, nil
+		}
 	}
-	out := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime, Rules: a.nextRules, checkClockMs: a.lastBlockMs.Load()}, a.check, req.Tx, m)
+	view := newViewLog(a.check)
+	out := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime, Rules: a.nextRules, checkClockMs: a.lastBlockMs.Load()}, view, req.Tx, m)
 	res := out.exec()
+	switch {
+	case res.Code == 0:
+		a.pending.record(out.hash, prev, view, out.replayable, a.nextRules, a.checkTime)
+	case prev != nil:
+		a.pending.drop(prev)
+	}
 	if a.observer != nil && m == modeCheck {
 		a.observer.Tx("check", out.msgs, res.Code)
 	}
@@ -265,6 +279,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	for i, tx := range req.Txs {
 		out := a.executeTx(blk, a.tree, tx, modeDeliver)
 		results[i] = out.exec()
+		a.pending.committed = append(a.pending.committed, out.hash)
 		if a.observer != nil {
 			a.observer.Tx("block", out.msgs, results[i].Code)
 		}

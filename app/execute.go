@@ -28,6 +28,10 @@ type txResult struct {
 	// expected is the signer's next sequence when the tx had another one;
 	// CheckTx returns it as data (types.ExpectedSequence) for clients.
 	expected *uint64
+	hash     [32]byte
+	// replayable: the tx's checks depend only on what it reads, the rules
+	// and the day (recheck.go).
+	replayable bool
 }
 
 // executeTx runs every check and the handlers of one tx against kv. Writes
@@ -37,15 +41,31 @@ type txResult struct {
 func (a *App) executeTx(blk *Context, kv state.KV, raw []byte, m mode) txResult {
 	dtx, hash, err := a.decode(raw, m, blk.Rules)
 	if err != nil {
-		return txResult{err: err}
+		return txResult{err: err, hash: hash}
 	}
 	res := a.executeDecoded(blk, kv, dtx, hash, m)
+	res.hash, res.replayable = hash, replayable(dtx)
 	if a.observer != nil {
 		for _, msg := range dtx.Msgs {
 			res.msgs = append(res.msgs, types.MsgName(msg))
 		}
 	}
 	return res
+}
+
+// replayable reports whether a tx's checks depend only on the state it
+// reads, the rules and the day, so that a recheck may replay its writes.
+func replayable(dtx *types.DecodedTx) bool {
+	if dtx.Body.EventTimeMs != 0 {
+		return false // judged by the last block's time
+	}
+	for _, m := range dtx.Msgs {
+		switch m.(type) {
+		case *types.MsgScheduleUpgrade, *types.MsgSetParams:
+			return false // judged by the height
+		}
+	}
+	return true
 }
 
 // executeDecoded runs the stateful part of executeTx on a decoded tx.

@@ -471,6 +471,7 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.RequestApplySnapsh
 	if err := a.loadLimits(); err != nil {
 		return nil, err
 	}
+	a.pending.reset() // the view is another state now
 	if err := a.resetCheckState(); err != nil {
 		return nil, err
 	}

@@ -39,6 +39,10 @@ type Tree struct {
 	// and exports, which read while a block is executed, must not share them.
 	reader *iavl.MutableTree
 	opts   Options
+	// written holds the keys set or deleted since the last TakeWritten: the
+	// mempool's view learns from them which reads of its pending txs a
+	// block may have changed (app/recheck.go).
+	written map[string]struct{}
 }
 
 // newReader opens a tree over db that only reads saved versions. It never
@@ -86,7 +90,7 @@ func newTree(db dbm.DB, opts Options) (*Tree, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("state: load latest version: %w", err)
 	}
-	return &Tree{db: db, tree: t, reader: newReader(db, opts.CacheSize), opts: opts}, nil
+	return &Tree{db: db, tree: t, reader: newReader(db, opts.CacheSize), opts: opts, written: map[string]struct{}{}}, nil
 }
 
 // Version is the last saved version (0 before the first block).
@@ -153,14 +157,24 @@ func (t *Tree) Get(key []byte) ([]byte, error) { return t.tree.Get(key) }
 
 // Set writes to the working tree. The tree keeps references, so both slices are copied.
 func (t *Tree) Set(key, value []byte) error {
+	t.written[string(key)] = struct{}{}
 	_, err := t.tree.Set(append([]byte(nil), key...), append([]byte{}, value...))
 	return err
 }
 
 // Delete removes a key from the working tree.
 func (t *Tree) Delete(key []byte) error {
+	t.written[string(key)] = struct{}{}
 	_, _, err := t.tree.Remove(key)
 	return err
+}
+
+// TakeWritten returns the keys set or deleted since the last call, and
+// starts a new set.
+func (t *Tree) TakeWritten() map[string]struct{} {
+	w := t.written
+	t.written = map[string]struct{}{}
+	return w
 }
 
 // Iterate walks the working tree.
