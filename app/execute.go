@@ -28,6 +28,8 @@ type txResult struct {
 	// expected is the signer's next sequence when the tx had another one;
 	// CheckTx returns it as data (types.ExpectedSequence) for clients.
 	expected *uint64
+	// signer owns the key that signed a tx in a block (analytics events name it).
+	signer string
 }
 
 // executeTx runs every check and the handlers of one tx against kv. Writes
@@ -89,9 +91,9 @@ func (a *App) executeDecoded(blk *Context, kv state.KV, dtx *types.DecodedTx, ha
 		return txResult{err: werr}
 	}
 	if err != nil {
-		return txResult{err: err}
+		return txResult{err: err, signer: acct.OwnerId}
 	}
-	return txResult{events: ctx.events}
+	return txResult{events: ctx.events, signer: acct.OwnerId}
 }
 
 // checkEventTime (rules v3) bounds a signed event time by the block's time:
