@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/coldtrace/coldtrace/types"
@@ -142,4 +143,15 @@ func TestAnalyticsEventsAddUpToStats(t *testing.T) {
 			t.Errorf("no %s in %v", need, got)
 		}
 	}
+}
+
+// withoutFigures drops the figure events of an analytics node's results.
+func withoutFigures(events []abci.Event) []abci.Event {
+	var out []abci.Event
+	for _, e := range events {
+		if e.Type != "figures" && e.Type != "figures_import" && e.Type != "figures_flow" {
+			out = append(out, e)
+		}
+	}
+	return out
 }
