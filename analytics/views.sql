@@ -8,6 +8,10 @@
 -- grams are grams, other quantities are in the codes' own units.
 -- Loaded by `coldtrace analytics init`; every statement can run again.
 
+-- Every view picks events by type; CometBFT's schema indexes events by
+-- block and tx only.
+CREATE INDEX IF NOT EXISTS idx_events_type ON events (type);
+
 -- figure_events: one row per figures event, its counters as columns
 -- (0 when the event did not change them). signer owns the key that signed
 -- the tx (a USCC, a division or "customs"); NULL for a block's checks.
