@@ -54,6 +54,9 @@ type App struct {
 
 	snaps    *snapshots // state-sync snapshots (snapshots.go); nil until EnableSnapshots
 	observer Observer   // metrics; nil when off
+	// analytics: block results carry figure events and index every
+	// attribute (analytics.go); node-local, no part of consensus.
+	analytics bool
 }
 
 // Observer receives what the app counts, for metrics. Nothing it is given
@@ -266,20 +269,33 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err := state.New(a.tree).SetBlockDate(rules.Day(req.Time)); err != nil {
 		return nil, err
 	}
-	ev, err := a.runWatches(req.Height, blk)
+	var kv state.KV = a.tree
+	var tap *figureTap
+	if a.analytics {
+		tap = &figureTap{KV: a.tree}
+		kv = tap
+	}
+	ev, err := a.runWatches(kv, req.Height, blk)
 	if err != nil {
 		return nil, fmt.Errorf("app: block %d: time-triggered checks: %w", req.Height, err)
 	}
 	blockEvents = append(blockEvents, ev...)
+	if tap != nil {
+		blockEvents = append(blockEvents, tap.take("")...)
+	}
 	valsBefore, err := validatorPowers(a.tree)
 	if err != nil {
 		return nil, fmt.Errorf("app: block %d: read validators: %w", req.Height, err)
 	}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, tx := range req.Txs {
-		out := a.executeTx(blk, a.tree, tx, modeDeliver)
+		out := a.executeTx(blk, kv, tx, modeDeliver)
 		results[i] = out.exec()
 		a.pending.committed = append(a.pending.committed, out.hash)
+		if tap != nil {
+			results[i].Events = append(results[i].Events, tap.take(out.signer)...)
+			indexAll(results[i].Events)
+		}
 		if a.observer != nil {
 			a.observer.Tx("block", out.msgs, results[i].Code)
 		}
@@ -289,6 +305,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		return nil, fmt.Errorf("app: block %d: read validators: %w", req.Height, err)
 	}
 	a.pendingHash = a.tree.WorkingHash()
+	if a.analytics {
+		indexAll(blockEvents)
+	}
 	return &abci.ResponseFinalizeBlock{
 		TxResults: results, Events: blockEvents, AppHash: a.pendingHash,
 		ValidatorUpdates: validatorUpdates(valsBefore, valsAfter),

@@ -32,6 +32,8 @@ type txResult struct {
 	// replayable: the tx's checks depend only on what it reads, the rules
 	// and the day (recheck.go).
 	replayable bool
+	// signer owns the key that signed a tx in a block (analytics events name it).
+	signer string
 }
 
 // executeTx runs every check and the handlers of one tx against kv. Writes
@@ -109,9 +111,9 @@ func (a *App) executeDecoded(blk *Context, kv state.KV, dtx *types.DecodedTx, ha
 		return txResult{err: werr}
 	}
 	if err != nil {
-		return txResult{err: err}
+		return txResult{err: err, signer: acct.OwnerId}
 	}
-	return txResult{events: ctx.events}
+	return txResult{events: ctx.events, signer: acct.OwnerId}
 }
 
 // checkEventTime (rules v3) bounds a signed event time by the block's time:

@@ -51,6 +51,7 @@ type svChain struct {
 	now      time.Time
 	genesis  []byte
 	recorded []goldenRecord // every block, for a golden chain
+	events   []abci.Event   // every block's and tx's events, in order
 }
 
 // newSVChain starts a chain whose genesis names customs; params nil means
@@ -96,8 +97,10 @@ func (c *svChain) at(when time.Time, txs ...[]byte) []*abci.ExecTxResult {
 		c.t.Fatalf("Commit %d: %v", c.height, err)
 	}
 	rec := goldenRecord{Height: c.height, Time: c.now, Txs: txs, AppHash: res.AppHash}
+	c.events = append(c.events, res.Events...)
 	for _, r := range res.TxResults {
 		rec.Codes = append(rec.Codes, r.Code)
+		c.events = append(c.events, r.Events...)
 	}
 	c.recorded = append(c.recorded, rec)
 	return res.TxResults

@@ -30,8 +30,8 @@ const (
 // skipped and deleted, and reported as a watch_skipped block event and a log
 // line, never as an error that would stop the chain. Only storage errors
 // are returned.
-func (a *App) runWatches(height int64, blk *Context) ([]abci.Event, error) {
-	branch := state.NewCache(a.tree)
+func (a *App) runWatches(kv state.KV, height int64, blk *Context) ([]abci.Event, error) {
+	branch := state.NewCache(kv)
 	st := state.New(branch)
 	ctx := &Context{Height: height, Time: blk.Time, Rules: blk.Rules}
 

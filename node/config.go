@@ -22,6 +22,18 @@ type AppConfig struct {
 	Blocks    BlocksConfig    `toml:"blocks"`
 	StateSync StateSyncConfig `toml:"state_sync"`
 	Rules     RulesConfig     `toml:"rules"`
+	Analytics AnalyticsConfig `toml:"analytics"`
+}
+
+// AnalyticsConfig turns a non-validator full node into the feeder of an
+// analytics database: with config.toml's [tx_index] indexer = "psql" its
+// blocks' events, figure events included, go to PostgreSQL (package
+// analytics; `coldtrace analytics init` sets both files).
+type AnalyticsConfig struct {
+	// Enabled: block results carry figure events and index every
+	// attribute. Events are no part of consensus, so the node agrees with
+	// validators that leave it off.
+	Enabled bool `toml:"enabled"`
 }
 
 // RulesConfig holds the rules upgrades the operators of a chain agreed on
@@ -130,7 +142,14 @@ func writeAppConfig(home string, c AppConfig) error {
 		"# version = 2\n"+
 		"# height = 123456\n"+
 		"# reason = \"resume after the halt at 123456\"\n"+
-		upgradeEntries(c.Rules.Upgrades)), 0o644)
+		upgradeEntries(c.Rules.Upgrades)+
+		"\n[analytics]\n"+
+		"# On a non-validator full node that writes its blocks' events to PostgreSQL\n"+
+		"# (config.toml [tx_index] indexer = \"psql\"; `coldtrace analytics init` sets\n"+
+		"# both): block results carry figure events and index every attribute, for\n"+
+		"# the analytics views (README, \"Analytics on PostgreSQL\"). Validators leave\n"+
+		"# it off; events are no part of consensus.\n"+
+		fmt.Sprintf("enabled = %t\n", c.Analytics.Enabled)), 0o644)
 }
 
 func upgradeEntries(ups []UpgradeConfig) string {

@@ -110,6 +110,12 @@ func Start(home string, logger log.Logger) (*Node, error) {
 	if conf.Instrumentation.IsPrometheusEnabled() {
 		a.SetObserver(metricsFor(home))
 	}
+	if ac.Analytics.Enabled {
+		a.EnableAnalytics()
+		if conf.TxIndex.Indexer != "psql" {
+			logger.Info("app.toml [analytics] is on but config.toml [tx_index] indexer is not \"psql\": figure events reach no analytics database", "indexer", conf.TxIndex.Indexer)
+		}
+	}
 	nodeKey, err := p2p.LoadNodeKey(conf.NodeKeyFile())
 	if err != nil {
 		a.Close()

@@ -159,6 +159,7 @@ func TestAppConfigStateSync(t *testing.T) {
 	}
 	c.StateSync.SnapshotInterval = 7
 	c.Rules.Upgrades = []UpgradeConfig{{Version: 2, Height: 40, Reason: "resume after the halt at 40"}}
+	c.Analytics.Enabled = true // [analytics] follows the [[rules.upgrade]] entries
 	if err := writeAppConfig(home, c); err != nil {
 		t.Fatal(err)
 	}

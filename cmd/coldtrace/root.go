@@ -65,7 +65,7 @@ The home folder is --home, else $COLDTRACE_HOME, else ~/.coldtrace.`,
 		newInitCmd(g), newStartCmd(g), newStatusCmd(g), newVersionCmd(g),
 		newKeysCmd(g), newTxCmd(g), newQueryCmd(g), newVerifyCmd(g), newExportCmd(g), newBenchCmd(g), newTestnetCmd(g),
 		newGatewayCmd(g), newConsoleCmd(g), newLabelCmd(g), newDemoCmd(g), newReindexCmd(g), newCaptureCmd(g),
-		newServiceCmd(g), newDoctorCmd(g), newSnapshotCmd(g), newJoinCmd(g), newValidatorKeyCmd(g),
+		newServiceCmd(g), newDoctorCmd(g), newSnapshotCmd(g), newJoinCmd(g), newValidatorKeyCmd(g), newAnalyticsCmd(g),
 	)
 	return root
 }

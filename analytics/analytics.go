@@ -1,0 +1,102 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/lib/pq"
+)
+
+// CometSchema is CometBFT's schema for its psql event sink.
+//
+//go:embed schema_cometbft.sql
+var CometSchema string
+
+// Views creates or replaces coldtrace's views.
+//
+//go:embed views.sql
+var Views string
+
+// cometTables are the tables CometSchema creates.
+var cometTables = []string{"blocks", "tx_results", "events", "attributes"}
+
+// Report says what Init did.
+type Report struct {
+	SchemaLoaded bool     `json:"schema_loaded"` // CometBFT's tables were created now (false: they existed)
+	Views        []string `json:"views"`         // the views created or replaced, in order
+}
+
+// ViewNames are the views Views defines, in order.
+func ViewNames() []string {
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^CREATE OR REPLACE VIEW ([a-z_]+) AS`).FindAllStringSubmatch(Views, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+// lockID serializes concurrent runs of Init on one database.
+const lockID = 0x636f6c64 // "cold"
+
+// Init prepares the database conn names (a libpq connection string or a
+// postgres:// URL): in one transaction, CometBFT's tables when none of them
+// exists, and coldtrace's views. A database with some of CometBFT's tables
+// and not others is refused: it is not one the sink wrote.
+func Init(ctx context.Context, conn string) (*Report, error) {
+	connector, err := pq.NewConnector(conn)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: the connection string does not parse (%v); give a URL such as postgres://USER@HOST:5432/DB?sslmode=disable", err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	if err := db.PingContext(ctx); err != nil {
+		return nil, fmt.Errorf("analytics: cannot reach the database the connection string names: %w; check host, port, user, password and database name, and that PostgreSQL is running", err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockID); err != nil {
+		return nil, fmt.Errorf("analytics: %w", err)
+	}
+	var present, missing []string
+	for _, t := range cometTables {
+		var found sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT to_regclass($1)::text`, t).Scan(&found); err != nil {
+			return nil, fmt.Errorf("analytics: look for table %s: %w", t, err)
+		}
+		if found.Valid {
+			present = append(present, t)
+		} else {
+			missing = append(missing, t)
+		}
+	}
+	rep := &Report{}
+	switch {
+	case len(present) == 0:
+		if _, err := tx.ExecContext(ctx, CometSchema); err != nil {
+			return nil, fmt.Errorf("analytics: load CometBFT's schema: %w", err)
+		}
+		rep.SchemaLoaded = true
+	case len(missing) > 0:
+		return nil, fmt.Errorf("analytics: the database has tables %s but not %s: it is not a database CometBFT's psql sink wrote; give an empty database", strings.Join(present, ", "), strings.Join(missing, ", "))
+	}
+	if _, err := tx.ExecContext(ctx, Views); err != nil {
+		var pe *pq.Error
+		if errors.As(err, &pe) && pe.Code == "42P16" { // invalid_table_definition: a view's columns changed
+			return nil, fmt.Errorf("analytics: a view of another coldtrace version is in the way (%v); drop the views named in `coldtrace analytics schema` and run init again", err)
+		}
+		return nil, fmt.Errorf("analytics: create the views: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("analytics: %w", err)
+	}
+	rep.Views = ViewNames()
+	return rep, nil
+}
