@@ -44,6 +44,11 @@ type pendingTx struct {
 // default); past it every record is dropped and txs run in full.
 const maxPending = 20_000
 
+// maxPendingBytes bounds the memory of the values recorded: past it a new
+// tx keeps only the keys it wrote (so that its leaving is noticed) and runs
+// in full on recheck.
+const maxPendingBytes = 64 << 20
+
 // pendingTxs holds the records of the txs in the mempool, by tx hash, and
 // what the current recheck round knows may have changed. Only the mempool's
 // connection uses it (CheckTx, and Commit, which CometBFT runs with the
@@ -60,17 +65,20 @@ type pendingTxs struct {
 	dirty map[string]struct{}
 	// committed holds the hashes of the txs of the block being executed.
 	committed [][32]byte
+	bytes     int    // the size of the values and keys recorded
+	maxBytes  int    // maxPendingBytes; tests lower it
 	off       bool   // replay disabled: every recheck runs the tx in full
 	replays   uint64 // rechecks answered by a replay
+	overflows uint64 // txs recorded without values: past maxBytes
 }
 
 func newPendingTxs() *pendingTxs {
-	return &pendingTxs{byHash: map[[32]byte]*pendingTx{}, dirty: map[string]struct{}{}}
+	return &pendingTxs{byHash: map[[32]byte]*pendingTx{}, dirty: map[string]struct{}{}, maxBytes: maxPendingBytes}
 }
 
 // reset forgets every record (a restored snapshot, a new genesis).
 func (p *pendingTxs) reset() {
-	p.byHash, p.order, p.cursor = map[[32]byte]*pendingTx{}, nil, 0
+	p.byHash, p.order, p.cursor, p.bytes = map[[32]byte]*pendingTx{}, nil, 0, 0
 	p.dirty, p.committed = map[string]struct{}{}, nil
 }
 
@@ -108,6 +116,22 @@ func (p *pendingTxs) drop(r *pendingTx) {
 	}
 	delete(p.byHash, r.hash)
 	r.gone = true
+	p.bytes -= r.size()
+}
+
+// size is what a record holds in memory, roughly.
+func (r *pendingTx) size() int {
+	n := 0
+	for k, v := range r.reads {
+		n += len(k) + len(v)
+	}
+	for k, v := range r.writes {
+		n += len(k) + len(v)
+	}
+	for _, k := range r.keys {
+		n += len(k)
+	}
+	return n
 }
 
 // seen moves the round past the record of h and returns it (nil when there
@@ -178,6 +202,14 @@ func (p *pendingTxs) record(h [32]byte, prev *pendingTx, log *viewLog, replayabl
 		p.dirty[k] = struct{}{}
 	}
 	sort.Strings(r.keys)
+	if prev != nil {
+		p.bytes -= prev.size()
+	}
+	if p.bytes+r.size() > p.maxBytes {
+		r.replayable, r.reads, r.writes = false, nil, nil
+		p.overflows++
+	}
+	p.bytes += r.size()
 	if prev != nil {
 		for _, k := range prev.keys {
 			p.dirty[k] = struct{}{}

@@ -173,10 +173,15 @@ func (s *mempoolSim) block() {
 func TestRecheckReplayAdmitsAsRunning(t *testing.T) {
 	var rechecks int
 	var replays uint64
-	for seed := range uint64(12) {
+	for seed := range uint64(14) {
 		s := &mempoolSim{t: t, rnd: rand.New(rand.NewPCG(seed, 7)), replay: traceChain(t), full: traceChain(t),
 			seq: map[string]uint64{}, codes: map[string][]string{}, cons: map[string][][]byte{}}
 		s.full.app.pending.off = true
+		if seed >= 12 {
+			// Memory for a few records only: the others keep their keys
+			// and run in full.
+			s.replay.app.pending.maxBytes = 8 << 10
+		}
 		for _, p := range simParties {
 			s.seq[string(pub(p.key))] = accountSeq(t, s.replay.app, p.key)
 		}
@@ -185,6 +190,9 @@ func TestRecheckReplayAdmitsAsRunning(t *testing.T) {
 				s.send()
 			}
 			s.block()
+		}
+		if seed >= 12 && s.replay.app.pending.overflows == 0 {
+			t.Fatal("no record went over the memory budget")
 		}
 		if s.full.app.pending.replays != 0 {
 			t.Fatalf("the app that runs every recheck replayed %d", s.full.app.pending.replays)

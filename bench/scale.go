@@ -37,6 +37,7 @@ type ScaleConfig struct {
 	Queries     int     // code queries with proof at each checkpoint (default 1,000)
 	KeepRecent  int64   // tree versions kept (default: state.DefaultOptions, as a node)
 	CacheSize   int     // tree nodes cached in memory (default: state.DefaultOptions)
+	Backend     string  // the state's storage engine (default: goleveldb, as a node)
 	Progress    func(codes int64, elapsed time.Duration)
 	// Measured, if set, is called with each checkpoint as soon as it is
 	// measured, so a long run that is stopped keeps what it measured.
@@ -159,6 +160,7 @@ func (r *scaleRun) open(snapInterval int64) error {
 	if r.cfg.CacheSize > 0 {
 		opts.CacheSize = r.cfg.CacheSize
 	}
+	opts.Backend = r.cfg.Backend
 	tree, err := state.Open(filepath.Join(r.cfg.Dir, "state"), opts)
 	if err != nil {
 		return err

@@ -20,7 +20,19 @@ type Options struct {
 	PruneInterval int64
 	// CacheSize is the number of tree nodes kept in memory.
 	CacheSize int
+	// Backend is the storage engine of a new state: "goleveldb" (the
+	// default) or "pebbledb". An existing state keeps its own; naming another
+	// one is an error, since a state is not converted.
+	Backend string
 }
+
+// The storage engines a state can be kept in, and the folder each keeps it in.
+const (
+	BackendGoLevelDB = "goleveldb"
+	BackendPebbleDB  = "pebbledb"
+)
+
+var backendDBName = map[string]string{BackendGoLevelDB: "application", BackendPebbleDB: "application-pebble"}
 
 // DefaultOptions keep the last 100,000 versions (about 14 hours of half-second
 // blocks) and prune every 100 blocks.
@@ -51,17 +63,58 @@ func newReader(db dbm.DB, cacheSize int) *iavl.MutableTree {
 	return iavl.NewMutableTree(iavldb.NewWrapper(db), cacheSize, true, iavl.NewNopLogger())
 }
 
-// Open opens (or creates) the tree in dir with goleveldb and loads the latest
-// saved version.
+// Open opens the tree in dir, in the storage engine it was created with,
+// or creates it with opts.Backend, and loads the latest saved version.
 func Open(dir string, opts Options) (*Tree, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	db, err := dbm.NewGoLevelDB("application", dir, nil)
+	backend, err := StateBackend(dir)
 	if err != nil {
-		return nil, fmt.Errorf("state: open %s: %w", filepath.Join(dir, "application.db"), err)
+		return nil, err
+	}
+	switch {
+	case backend == "" && opts.Backend == "":
+		backend = BackendGoLevelDB
+	case backend == "":
+		backend = opts.Backend
+	case opts.Backend != "" && opts.Backend != backend:
+		return nil, fmt.Errorf("state: %s holds a %s state, not %s: a state is not converted; name %s, or start from a fresh home (state sync)", dir, backend, opts.Backend, backend)
+	}
+	name, ok := backendDBName[backend]
+	if !ok {
+		return nil, fmt.Errorf("state: unknown storage engine %q: use %s or %s", backend, BackendGoLevelDB, BackendPebbleDB)
+	}
+	var db dbm.DB
+	if backend == BackendPebbleDB {
+		db, err = dbm.NewPebbleDB(name, dir, nil)
+	} else {
+		db, err = dbm.NewGoLevelDB(name, dir, nil)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state: open %s: %w", filepath.Join(dir, name+".db"), err)
 	}
 	return newTree(db, opts)
+}
+
+// StateBackend names the storage engine of the state in dir ("" when there
+// is none yet).
+func StateBackend(dir string) (string, error) {
+	var found []string
+	for _, b := range []string{BackendGoLevelDB, BackendPebbleDB} {
+		if _, err := os.Stat(filepath.Join(dir, backendDBName[b]+".db")); err == nil {
+			found = append(found, b)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", nil
+	case 1:
+		return found[0], nil
+	}
+	return "", fmt.Errorf("state: %s holds both a goleveldb and a pebbledb state; move the one not in use away", dir)
 }
 
 // OpenMemory opens an empty tree that lives in memory, for tests and tools.

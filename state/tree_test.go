@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -348,4 +349,41 @@ func TestTreeOpenBadOptions(t *testing.T) {
 		t.Fatalf("Open after a refused Open: %v", err)
 	}
 	_ = tr.Close()
+}
+
+// TestTreeBackends: a state is kept in the engine it was created with, gives
+// the same hashes in either, and is never opened as the other one.
+func TestTreeBackends(t *testing.T) {
+	hashes := map[string][]byte{}
+	for _, backend := range []string{BackendGoLevelDB, BackendPebbleDB} {
+		dir := t.TempDir()
+		tr := mustOpen(t, dir, Options{Backend: backend})
+		mustSet(t, tr, "alpha", "1")
+		mustSet(t, tr, "beta", "2")
+		hashes[backend], _ = mustSave(t, tr)
+		if err := tr.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := StateBackend(dir); err != nil || got != backend {
+			t.Fatalf("StateBackend = %q, %v; want %q", got, err, backend)
+		}
+		// Named or not, the state reopens in its own engine with its data.
+		for _, named := range []string{"", backend} {
+			tr := mustOpen(t, dir, Options{Backend: named})
+			if v, err := tr.Get([]byte("beta")); err != nil || string(v) != "2" || tr.Version() != 1 {
+				t.Fatalf("%s reopened as %q: beta = %q, %v at version %d", backend, named, v, err, tr.Version())
+			}
+			tr.Close()
+		}
+		other := map[string]string{BackendGoLevelDB: BackendPebbleDB, BackendPebbleDB: BackendGoLevelDB}[backend]
+		if _, err := Open(dir, Options{Backend: other}); err == nil || !strings.Contains(err.Error(), "not converted") {
+			t.Fatalf("a %s state opened as %s: %v", backend, other, err)
+		}
+	}
+	if !bytes.Equal(hashes[BackendGoLevelDB], hashes[BackendPebbleDB]) {
+		t.Fatal("the engines give different app hashes for the same writes")
+	}
+	if _, err := Open(t.TempDir(), Options{Backend: "rocksdb"}); err == nil || !strings.Contains(err.Error(), "unknown storage engine") {
+		t.Fatalf("unknown engine: %v", err)
+	}
 }
