@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"testing"
+	"time"
 
 	"github.com/coldtrace/coldtrace/client"
 	"github.com/coldtrace/coldtrace/internal/testnode"
@@ -67,6 +68,17 @@ func (n *testNode) journey(t *testing.T) (code string) {
 	for i := 0; i < 3; i++ {
 		last = must(s.Broadcast(ctx, &types.MsgDispatch{Buyer: marketU, Items: []*types.CodeQuantity{{Code: code, Quantity: 1000}}}))
 	}
-	must(n.c.Wait(ctx, last.Hash))
-	return code
+	done := must(n.c.Wait(ctx, last.Hash))
+	// Verified queries read the height before the latest (its header's
+	// successor proves it): wait until that height holds the journey.
+	for {
+		st, err := n.c.RPC().Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.SyncInfo.LatestBlockHeight > done.Height {
+			return code
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -149,7 +149,7 @@ func exportFromTree(home string, height int64, out string, kept []uint64) error 
 	if err != nil {
 		return err
 	}
-	tree, err := state.Open(StateDir(home), state.Options{KeepRecent: ac.State.KeepRecent, PruneInterval: ac.State.PruneInterval})
+	tree, err := state.Open(StateDir(home), ac.State.options())
 	if err != nil {
 		return fmt.Errorf("open the state of %s: %w (a running node holds it: stop it, or export a height it keeps a snapshot of: %v)", home, err, kept)
 	}
@@ -252,7 +252,11 @@ func ImportSnapshot(ctx context.Context, home string, o ImportOptions) (*ImportR
 		return nil, fmt.Errorf("%w: its block store is at height %d. Import restores a home whose data is gone: move %s aside (keep %s) and import again",
 			ErrHomeNotEmpty, h, conf.DBDir(), conf.PrivValidatorStateFile())
 	}
-	tree, err := state.Open(StateDir(home), state.DefaultOptions())
+	ac, err := LoadAppConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	tree, err := state.Open(StateDir(home), ac.State.options())
 	if err != nil {
 		return nil, fmt.Errorf("open the state of %s: %w (is its node running?)", home, err)
 	}
@@ -290,7 +294,7 @@ func ImportSnapshot(ctx context.Context, home string, o ImportOptions) (*ImportR
 	if err := cmtnode.BootstrapState(ctx, conf, cfg.DefaultDBProvider, snap.Height, appHash); err != nil {
 		return nil, fmt.Errorf("bootstrap the block store at height %d from %v: %w", snap.Height, peers, err)
 	}
-	tree, err = state.Open(StateDir(home), state.DefaultOptions())
+	tree, err = state.Open(StateDir(home), ac.State.options())
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,8 @@ type StateSyncConfig struct {
 	SnapshotKeepRecent int `toml:"snapshot_keep_recent"`
 }
 
-// StateConfig sets how many tree versions stay queryable.
+// StateConfig sets how many tree versions stay queryable and where the
+// state is kept.
 type StateConfig struct {
 	// KeepRecent versions stay queryable with proofs; 0 keeps every version.
 	KeepRecent int64 `toml:"keep_recent"`
@@ -76,6 +77,9 @@ type StateConfig struct {
 	PruneInterval int64 `toml:"prune_interval"`
 	// CacheSize is how many tree nodes stay in memory.
 	CacheSize int `toml:"cache_size"`
+	// DBBackend is the state's storage engine: pebbledb for new homes;
+	// homes made before it keep goleveldb (a state is not converted).
+	DBBackend string `toml:"db_backend"`
 }
 
 // BlocksConfig sets how much of CometBFT's block store a node keeps.
@@ -96,7 +100,7 @@ const DefaultRetainBlocks = 100_000
 func DefaultAppConfig() AppConfig {
 	o := state.DefaultOptions()
 	return AppConfig{
-		State:     StateConfig{KeepRecent: o.KeepRecent, PruneInterval: o.PruneInterval, CacheSize: o.CacheSize},
+		State:     StateConfig{KeepRecent: o.KeepRecent, PruneInterval: o.PruneInterval, CacheSize: o.CacheSize, DBBackend: state.BackendPebbleDB},
 		Blocks:    BlocksConfig{RetainBlocks: DefaultRetainBlocks},
 		StateSync: StateSyncConfig{SnapshotInterval: 1000, SnapshotKeepRecent: 2},
 	}
@@ -117,6 +121,10 @@ func writeAppConfig(home string, c AppConfig) error {
 		"# Tree nodes kept in memory (a node is a few hundred bytes); a larger cache spares\n"+
 		"# reads of the database as the state grows (docs/PERFORMANCE.md).\n"+
 		fmt.Sprintf("cache_size = %d\n", c.State.CacheSize)+
+		"# The state's storage engine: pebbledb (new homes) or goleveldb (homes made\n"+
+		"# before pebbledb). A state is not converted: to change it, join again by\n"+
+		"# state sync into a fresh home (docs/PERFORMANCE.md, \"PebbleDB under the state\").\n"+
+		fmt.Sprintf("db_backend = %q\n", c.State.DBBackend)+
 		"\n[blocks]\n"+
 		"# Blocks kept in CometBFT's block store (with their results and states); older\n"+
 		"# ones are pruned after each commit. 0 keeps every block: an archive node, which\n"+
@@ -163,12 +171,22 @@ func upgradeEntries(ups []UpgradeConfig) string {
 // LoadAppConfig reads config/app.toml; a missing file gives the defaults.
 func LoadAppConfig(home string) (AppConfig, error) {
 	c := DefaultAppConfig()
+	c.State.DBBackend = ""
 	_, err := toml.DecodeFile(appConfigPath(home), &c)
-	if os.IsNotExist(err) {
-		return c, nil
-	}
-	if err != nil {
+	if err != nil && !os.IsNotExist(err) {
 		return c, fmt.Errorf("read %s: %w", appConfigPath(home), err)
+	}
+	if c.State.DBBackend == "" {
+		// An app.toml from before db_backend: the state's own engine.
+		if c.State.DBBackend, err = state.StateBackend(StateDir(home)); err != nil {
+			return c, err
+		}
+		if c.State.DBBackend == "" {
+			c.State.DBBackend = DefaultAppConfig().State.DBBackend
+		}
+	}
+	if c.State.DBBackend != state.BackendGoLevelDB && c.State.DBBackend != state.BackendPebbleDB {
+		return c, fmt.Errorf("%s: [state] db_backend must be %q or %q; got %q", appConfigPath(home), state.BackendPebbleDB, state.BackendGoLevelDB, c.State.DBBackend)
 	}
 	if c.State.KeepRecent < 0 || c.State.PruneInterval < 1 || c.State.CacheSize < 1 {
 		return c, fmt.Errorf("%s: keep_recent must be >= 0, prune_interval >= 1 and cache_size >= 1", appConfigPath(home))
@@ -245,3 +263,8 @@ type Ports struct {
 
 // DefaultPorts are CometBFT's usual ports.
 var DefaultPorts = Ports{RPC: 26657, P2P: 26656, Prometheus: 26660}
+
+// options are the state tree's options this section sets.
+func (c StateConfig) options() state.Options {
+	return state.Options{KeepRecent: c.KeepRecent, PruneInterval: c.PruneInterval, CacheSize: c.CacheSize, Backend: c.DBBackend}
+}

@@ -88,7 +88,7 @@ func Start(home string, logger log.Logger) (*Node, error) {
 	ops := opsMetricsFor(conf.Instrumentation.IsPrometheusEnabled())
 	ops.mempoolCapacity.Set(float64(conf.Mempool.Size))
 	logger = &observingLogger{next: logger, m: ops}
-	tree, err := state.Open(StateDir(home), state.Options{KeepRecent: ac.State.KeepRecent, PruneInterval: ac.State.PruneInterval, CacheSize: ac.State.CacheSize})
+	tree, err := state.Open(StateDir(home), ac.State.options())
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,7 @@ type Tree struct {
 	// mempool's view learns from them which reads of its pending txs a
 	// block may have changed (app/recheck.go).
 	written map[string]struct{}
+	closed  bool
 }
 
 // newReader opens a tree over db that only reads saved versions. It never
@@ -195,6 +196,10 @@ func (t *Tree) VersionExists(v int64) bool { return t.tree.VersionExists(v) }
 
 // Close closes the tree, then its database.
 func (t *Tree) Close() error {
+	if t.closed {
+		return nil // pebble panics on a second close; goleveldb only errs
+	}
+	t.closed = true
 	err := t.tree.Close()
 	if rerr := t.reader.Close(); err == nil {
 		err = rerr

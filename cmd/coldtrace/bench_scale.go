@@ -15,6 +15,7 @@ import (
 
 	"github.com/coldtrace/coldtrace/bench"
 	"github.com/coldtrace/coldtrace/node"
+	"github.com/coldtrace/coldtrace/state"
 )
 
 func newBenchScaleCmd(g *globals) *cobra.Command {
@@ -145,7 +146,7 @@ chart from the JSON (-o json) of an earlier run without running.`,
 	cmd.Flags().IntVar(&cfg.Chains, "chains", 50, "supply chains moving batches in parallel (one tx each per block)")
 	cmd.Flags().IntVar(&cfg.CodesPerTx, "codes-per-tx", 100, "codes in each batch and message")
 	cmd.Flags().Int64Var(&cfg.KeepRecent, "keep-recent", 0, "state versions kept, as app.toml [state] keep_recent (default: a node's, 100,000)")
-	cmd.Flags().StringVar(&cfg.Backend, "db-backend", "", "the state's storage engine, as app.toml [state] db_backend: goleveldb or pebbledb (default: goleveldb)")
+	cmd.Flags().StringVar(&cfg.Backend, "db-backend", state.BackendPebbleDB, "the state's storage engine, as app.toml [state] db_backend: pebbledb (as new homes) or goleveldb")
 	cmd.Flags().IntVar(&cfg.CacheSize, "cache-size", 0, "state tree nodes cached in memory, as app.toml [state] cache_size (default: a node's, 100,000)")
 	cmd.Flags().IntVar(&cfg.Queries, "queries", 1000, "code queries with proof at each checkpoint")
 	return cmd
