@@ -142,6 +142,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Rate > 0 {
 		limiter = rate.NewLimiter(rate.Limit(cfg.Rate), int(cfg.Rate/10)+1)
 	}
+	start := time.Now()
 	sendCtx, stop := context.WithTimeout(ctx, cfg.Duration)
 	defer stop()
 	var wg sync.WaitGroup
@@ -160,7 +161,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	rep := &Report{EventsPerTx: cfg.EventsPerTx, NodeErrors: map[string]int64{}}
-	w := &watcher{clients: clients, tr: tr, rep: rep}
+	w := &watcher{clients: clients, tr: tr, rep: rep, start: start}
 	done := make(chan struct{})
 	go func() { w.run(watchCtx, startHeight); close(done) }()
 	wg.Wait()
@@ -228,7 +229,14 @@ type watcher struct {
 	rep     *Report
 	cur     int // index of the client in use
 
-	first, last time.Time // times of the first and last block with our txs
+	// The window runs from the first send to the commit of the last block
+	// with our txs (the time of the block after it, once read, else its
+	// own). Counting from the block before the first of ours instead made
+	// a node that let its mempool fill look faster than it was: its first
+	// blocks came seconds after the sends began, and a run of three long
+	// blocks was measured over their intervals alone.
+	start, last time.Time
+	lastOurs    bool // the last block read held txs of ours
 
 	mu      sync.Mutex
 	lastErr error // the error of the last attempt; nil once a read succeeds
@@ -304,29 +312,23 @@ func (w *watcher) read(ctx context.Context, next int64) (int64, error) {
 			tr.events += int64(s.events)
 			tr.lat = append(tr.lat, seen.Sub(s.at))
 		}
+		if w.lastOurs {
+			w.last = blk.Block.Time
+		}
+		w.lastOurs = mine > 0
 		if mine > 0 {
-			if w.first.IsZero() {
-				w.first = blk.Block.Time
+			if rep.FirstHeight == 0 {
 				rep.FirstHeight = h
 			}
 			w.last, rep.LastHeight = blk.Block.Time, h
 			rep.Blocks++
 		}
-		if !w.first.IsZero() {
-			// The window runs from the block before the first of ours.
-			rep.Seconds = w.last.Sub(w.first).Seconds() + blockGap(rep)
+		if !w.last.IsZero() && w.last.After(w.start) {
+			rep.Seconds = w.last.Sub(w.start).Seconds()
 		}
 		tr.mu.Unlock()
 	}
 	return next, nil
-}
-
-// blockGap adds one block interval so a run of n blocks counts n intervals.
-func blockGap(rep *Report) float64 {
-	if rep.Blocks <= 1 {
-		return 1
-	}
-	return 0
 }
 
 func codeName(code uint32) string {
