@@ -229,14 +229,14 @@ type watcher struct {
 	rep     *Report
 	cur     int // index of the client in use
 
-	// The window runs from the first send to the commit of the last block
-	// with our txs (the time of the block after it, once read, else its
-	// own). Counting from the block before the first of ours instead made
-	// a node that let its mempool fill look faster than it was: its first
-	// blocks came seconds after the sends began, and a run of three long
-	// blocks was measured over their intervals alone.
+	// The window runs from the first send to the moment the results of the
+	// last block with our txs were read: block times would not do, as a
+	// block's time is set by votes cast before it is executed, and a large
+	// block takes seconds to execute. Counting from the first block of ours
+	// made a node that let its mempool fill look faster than it was: its
+	// first blocks came seconds after the sends began, and a run of three
+	// long blocks was measured over their intervals alone.
 	start, last time.Time
-	lastOurs    bool // the last block read held txs of ours
 
 	mu      sync.Mutex
 	lastErr error // the error of the last attempt; nil once a read succeeds
@@ -284,13 +284,18 @@ func (w *watcher) read(ctx context.Context, next int64) (int64, error) {
 	if err != nil {
 		return next, err
 	}
-	for ; next <= st.SyncInfo.LatestBlockHeight-1; next++ { // results of the newest block may not be saved yet
+	for ; next <= st.SyncInfo.LatestBlockHeight; next++ {
 		h := next
 		blk, err := c.RPC().Block(ctx, &h)
 		if err != nil {
 			return next, err
 		}
 		res, err := c.RPC().BlockResults(ctx, &h)
+		if err != nil && h == st.SyncInfo.LatestBlockHeight {
+			// The newest block is stored before it is executed: its results
+			// come a moment later, at the next poll.
+			return next, nil
+		}
 		if err != nil {
 			return next, err
 		}
@@ -312,18 +317,12 @@ func (w *watcher) read(ctx context.Context, next int64) (int64, error) {
 			tr.events += int64(s.events)
 			tr.lat = append(tr.lat, seen.Sub(s.at))
 		}
-		if w.lastOurs {
-			w.last = blk.Block.Time
-		}
-		w.lastOurs = mine > 0
 		if mine > 0 {
 			if rep.FirstHeight == 0 {
 				rep.FirstHeight = h
 			}
-			w.last, rep.LastHeight = blk.Block.Time, h
+			w.last, rep.LastHeight = seen, h
 			rep.Blocks++
-		}
-		if !w.last.IsZero() && w.last.After(w.start) {
 			rep.Seconds = w.last.Sub(w.start).Seconds()
 		}
 		tr.mu.Unlock()

@@ -56,6 +56,7 @@ stop() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 cleanup() {
+  stop "$OUT/bench.pid"
   stop "$OUT/node.pid"
   for net in "$OUT/net" "$OUT/kvnet"; do
     [ ! -d "$net" ] || testnet/network.sh stop "$net" >/dev/null 2>&1 || true
@@ -128,7 +129,13 @@ record() {
   local load=$1 side=$2 pair=$3 start rep
   shift 3
   start=$(cut -d' ' -f1 /proc/loadavg)
-  rep=$("$BIN" bench --duration "$DURATION" --drain "$DRAIN" -o json "$@" 2>>"$OUT/bench.err" | grep '^{' | tail -n 1) || true
+  # In the background, so a signal ends the script at once (bash runs traps
+  # only between foreground commands).
+  "$BIN" bench --duration "$DURATION" --drain "$DRAIN" -o json "$@" >"$OUT/run.json" 2>>"$OUT/bench.err" &
+  echo $! >"$OUT/bench.pid"
+  wait "$(cat "$OUT/bench.pid")" || true
+  rm -f "$OUT/bench.pid"
+  rep=$(grep '^{' "$OUT/run.json" | tail -n 1) || true
   printf '{"load":"%s","side":"%s","pair":%d,"cores":%d,"loadavg_start":%s,"loadavg_end":%s,"report":%s}\n' \
     "$load" "$side" "$pair" "$(nproc)" "$start" "$(cut -d' ' -f1 /proc/loadavg)" "${rep:-null}" >>"$OUT/runs.jsonl"
   printf '%-8s pair %d %-9s %s\n' "$load" "$pair" "$side" \
@@ -195,7 +202,7 @@ if [ "$GO_BENCH" != 0 ]; then
 fi
 
 go build -o "$COMETBFT" github.com/cometbft/cometbft/cmd/cometbft
-echo "## coldtrace and kvstore in turn, $RUNS pairs per load, $DURATION each ($("$COMETBFT" version) for kvstore)"
+echo "## coldtrace and kvstore in turn, $RUNS pairs per load, $DURATION each (kvstore of CometBFT $(go list -m -f '{{.Version}}' github.com/cometbft/cometbft))"
 for load in ${LOADS//,/ }; do
   for pair in $(seq "$RUNS"); do
     case $load in
