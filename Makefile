@@ -73,7 +73,7 @@ station-js: ## rebuild gateway/station/static/station.js from gateway/station/js
 label-font: ## regenerate label/fonts/NotoSansSC-Labels.ttf and OFL.txt (needs: apt-get install -y fonts-noto-cjk python3-fonttools)
 	/usr/bin/python3 label/fonts/mkfont.py label/fonts/NotoSansSC-Labels.ttf
 
-bench: build ## the standard benchmark set: Go benchmarks, then coldtrace bench on 1 and 4 validators and the kvstore baseline (docs/PERFORMANCE.md)
+bench: build ## coldtrace side by side with kvstore in turn, on 1 and 4 validators, with ratios; Go benchmarks first (RUNS, DURATION, LOADS, GO_BENCH=0: docs/PERFORMANCE.md)
 	bench/standard.sh
 
 profile: build ## CPU and allocation profiles of a node under coldtrace bench (1 and 100 events per tx, 4 validators) into profile-out/ (docs/PERFORMANCE.md)

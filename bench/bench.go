@@ -142,6 +142,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Rate > 0 {
 		limiter = rate.NewLimiter(rate.Limit(cfg.Rate), int(cfg.Rate/10)+1)
 	}
+	start := time.Now()
 	sendCtx, stop := context.WithTimeout(ctx, cfg.Duration)
 	defer stop()
 	var wg sync.WaitGroup
@@ -160,7 +161,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	rep := &Report{EventsPerTx: cfg.EventsPerTx, NodeErrors: map[string]int64{}}
-	w := &watcher{clients: clients, tr: tr, rep: rep}
+	w := &watcher{clients: clients, tr: tr, rep: rep, start: start}
 	done := make(chan struct{})
 	go func() { w.run(watchCtx, startHeight); close(done) }()
 	wg.Wait()
@@ -228,7 +229,14 @@ type watcher struct {
 	rep     *Report
 	cur     int // index of the client in use
 
-	first, last time.Time // times of the first and last block with our txs
+	// The window runs from the first send to the moment the results of the
+	// last block with our txs were read: block times would not do, as a
+	// block's time is set by votes cast before it is executed, and a large
+	// block takes seconds to execute. Counting from the first block of ours
+	// made a node that let its mempool fill look faster than it was: its
+	// first blocks came seconds after the sends began, and a run of three
+	// long blocks was measured over their intervals alone.
+	start, last time.Time
 
 	mu      sync.Mutex
 	lastErr error // the error of the last attempt; nil once a read succeeds
@@ -276,13 +284,18 @@ func (w *watcher) read(ctx context.Context, next int64) (int64, error) {
 	if err != nil {
 		return next, err
 	}
-	for ; next <= st.SyncInfo.LatestBlockHeight-1; next++ { // results of the newest block may not be saved yet
+	for ; next <= st.SyncInfo.LatestBlockHeight; next++ {
 		h := next
 		blk, err := c.RPC().Block(ctx, &h)
 		if err != nil {
 			return next, err
 		}
 		res, err := c.RPC().BlockResults(ctx, &h)
+		if err != nil && h == st.SyncInfo.LatestBlockHeight {
+			// The newest block is stored before it is executed: its results
+			// come a moment later, at the next poll.
+			return next, nil
+		}
 		if err != nil {
 			return next, err
 		}
@@ -305,28 +318,16 @@ func (w *watcher) read(ctx context.Context, next int64) (int64, error) {
 			tr.lat = append(tr.lat, seen.Sub(s.at))
 		}
 		if mine > 0 {
-			if w.first.IsZero() {
-				w.first = blk.Block.Time
+			if rep.FirstHeight == 0 {
 				rep.FirstHeight = h
 			}
-			w.last, rep.LastHeight = blk.Block.Time, h
+			w.last, rep.LastHeight = seen, h
 			rep.Blocks++
-		}
-		if !w.first.IsZero() {
-			// The window runs from the block before the first of ours.
-			rep.Seconds = w.last.Sub(w.first).Seconds() + blockGap(rep)
+			rep.Seconds = w.last.Sub(w.start).Seconds()
 		}
 		tr.mu.Unlock()
 	}
 	return next, nil
-}
-
-// blockGap adds one block interval so a run of n blocks counts n intervals.
-func blockGap(rep *Report) float64 {
-	if rep.Blocks <= 1 {
-		return 1
-	}
-	return 0
 }
 
 func codeName(code uint32) string {

@@ -109,8 +109,41 @@ Refusals and errors are shown in full, identical ones counted together.`,
 	cmd.Flags().DurationVar(&cfg.Drain, "drain", 20*time.Second, "how long to wait for the last txs to commit")
 	cmd.Flags().BoolVar(&cfg.KVStore, "kvstore", false, "drive CometBFT's example kvstore app instead (250-byte txs), for a baseline")
 	cmd.Flags().IntVar(&pid, "pid", 0, "node process id for the memory figure (default: found by --home)")
-	cmd.AddCommand(newBenchScaleCmd(g))
+	cmd.AddCommand(newBenchScaleCmd(g), newBenchSummaryCmd())
 	return cmd
+}
+
+func newBenchSummaryCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "summary RUNS.jsonl",
+		Short: "Print the side-by-side table of a standard benchmark set (make bench)",
+		Long: `summary reads the runs that bench/standard.sh (make bench) writes, one JSON line a run:
+{"load":"one|batch|testnet","side":"coldtrace|kvstore","pair":N,"cores":N,
+"loadavg_start":X,"loadavg_end":X,"report":<coldtrace bench -o json>}. It prints, as Markdown,
+one row a load: the coldtrace and kvstore medians, the median of the pair-by-pair ratios
+with their min and max, the p99 latencies, the core count and the load average at the
+start of the load's first run and the end of its last; then every pair; then the figure
+at 100 events per tx against the target of 20,000 events/s. At 100 events per tx the
+coldtrace figure is events/s, against kvstore's tx/s (one key=value write a tx).`,
+		Example: `  coldtrace bench summary bench-out/runs.jsonl`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			runs, err := bench.ReadSetRuns(f)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			if len(runs) == 0 {
+				return fmt.Errorf("%s: no runs", args[0])
+			}
+			bench.WriteSideBySide(cmd.OutOrStdout(), bench.Summarize(runs))
+			return nil
+		},
+	}
 }
 
 func printReport(cmd *cobra.Command, r *bench.Report) {
