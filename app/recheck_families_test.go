@@ -23,7 +23,8 @@ import (
 // pallets, lab and site tests that hold goods, holds, recalls, suspensions,
 // added and revoked keys, applications from new keys and their decisions,
 // licences that expire at a day change, parameter changes, and offline
-// scans with a signed event time. The parties' beliefs of what they hold
+// scans with a signed event time. The app running every recheck is an
+// analytics node: its figure events add up to the chain's figures. The parties' beliefs of what they hold
 // go stale, as a client's do: refusals must simply be the same.
 type familySim struct {
 	t        *testing.T
@@ -70,6 +71,12 @@ func newFamilySim(t *testing.T, seed uint64) *familySim {
 		cons: map[string][]simCon{}, freshFor: map[string]string{}}
 	for i := range s.apps {
 		c := newSVChainRules(t, nil, types.RulesV3)
+		if i == 1 {
+			// The app running every recheck is also an analytics node:
+			// its figure events must add up to the figures, its app
+			// hashes be the other's.
+			c.app.EnableAnalytics()
+		}
 		svParties(c)
 		// A cold store whose licence ends on the second day of the run.
 		reg := regEnterprise(famExpiringUSCC, districtDiv, types.EnterpriseKind_ENTERPRISE_KIND_COLD_STORE, kFamExpiring)
@@ -433,6 +440,7 @@ func TestRecheckReplayEveryFamily(t *testing.T) {
 		}
 		rechecks += s.rechecks
 		replays += s.apps[0].app.pending.replays
+		figuresAddUp(t, s.apps[1])
 	}
 	if replays < 300 || replays+300 > uint64(rechecks) {
 		t.Fatalf("replayed %d of %d rechecks", replays, rechecks)
