@@ -25,6 +25,16 @@ var Views string
 // cometTables are the tables CometSchema creates.
 var cometTables = []string{"blocks", "tx_results", "events", "attributes"}
 
+// cometColumns are the columns of CometBFT's tables that the sink writes and
+// the views read: tables of those names without them are another
+// application's.
+var cometColumns = map[string][]string{
+	"blocks":     {"rowid", "height", "chain_id"},
+	"tx_results": {"rowid", "block_id"},
+	"events":     {"rowid", "block_id", "tx_id", "type"},
+	"attributes": {"event_id", "key", "composite_key", "value"},
+}
+
 // Report says what Init did.
 type Report struct {
 	SchemaLoaded bool     `json:"schema_loaded"` // CometBFT's tables were created now (false: they existed)
@@ -86,6 +96,22 @@ func Init(ctx context.Context, conn string) (*Report, error) {
 		rep.SchemaLoaded = true
 	case len(missing) > 0:
 		return nil, fmt.Errorf("analytics: the database has tables %s but not %s: it is not a database CometBFT's psql sink wrote; give an empty database", strings.Join(present, ", "), strings.Join(missing, ", "))
+	default:
+		for _, t := range cometTables {
+			var lacks []string
+			for _, col := range cometColumns[t] {
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped`, t, col).Scan(&n); err != nil {
+					return nil, fmt.Errorf("analytics: look at the columns of table %s: %w", t, err)
+				}
+				if n == 0 {
+					lacks = append(lacks, col)
+				}
+			}
+			if len(lacks) > 0 {
+				return nil, fmt.Errorf("analytics: the database's table %s has no column %s: it is not a database CometBFT's psql sink wrote; give an empty database", t, strings.Join(lacks, ", "))
+			}
+		}
 	}
 	if _, err := tx.ExecContext(ctx, Views); err != nil {
 		var pe *pq.Error
