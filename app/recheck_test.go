@@ -267,3 +267,39 @@ func TestRecheckBesideBlocks(t *testing.T) {
 		t.Fatal("no recheck replayed")
 	}
 }
+
+// TestRecheckOffRecordsBounded: with `[mempool] recheck = false` CometBFT
+// never rechecks, so a pending tx's record is dropped only when a block
+// holds it; txs that never reach a block (the view forgets them at each
+// commit, and their clients sign again) must not grow the records without
+// bound.
+func TestRecheckOffRecordsBounded(t *testing.T) {
+	c := traceChain(t)
+	n, resets := 0, 0
+	for round := 0; round < 22; round++ {
+		seq := accountSeq(t, c.app, kImp)
+		for i := 0; i < 1000; i++ {
+			n++
+			raw := signTx(t, kImp, testChainID, seq, &types.MsgCommission{Batch: "B2023", Facts: shrimpFacts(),
+				Codes: []*types.NewCode{{Code: benchCode(n), Quantity: 1000, Unit: types.QuantityUnit_QUANTITY_UNIT_GRAMS}}})
+			if res, _ := c.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New}); res.Code != 0 {
+				t.Fatalf("check: %d %s", res.Code, res.Log)
+			}
+			seq++
+		}
+		before := len(c.app.pending.byHash)
+		c.mustBlock() // no tx of the pool, no recheck after it
+		if len(c.app.pending.byHash) < before {
+			resets++
+		}
+		if got := len(c.app.pending.byHash); got > maxPending+1000 || len(c.app.pending.order) > maxPending+1000 {
+			t.Fatalf("round %d: %d records, %d in order, after %d admitted txs", round, got, len(c.app.pending.order), n)
+		}
+		if c.app.pending.bytes > c.app.pending.maxBytes {
+			t.Fatalf("round %d: %d bytes recorded", round, c.app.pending.bytes)
+		}
+	}
+	if resets == 0 {
+		t.Fatalf("%d records kept after %d admitted txs", len(c.app.pending.byHash), n)
+	}
+}
