@@ -386,13 +386,20 @@ func (s *familySim) block() {
 		s.now = s.now.Add(24 * time.Hour)
 	}
 	var hashes [2][]byte
+	var results [2][]*abci.ExecTxResult
 	for i, c := range s.apps {
-		res := c.at(s.now, txs...)
-		_ = res
+		results[i] = c.at(s.now, txs...)
 		hashes[i] = c.appHash()
 	}
 	if !bytes.Equal(hashes[0], hashes[1]) {
 		s.t.Fatal("app hashes differ")
+	}
+	for i, r := range results[0] {
+		// What CometBFT's results hash covers (DeterministicExecTxResult).
+		o := results[1][i]
+		if r.Code != o.Code || !bytes.Equal(r.Data, o.Data) || r.GasWanted != o.GasWanted || r.GasUsed != o.GasUsed || r.Log != o.Log {
+			s.t.Fatalf("height %d tx %d: without analytics %d %q, with %d %q", s.apps[0].height, i, r.Code, r.Log, o.Code, o.Log)
+		}
 	}
 	inBlock := map[string]bool{}
 	for _, tx := range txs {
