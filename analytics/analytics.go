@@ -113,16 +113,43 @@ func Init(ctx context.Context, conn string) (*Report, error) {
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, Views); err != nil {
-		var pe *pq.Error
-		if errors.As(err, &pe) && pe.Code == "42P16" { // invalid_table_definition: a view's columns changed
-			return nil, fmt.Errorf("analytics: a view of another coldtrace version is in the way (%v); drop the views named in `coldtrace analytics schema` and run init again", err)
-		}
-		return nil, fmt.Errorf("analytics: create the views: %w", err)
+	if err := createViews(ctx, tx); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("analytics: %w", err)
 	}
 	rep.Views = ViewNames()
 	return rep, nil
+}
+
+// createViews creates or replaces the views. A view of another coldtrace
+// version whose columns differ cannot be replaced (42P16): the views, which
+// hold no rows, are then dropped and created afresh, unless views of the
+// database's own users are built on them.
+func createViews(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT views`); err != nil {
+		return fmt.Errorf("analytics: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, Views)
+	var pe *pq.Error
+	if err == nil || !errors.As(err, &pe) || pe.Code != "42P16" { // invalid_table_definition: a view's columns changed
+		if err != nil {
+			return fmt.Errorf("analytics: create the views: %w", err)
+		}
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT views`); err != nil {
+		return fmt.Errorf("analytics: %w", err)
+	}
+	names := ViewNames()
+	for i := len(names) - 1; i >= 0; i-- {
+		if _, err := tx.ExecContext(ctx, `DROP VIEW IF EXISTS `+pq.QuoteIdentifier(names[i])); err != nil {
+			return fmt.Errorf("analytics: the views of another coldtrace version must be replaced, and other views depend on them (%v); drop those, run init again, then create them again", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, Views); err != nil {
+		return fmt.Errorf("analytics: create the views: %w", err)
+	}
+	return nil
 }

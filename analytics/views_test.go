@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/coldtrace/coldtrace/analytics"
@@ -64,5 +65,37 @@ func TestViewsLargeQuantities(t *testing.T) {
 	if got, want := rows(t, db, `SELECT commissioned_grams, alerts FROM division_day_figures WHERE division = '330106'`),
 		[]string{"9223372039854775808 2147483648"}; !slices.Equal(got, want) {
 		t.Fatalf("division_day_figures %v, want %v", got, want)
+	}
+}
+
+// TestInitReplacesOlderViews: init runs again after an upgrade whose views
+// have other columns (here city_flows' quantity, numeric(20) before): the
+// old views are replaced, the sink's rows kept; a view of the database's
+// own built on them stops it with an error that says what to do.
+func TestInitReplacesOlderViews(t *testing.T) {
+	ctx := context.Background()
+	conn := startPostgres(t)
+	if _, err := analytics.Init(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	db := openDB(t, conn)
+	sinkEvent(t, db, 1, true, "figures_flow", "division", "330106", "day", "2026-11-27", "origin", "EC", "source", "330203", "quantity", "5")
+	older := `DROP VIEW city_flows; CREATE VIEW city_flows AS SELECT 'c'::varchar AS chain_id, '2026-11-27'::date AS day,
+		'330200'::text AS from_city, '330100'::text AS to_city, 'EC'::varchar AS origin, 1::numeric(20) AS quantity`
+	if _, err := db.Exec(older); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := analytics.Init(ctx, conn); err != nil {
+		t.Fatalf("init over older views: %v", err)
+	}
+	if got := rows(t, db, `SELECT from_city, to_city, quantity FROM city_flows`); !slices.Equal(got, []string{"330200 330100 5"}) {
+		t.Fatalf("city_flows after init: %v", got)
+	}
+	if _, err := db.Exec(older + `; CREATE VIEW my_report AS SELECT * FROM city_flows`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := analytics.Init(ctx, conn)
+	if err == nil || !strings.Contains(err.Error(), "other views depend on them") {
+		t.Fatalf("init under a view of the database's own: %v", err)
 	}
 }
