@@ -240,9 +240,19 @@ func TestRecheckBesideBlocks(t *testing.T) {
 		}
 	}()
 	for range 40 {
-		mempool.Lock()
-		txs := append([][]byte(nil), pool[:len(pool)/2]...)
-		mempool.Unlock()
+		var txs [][]byte
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			mempool.Lock()
+			n := len(pool)
+			txs = append([][]byte(nil), pool[:n/2]...)
+			mempool.Unlock()
+			if n >= 4 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the mempool holds %d txs after 10 s", n)
+			}
+		}
 		c.height++
 		// FinalizeBlock does not hold the mempool's lock.
 		if _, err := c.app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: c.height, Time: time.Unix(1_700_000_000+c.height, 0).UTC(), Txs: txs}); err != nil {
