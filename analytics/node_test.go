@@ -313,4 +313,28 @@ func TestInitRefuses(t *testing.T) {
 			t.Fatalf("Init on a database with another blocks table: %v", err)
 		}
 	})
+	// Another application's four tables of those names: refused as not
+	// the sink's, whichever of CometBFT's columns they lack, and nothing is
+	// added to them.
+	for _, tc := range []struct{ name, tables string }{
+		{"foreign tables of every name", `CREATE TABLE blocks (id int); CREATE TABLE tx_results (id int);
+			CREATE TABLE events (id int, name text); CREATE TABLE attributes (id int)`},
+		{"foreign tables with a type column", `CREATE TABLE blocks (rowid int, height int); CREATE TABLE tx_results (rowid int);
+			CREATE TABLE events (rowid int, block_id int, tx_id int, type text); CREATE TABLE attributes (id int, note text)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn := startPostgres(t)
+			db := openDB(t, conn)
+			if _, err := db.Exec(tc.tables); err != nil {
+				t.Fatal(err)
+			}
+			_, err := analytics.Init(ctx, conn)
+			if err == nil || !strings.Contains(err.Error(), "not a database CometBFT's psql sink wrote") {
+				t.Fatalf("Init on another application's tables: %v", err)
+			}
+			if got := rows(t, db, `SELECT indexname FROM pg_indexes WHERE tablename = 'events'`); len(got) != 0 {
+				t.Fatalf("indexes on the other events table: %v", got)
+			}
+		})
+	}
 }

@@ -4,8 +4,9 @@
 -- division's day figures (what /supervision/stats answers) by one tx, or by
 -- a block's time-triggered checks. `day` is the chain's figure day: China's
 -- date (Asia/Shanghai) of the block's time (the UTC date for blocks under
--- rules v1). Quantities are integers (numeric: a uint64 can exceed bigint);
--- grams are grams, other quantities are in the codes' own units.
+-- rules v1). Quantities are integers (numeric: a uint64 can exceed bigint,
+-- and a sum of them any fixed width); grams are grams, other quantities are
+-- in the codes' own units.
 -- Loaded by `coldtrace analytics init`; every statement can run again.
 
 -- Every view picks events by type; CometBFT's schema indexes events by
@@ -43,19 +44,19 @@ GROUP BY b.chain_id, b.height, e.rowid, e.tx_id;
 -- counters of /supervision/stats/DIVISION?by=day, row for row.
 CREATE OR REPLACE VIEW division_day_figures AS
 SELECT chain_id, day, division,
-  sum(codes_commissioned)::numeric(20) AS codes_commissioned,
-  sum(commissioned_grams)::numeric(20) AS commissioned_grams,
-  sum(quantity_received_from_outside)::numeric(20) AS quantity_received_from_outside,
-  sum(quantity_sold)::numeric(20) AS quantity_sold,
-  sum(warehouse_entered_grams)::numeric(20) AS warehouse_entered_grams,
-  sum(warehouse_released_grams)::numeric(20) AS warehouse_released_grams,
-  sum(destroyed_grams)::numeric(20) AS destroyed_grams,
-  sum(blocked_grams)::numeric(20) AS blocked_grams,
-  sum(holds)::numeric(20) AS holds,
-  sum(positives)::numeric(20) AS positives,
-  sum(positives_staff)::numeric(20) AS positives_staff,
-  sum(positives_environment)::numeric(20) AS positives_environment,
-  sum(alerts)::numeric(20) AS alerts
+  sum(codes_commissioned) AS codes_commissioned,
+  sum(commissioned_grams) AS commissioned_grams,
+  sum(quantity_received_from_outside) AS quantity_received_from_outside,
+  sum(quantity_sold) AS quantity_sold,
+  sum(warehouse_entered_grams) AS warehouse_entered_grams,
+  sum(warehouse_released_grams) AS warehouse_released_grams,
+  sum(destroyed_grams) AS destroyed_grams,
+  sum(blocked_grams) AS blocked_grams,
+  sum(holds) AS holds,
+  sum(positives) AS positives,
+  sum(positives_staff) AS positives_staff,
+  sum(positives_environment) AS positives_environment,
+  sum(alerts) AS alerts
 FROM figure_events
 GROUP BY chain_id, day, division;
 
@@ -78,8 +79,8 @@ WITH f AS (
   GROUP BY b.chain_id, e.rowid
 )
 SELECT chain_id, day, division, origin, port,
-  sum(declared_grams)::numeric(20) AS declared_grams,
-  sum(commissioned_grams)::numeric(20) AS commissioned_grams
+  sum(declared_grams) AS declared_grams,
+  sum(commissioned_grams) AS commissioned_grams
 FROM f
 GROUP BY chain_id, day, division, origin, port;
 
@@ -89,8 +90,8 @@ GROUP BY chain_id, day, division, origin, port;
 -- warehouse; its division's figures are the sum over its warehouses.
 CREATE OR REPLACE VIEW warehouse_throughput AS
 SELECT chain_id, day, signer AS warehouse, division,
-  sum(warehouse_entered_grams)::numeric(20) AS entered_grams,
-  sum(warehouse_released_grams)::numeric(20) AS released_grams
+  sum(warehouse_entered_grams) AS entered_grams,
+  sum(warehouse_released_grams) AS released_grams
 FROM figure_events
 WHERE warehouse_entered_grams > 0 OR warehouse_released_grams > 0
 GROUP BY chain_id, day, signer, division;
@@ -100,11 +101,11 @@ GROUP BY chain_id, day, signer, division;
 -- grams blocked) and site tests of staff and environment (in the site's).
 CREATE OR REPLACE VIEW positives_per_day AS
 SELECT chain_id, day, division,
-  sum(positives)::numeric(20) AS positives,
-  sum(positives_staff)::numeric(20) AS positives_staff,
-  sum(positives_environment)::numeric(20) AS positives_environment,
-  sum(holds)::numeric(20) AS holds,
-  sum(blocked_grams)::numeric(20) AS blocked_grams
+  sum(positives) AS positives,
+  sum(positives_staff) AS positives_staff,
+  sum(positives_environment) AS positives_environment,
+  sum(holds) AS holds,
+  sum(blocked_grams) AS blocked_grams
 FROM figure_events
 GROUP BY chain_id, day, division
 HAVING sum(positives) + sum(positives_staff) + sum(positives_environment) > 0;
@@ -132,6 +133,6 @@ SELECT chain_id, day,
   left(source, 4) || '00' AS from_city,
   left(division, 4) || '00' AS to_city,
   origin,
-  sum(quantity)::numeric(20) AS quantity
+  sum(quantity) AS quantity
 FROM f
 GROUP BY chain_id, day, left(source, 4), left(division, 4), origin;

@@ -67,13 +67,47 @@ func TestAnalyticsEventsAddUpToStats(t *testing.T) {
 		}
 	}
 
+	got, seen := figuresAddUp(t, tapped)
+	if len(seen) != 3 {
+		t.Fatalf("the scenario emitted only %v", seen)
+	}
+	// What the scenario is for: each view has rows to show.
+	for _, need := range []string{"flows:", "imports:", "warehouse_released_grams:", "positives:", "alerts:"} {
+		if !bytes.Contains([]byte(fmt.Sprint(got)), []byte(need)) {
+			t.Errorf("no %s in %v", need, got)
+		}
+	}
+}
+
+// withoutFigures drops the figure events of an analytics node's results.
+func withoutFigures(events []abci.Event) []abci.Event {
+	var out []abci.Event
+	for _, e := range events {
+		if e.Type != "figures" && e.Type != "figures_import" && e.Type != "figures_flow" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// figuresAddUp fails unless the figure events of c (an analytics node),
+// summed by division and day, are exactly the chain's day figures (all but
+// the kind lists, which they do not carry), every attribute is indexed and
+// no event names an attribute twice (CometBFT's psql sink keeps one value
+// per event and key: a second insert fails, and the block with it is not
+// indexed). It returns the sums, as text, and the figure event types seen.
+func figuresAddUp(t *testing.T, c *svChain) ([]string, map[string]bool) {
+	t.Helper()
 	sums := map[[2]string]*types.DayStats{}
 	seen := map[string]bool{}
-	for _, e := range tapped.events {
+	for _, e := range c.events {
 		attrs := map[string]string{}
 		for _, a := range e.Attributes {
 			if !a.Index {
 				t.Fatalf("%s.%s is not indexed", e.Type, a.Key)
+			}
+			if _, twice := attrs[a.Key]; twice {
+				t.Fatalf("event %s names attribute %s twice: %v", e.Type, a.Key, e.Attributes)
 			}
 			attrs[a.Key] = a.Value
 		}
@@ -117,10 +151,7 @@ func TestAnalyticsEventsAddUpToStats(t *testing.T) {
 			d.AddFlow(attrs["origin"], attrs["source"], n("quantity"), true)
 		}
 	}
-	if len(seen) != 3 {
-		t.Fatalf("the scenario emitted only %v", seen)
-	}
-	stats := queryRecord[*types.StatsList](t, tapped.testChain, "/supervision/stats/33?by=day")
+	stats := queryRecord[*types.StatsList](t, c.testChain, "/supervision/stats/33?by=day")
 	var want []string
 	for _, d := range stats.Days {
 		d.EnterprisesRegistered, d.Scans = nil, nil
@@ -137,21 +168,5 @@ func TestAnalyticsEventsAddUpToStats(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("figure events add up to\n%v\nthe chain's figures are\n%v", got, want)
 	}
-	// What the scenario is for: each view has rows to show.
-	for _, need := range []string{"flows:", "imports:", "warehouse_released_grams:", "positives:", "alerts:"} {
-		if !bytes.Contains([]byte(fmt.Sprint(got)), []byte(need)) {
-			t.Errorf("no %s in %v", need, got)
-		}
-	}
-}
-
-// withoutFigures drops the figure events of an analytics node's results.
-func withoutFigures(events []abci.Event) []abci.Event {
-	var out []abci.Event
-	for _, e := range events {
-		if e.Type != "figures" && e.Type != "figures_import" && e.Type != "figures_flow" {
-			out = append(out, e)
-		}
-	}
-	return out
+	return got, seen
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -205,4 +206,110 @@ func TestRecheckReplayAdmitsAsRunning(t *testing.T) {
 		t.Fatalf("replayed %d of %d rechecks", replays, rechecks)
 	}
 	t.Logf("%d rechecks, %d replayed", rechecks, replays)
+}
+
+// TestRecheckBesideBlocks: in a node, CheckTx runs on the mempool's
+// connection while FinalizeBlock runs on the consensus one; only Commit
+// and the rechecks after it hold the mempool's lock. Run it with -race.
+func TestRecheckBesideBlocks(t *testing.T) {
+	c := traceChain(t)
+	var mempool sync.Mutex // CometBFT's mempool lock
+	var pool [][]byte
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		seq := accountSeq(t, c.app, kImp)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			raw := signTx(t, kImp, testChainID, seq, &types.MsgCommission{Batch: "B2023", Facts: shrimpFacts(),
+				Codes: []*types.NewCode{{Code: benchCode(1000 + i), Quantity: 1000, Unit: types.QuantityUnit_QUANTITY_UNIT_GRAMS}}})
+			mempool.Lock()
+			res, _ := c.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New})
+			if res.Code == 0 {
+				seq++
+				pool = append(pool, raw)
+			} else {
+				seq = accountSeq(t, c.app, kImp) + uint64(len(pool))
+			}
+			mempool.Unlock()
+		}
+	}()
+	for range 40 {
+		var txs [][]byte
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			mempool.Lock()
+			n := len(pool)
+			txs = append([][]byte(nil), pool[:n/2]...)
+			mempool.Unlock()
+			if n >= 4 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the mempool holds %d txs after 10 s", n)
+			}
+		}
+		c.height++
+		// FinalizeBlock does not hold the mempool's lock.
+		if _, err := c.app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: c.height, Time: time.Unix(1_700_000_000+c.height, 0).UTC(), Txs: txs}); err != nil {
+			t.Fatal(err)
+		}
+		mempool.Lock()
+		if _, err := c.app.Commit(context.Background(), &abci.RequestCommit{}); err != nil {
+			t.Fatal(err)
+		}
+		var kept [][]byte
+		for _, raw := range pool[len(txs):] {
+			if res, _ := c.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_Recheck}); res.Code == 0 {
+				kept = append(kept, raw)
+			}
+		}
+		pool = kept
+		mempool.Unlock()
+	}
+	close(stop)
+	<-done
+	if c.app.pending.replays == 0 {
+		t.Fatal("no recheck replayed")
+	}
+}
+
+// TestRecheckOffRecordsBounded: with `[mempool] recheck = false` CometBFT
+// never rechecks, so a pending tx's record is dropped only when a block
+// holds it; txs that never reach a block (the view forgets them at each
+// commit, and their clients sign again) must not grow the records without
+// bound.
+func TestRecheckOffRecordsBounded(t *testing.T) {
+	c := traceChain(t)
+	n, resets := 0, 0
+	for round := 0; round < 22; round++ {
+		seq := accountSeq(t, c.app, kImp)
+		for i := 0; i < 1000; i++ {
+			n++
+			raw := signTx(t, kImp, testChainID, seq, &types.MsgCommission{Batch: "B2023", Facts: shrimpFacts(),
+				Codes: []*types.NewCode{{Code: benchCode(n), Quantity: 1000, Unit: types.QuantityUnit_QUANTITY_UNIT_GRAMS}}})
+			if res, _ := c.app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: raw, Type: abci.CheckTxType_New}); res.Code != 0 {
+				t.Fatalf("check: %d %s", res.Code, res.Log)
+			}
+			seq++
+		}
+		before := len(c.app.pending.byHash)
+		c.mustBlock() // no tx of the pool, no recheck after it
+		if len(c.app.pending.byHash) < before {
+			resets++
+		}
+		if got := len(c.app.pending.byHash); got > maxPending+1000 || len(c.app.pending.order) > maxPending+1000 {
+			t.Fatalf("round %d: %d records, %d in order, after %d admitted txs", round, got, len(c.app.pending.order), n)
+		}
+		if c.app.pending.bytes > c.app.pending.maxBytes {
+			t.Fatalf("round %d: %d bytes recorded", round, c.app.pending.bytes)
+		}
+	}
+	if resets == 0 {
+		t.Fatalf("%d records kept after %d admitted txs", len(c.app.pending.byHash), n)
+	}
 }
