@@ -38,6 +38,7 @@ type pendingTx struct {
 	reads      map[string][]byte // the value of each key read from the view (nil: absent)
 	keys       []string          // the keys written, sorted
 	writes     map[string][]byte // nil: deleted
+	size       int               // sizeOf, counted in pendingTxs.bytes
 }
 
 // maxPending bounds the records kept (the mempool holds 5,000 txs by
@@ -116,11 +117,11 @@ func (p *pendingTxs) drop(r *pendingTx) {
 	}
 	delete(p.byHash, r.hash)
 	r.gone = true
-	p.bytes -= r.size()
+	p.bytes -= r.size
 }
 
-// size is what a record holds in memory, roughly.
-func (r *pendingTx) size() int {
+// sizeOf is what a record holds in memory, roughly.
+func sizeOf(r *pendingTx) int {
 	n := 0
 	for k, v := range r.reads {
 		n += len(k) + len(v)
@@ -199,19 +200,25 @@ func (p *pendingTxs) record(h [32]byte, prev *pendingTx, log *viewLog, replayabl
 	r.keys = make([]string, 0, len(log.writes))
 	for k := range log.writes {
 		r.keys = append(r.keys, k)
-		p.dirty[k] = struct{}{}
 	}
 	sort.Strings(r.keys)
 	if prev != nil {
-		p.bytes -= prev.size()
+		p.bytes -= prev.size
 	}
-	if p.bytes+r.size() > p.maxBytes {
+	if r.size = sizeOf(r); p.bytes+r.size > p.maxBytes {
 		r.replayable, r.reads, r.writes = false, nil, nil
+		r.size = sizeOf(r)
 		p.overflows++
 	}
-	p.bytes += r.size()
+	p.bytes += r.size
 	if prev != nil {
+		// Later records read what it wrote before. A new tx needs no such
+		// marks: CometBFT admits new txs only after a round's rechecks, and
+		// the next round starts from the block's writes.
 		for _, k := range prev.keys {
+			p.dirty[k] = struct{}{}
+		}
+		for _, k := range r.keys {
 			p.dirty[k] = struct{}{}
 		}
 		r.order = prev.order
@@ -238,22 +245,30 @@ func newViewLog(view state.KV) *viewLog {
 	return &viewLog{view: view, reads: map[string][]byte{}, writes: map[string][]byte{}}
 }
 
+// Get keeps the value read as the view holds it: values in state are
+// replaced, never changed in place, so it stays what the tx read.
 func (l *viewLog) Get(key []byte) ([]byte, error) {
 	v, err := l.view.Get(key)
 	if _, ok := l.reads[string(key)]; !ok && err == nil {
 		if _, wrote := l.writes[string(key)]; !wrote {
-			l.reads[string(key)] = bytes.Clone(v)
+			l.reads[string(key)] = v
 		}
 	}
 	return v, err
 }
 
+// Set keeps the view's own copy of the value (a Cache copies what it is
+// given and returns that copy).
 func (l *viewLog) Set(key, value []byte) error {
-	l.writes[string(key)] = bytes.Clone(value)
-	if l.writes[string(key)] == nil {
-		l.writes[string(key)] = []byte{}
+	if err := l.view.Set(key, value); err != nil {
+		return err
 	}
-	return l.view.Set(key, value)
+	v, err := l.view.Get(key)
+	if v == nil {
+		v = []byte{}
+	}
+	l.writes[string(key)] = v
+	return err
 }
 
 func (l *viewLog) Delete(key []byte) error {
