@@ -179,7 +179,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	res := out.exec()
 	switch {
 	case res.Code == 0:
-		a.pending.record(out.hash, prev, view, out.replayable, a.nextRules, a.checkTime)
+		a.pending.record(out.hash, prev, view, out.replayable, m == modeRecheck, a.nextRules, a.checkTime)
 	case prev != nil:
 		a.pending.drop(prev)
 	}

@@ -192,7 +192,7 @@ func (p *pendingTxs) replay(r *pendingTx, view state.KV, rules types.RuleSet, da
 // record keeps what a tx admitted to the view read and wrote. A tx run
 // again keeps its place in the order; its earlier writes are dirty, since
 // it may have written other values.
-func (p *pendingTxs) record(h [32]byte, prev *pendingTx, log *viewLog, replayable bool, rules types.RuleSet, day time.Time) {
+func (p *pendingTxs) record(h [32]byte, prev *pendingTx, log *viewLog, replayable, recheck bool, rules types.RuleSet, day time.Time) {
 	if old := p.byHash[h]; old != nil && old != prev {
 		p.drop(old) // the same tx admitted again after it was dropped
 	}
@@ -211,14 +211,17 @@ func (p *pendingTxs) record(h [32]byte, prev *pendingTx, log *viewLog, replayabl
 		p.overflows++
 	}
 	p.bytes += r.size
-	if prev != nil {
-		// Later records read what it wrote before. A new tx needs no such
-		// marks: CometBFT admits new txs only after a round's rechecks, and
-		// the next round starts from the block's writes.
-		for _, k := range prev.keys {
+	if recheck {
+		// Later records of the round read what it wrote before, if
+		// anything. A new tx needs no such marks: CometBFT admits new txs
+		// only after a round's rechecks, and the next round starts from
+		// the block's writes.
+		for _, k := range r.keys {
 			p.dirty[k] = struct{}{}
 		}
-		for _, k := range r.keys {
+	}
+	if prev != nil {
+		for _, k := range prev.keys {
 			p.dirty[k] = struct{}{}
 		}
 		r.order = prev.order
