@@ -78,7 +78,7 @@ type ProbeReport struct {
 	// From the province's statistics (a verified stats query), when a
 	// regulator's division is known.
 	CodesCommissioned uint64 `json:"codes_commissioned,omitempty"`
-	EventsRecorded    uint64 `json:"events_recorded,omitempty"`
+	EventsRecorded    uint64 `json:"events_recorded,omitempty"` // one per message, whatever its codes
 
 	// CodeQuery: a code query with proof over RPC and the proofs verified
 	// against the app hash of the verified header (the header checked once).
@@ -141,8 +141,9 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*ProbeReport, error) {
 		return nil, fmt.Errorf("bench probe: no committed commission in %d random blocks: build state first (coldtrace bench)", scanned)
 	}
 	rep.CodesSampled = len(codes)
+	var recorded int64 // the height the history code was recorded at
 	if cfg.Regulator != nil {
-		if rep.HistoryCode, err = recordHistory(ctx, c, cfg); err != nil {
+		if rep.HistoryCode, recorded, err = recordHistory(ctx, c, cfg); err != nil {
 			return nil, fmt.Errorf("bench probe: recording a code with %d events: %w", cfg.HistoryEvents, err)
 		}
 		rep.HistoryCreated = true
@@ -152,13 +153,22 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*ProbeReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := c.RPC().Status(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rep.Height = st.SyncInfo.LatestBlockHeight - 1
-	if rep.Height < 1 {
-		return nil, errors.New("bench probe: the node has fewer than two blocks")
+	// The newest height but one, whose app hash the newest header holds;
+	// not below the height the history code was recorded at.
+	for {
+		st, err := c.RPC().Status(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep.Height = st.SyncInfo.LatestBlockHeight - 1
+		if rep.Height >= max(recorded, 1) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 	lb, _, err := headers.VerifyTo(ctx, rep.Height+1)
 	if err != nil {
@@ -349,11 +359,11 @@ func sampleCodes(ctx context.Context, c *client.Client, rng *rand.Rand, n, maxBl
 // a code with cfg.HistoryEvents events in one tx: its commission, then
 // sensor reports of one earlier ten-minute window each, within the range
 // the product allows (so no excursion).
-func recordHistory(ctx context.Context, c *client.Client, cfg ProbeConfig) (string, error) {
+func recordHistory(ctx context.Context, c *client.Client, cfg ProbeConfig) (string, int64, error) {
 	run := fmt.Sprintf("P%X", time.Now().UnixNano()&0xffffff)
 	pairs, err := setup(ctx, c, Config{Pairs: 1, Regulator: cfg.Regulator, Division: cfg.Division, Run: run})
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	p := pairs[0]
 	code := fmt.Sprintf("/01/09521234543213/10/%s/21/H", p.batch)
@@ -365,8 +375,9 @@ func recordHistory(ctx context.Context, c *client.Client, cfg ProbeConfig) (stri
 		msgs = append(msgs, &types.MsgSensorReport{Codes: []string{code}, MinCenti: -2100, MaxCenti: -1900,
 			StartUnix: end - 600, EndUnix: end, DeviceId: "probe-logger"})
 	}
-	if _, err := c.Signer(p.ka).Send(ctx, msgs...); err != nil {
-		return "", err
+	res, err := c.Signer(p.ka).Send(ctx, msgs...)
+	if err != nil {
+		return "", 0, err
 	}
-	return code, nil
+	return code, res.Height, nil
 }

@@ -128,13 +128,32 @@ import json, os, sys
 out = sys.argv[1]
 bench = json.load(open(os.path.join(out, "bench.json")))
 probe = json.load(open(os.path.join(out, "probe.json")))
+# The joined node's phases, from its log's timestamps.
+import datetime, re
+marks = {"statesync_started": "Starting state sync", "snapshot_offered": "Offering snapshot to ABCI app",
+         "snapshot_restored": "snapshot restored ", "consensus": "SwitchToConsensus"}
+at = {}
+for line in open(os.path.join(out, "joined.log"), errors="replace"):
+    m = re.match(r"^[IEWD]\[(\d{4}-\d\d-\d\d\|\d\d:\d\d:\d\d\.\d+)\]\s+(.*)", line)
+    if not m:
+        continue
+    for k, text in marks.items():
+        if k not in at and m.group(2).startswith(text):
+            at[k] = datetime.datetime.strptime(m.group(1), "%Y-%m-%d|%H:%M:%S.%f")
+secs = lambda a, b: round((at[b] - at[a]).total_seconds(), 2) if a in at and b in at else None
+restore = secs("snapshot_offered", "snapshot_restored")
+phases = {"discovery_seconds": secs("statesync_started", "snapshot_offered"), "restore_seconds": restore,
+          "blocks_after_restore_seconds": secs("snapshot_restored", "consensus")}
+if restore:
+    phases["restore_snapshot_mb_per_s"] = round($snap_bytes / 1e6 / restore, 2)
+    phases["restore_app_state_mb_per_s"] = round(probe["app_state_bytes"] / 1e6 / restore, 2)
 print(json.dumps({
     "build_minutes": float("$BUILD_MINUTES"), "events_per_tx": $EVENTS_PER_TX, "pairs": $PAIRS,
     "bench": bench, "probe": probe,
     "restart": {"stop_seconds": $stop_s, "rpc_answers_seconds": $rpc_s, "height_advances_seconds": $restart_s, "height_before": $h_before},
     "snapshot": {"interval": $SNAPSHOT_INTERVAL, "height": $snap, "bytes": $snap_bytes, "chunks": $snap_chunks},
     "state_sync_join": {"caught_up_seconds": $caught, "verified_answer_seconds": $join_s, "source_height_at_start": $target,
-                        "joined_earliest_block": $joined_earliest, "snapshot_height_restored": "$restored" or None},
+                        "joined_earliest_block": $joined_earliest, "snapshot_height_restored": "$restored" or None, **phases},
     "load_average": {"start": float("$load_start"), "end": float(open("/proc/loadavg").read().split()[0]), "cores": os.cpu_count()},
 }, indent=1))
 PY

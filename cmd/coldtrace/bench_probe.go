@@ -129,7 +129,7 @@ func printProbe(cmd *cobra.Command, r *bench.ProbeReport) {
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "node        %s, state of height %d (app hash %s), %d answers verified\n", r.Node, r.Height, r.AppHash, r.Verified)
 	if r.CodesCommissioned > 0 {
-		fmt.Fprintf(w, "chain       %d codes commissioned, %d events recorded (province statistics)\n", r.CodesCommissioned, r.EventsRecorded)
+		fmt.Fprintf(w, "chain       %d codes commissioned, %d events recorded (one per message; province statistics)\n", r.CodesCommissioned, r.EventsRecorded)
 	}
 	fmt.Fprintf(w, "sample      %d codes from %d random blocks\n", r.CodesSampled, r.BlocksScanned)
 	line := func(name string, l bench.Latency, extra string) {
