@@ -221,6 +221,9 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*ProbeReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", histPath, err)
 	}
+	if _, err := client.VerifyAnswer(res, histPath, appHash); err != nil {
+		return nil, fmt.Errorf("%s: %w", histPath, err)
+	}
 	var page types.HistoryPage
 	if err := proto.Unmarshal(res.Value, &page); err != nil {
 		return nil, err
