@@ -130,6 +130,9 @@ func Probe(ctx context.Context, cfg ProbeConfig) (*ProbeReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A node still working through a load's backlog may take minutes to
+	// commit the probe's own txs.
+	c.WaitTimeout = 10 * time.Minute
 	rep := &ProbeReport{Node: cfg.Node}
 	rng := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
 	codes, scanned, err := sampleCodes(ctx, c, rng, cfg.Codes, cfg.MaxBlocks)

@@ -42,8 +42,9 @@ stop_pid() { # pid file: SIGTERM, then wait for the process to end
   kill -KILL "$pid" 2>/dev/null || true
 }
 cleanup() {
+  local rc=$?
   stop_pid "$OUT/joined.pid"; stop_pid "$OUT/source.pid"
-  [ "$KEEP" = 1 ] && log "homes kept in $OUT" || rm -rf "$OUT"
+  if [ "$KEEP" = 1 ] || [ "$rc" != 0 ]; then log "homes and logs kept in $OUT"; else rm -rf "$OUT"; fi
 }
 trap cleanup EXIT
 start() { # home, pid file, log
@@ -70,6 +71,17 @@ wait_rpc "$SRPC" 30 && wait_height "$SRPC" 1 30
 log "building state for $BUILD_MINUTES minutes ($EVENTS_PER_TX events per tx, $PAIRS pairs)"
 "$BIN" bench --home "$SRC" --duration "${BUILD_MINUTES}m" --events-per-tx "$EVENTS_PER_TX" --pairs "$PAIRS" -o json >"$OUT/bench.json" ||
   log "bench ended with an error (its report is kept): $(tail -c 300 "$OUT/bench.json")"
+
+log "waiting for the node to commit the load's backlog (mempool empty)"
+t=$(now)
+for _ in $(seq 18000); do # 30 minutes
+  n=$(curl -sf --max-time 5 "http://127.0.0.1:$SRPC/num_unconfirmed_txs" | field "int(d['total'])" 2>/dev/null || echo -1)
+  [ "$n" = 0 ] && break
+  sleep 0.1
+done
+[ "$n" = 0 ] || { log "the mempool still holds $n txs after 30 minutes"; exit 1; }
+backlog_s=$(since "$t")
+h_built=$(height "$SRPC")
 
 log "probing verified queries over RPC"
 "$BIN" bench probe --home "$SRC" --codes "$CODES" --queries "$QUERIES" -o json >"$OUT/probe.json"
@@ -149,7 +161,7 @@ if restore:
     phases["restore_app_state_mb_per_s"] = round(probe["app_state_bytes"] / 1e6 / restore, 2)
 print(json.dumps({
     "build_minutes": float("$BUILD_MINUTES"), "events_per_tx": $EVENTS_PER_TX, "pairs": $PAIRS,
-    "bench": bench, "probe": probe,
+    "bench": bench, "backlog_seconds": $backlog_s, "height_built": $h_built, "probe": probe,
     "restart": {"stop_seconds": $stop_s, "rpc_answers_seconds": $rpc_s, "height_advances_seconds": $restart_s, "height_before": $h_before},
     "snapshot": {"interval": $SNAPSHOT_INTERVAL, "height": $snap, "bytes": $snap_bytes, "chunks": $snap_chunks},
     "state_sync_join": {"caught_up_seconds": $caught, "verified_answer_seconds": $join_s, "source_height_at_start": $target,
