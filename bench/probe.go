@@ -309,6 +309,15 @@ func sampleCodes(ctx context.Context, c *client.Client, rng *rand.Rand, n, maxBl
 	lim := types.Limits{ChainID: chainID, MaxTxBytes: 1 << 30, MaxMsgsPerTx: 1 << 20}
 	seen, tried := map[string]bool{}, map[int64]bool{}
 	var codes []string
+	var leftovers [][]string // per block read, codes not taken (at most n)
+	take := func(cs []string) {
+		for _, code := range cs {
+			if !seen[code] && len(codes) < n {
+				seen[code] = true
+				codes = append(codes, code)
+			}
+		}
+	}
 	scanned := 0
 	for len(codes) < n && scanned < maxBlocks && len(tried) < span {
 		h := lo + rng.Int64N(int64(span))
@@ -348,17 +357,26 @@ func sampleCodes(ctx context.Context, c *client.Client, rng *rand.Rand, n, maxBl
 				}
 			}
 		}
-		for k := 0; k < perBlock && len(pool) > 0 && len(codes) < n; k++ {
-			i := rng.IntN(len(pool))
-			if code := pool[i]; !seen[code] {
-				seen[code] = true
-				codes = append(codes, code)
-			}
-			pool[i] = pool[len(pool)-1]
-			pool = pool[:len(pool)-1]
+		rng.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+		k := min(perBlock, len(pool))
+		take(pool[:k])
+		if rest := pool[k:]; len(rest) > 0 {
+			leftovers = append(leftovers, append([]string(nil), rest[:min(len(rest), n)]...))
 		}
 	}
-	return codes, scanned, nil
+	// A chain of few blocks: more codes from the blocks already read, one
+	// from each in turn.
+	for len(codes) < n && len(leftovers) > 0 {
+		var next [][]string
+		for _, rest := range leftovers {
+			take(rest[:1])
+			if len(rest) > 1 {
+				next = append(next, rest[1:])
+			}
+		}
+		leftovers = next
+	}
+	return codes[:min(len(codes), n)], scanned, nil
 }
 
 // recordHistory registers one enterprise through the regulator and records

@@ -21,7 +21,7 @@ func TestBenchProbe(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
 	built, err := bench.Run(ctx, bench.Config{Nodes: []string{n.RPC}, Regulator: n.Root, Division: "330000",
-		Duration: 3 * time.Second, EventsPerTx: 50, Pairs: 1, Drain: 10 * time.Second})
+		Duration: 2 * time.Second, EventsPerTx: 50, Pairs: 1, Drain: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
