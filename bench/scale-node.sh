@@ -87,6 +87,9 @@ log "probing verified queries over RPC"
 "$BIN" bench probe --home "$SRC" --codes "$CODES" --queries "$QUERIES" -o json >"$OUT/probe.json"
 code=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['history_code'])" "$OUT/probe.json")
 
+rss() { awk '/^VmHWM:/ {print $2 * 1024}' "/proc/$(cat "$1")/status" 2>/dev/null || echo 0; }
+source_rss=$(rss "$OUT/source.pid") # the peak of the build, the backlog and the probe
+
 log "restart: SIGTERM, start, until RPC answers and the height advances"
 h_before=$(height "$SRPC")
 t=$(now); stop_pid "$OUT/source.pid"; stop_s=$(since "$t")
@@ -134,6 +137,8 @@ done
 grep -q "verified at height" "$OUT/verify.out"
 restored=$(grep -m1 -io 'snapshot restored.*height=[0-9]*' "$OUT/joined.log" | grep -o '[0-9]*$' || true)
 joined_earliest=$(status "$JRPC" | field "d['sync_info']['earliest_block_height']")
+joined_rss=$(rss "$OUT/joined.pid")
+joined_state=$(du -sb "$JOIN/data/coldtrace" | cut -f1)
 
 python3 - "$OUT" <<PY
 import json, os, sys
@@ -162,10 +167,11 @@ if restore:
 print(json.dumps({
     "build_minutes": float("$BUILD_MINUTES"), "events_per_tx": $EVENTS_PER_TX, "pairs": $PAIRS,
     "bench": bench, "backlog_seconds": $backlog_s, "height_built": $h_built, "probe": probe,
+    "source_peak_rss_bytes": $source_rss,
     "restart": {"stop_seconds": $stop_s, "rpc_answers_seconds": $rpc_s, "height_advances_seconds": $restart_s, "height_before": $h_before},
     "snapshot": {"interval": $SNAPSHOT_INTERVAL, "height": $snap, "bytes": $snap_bytes, "chunks": $snap_chunks},
     "state_sync_join": {"caught_up_seconds": $caught, "verified_answer_seconds": $join_s, "source_height_at_start": $target,
-                        "joined_earliest_block": $joined_earliest, "snapshot_height_restored": "$restored" or None, **phases},
+                        "joined_earliest_block": $joined_earliest, "joined_peak_rss_bytes": $joined_rss, "joined_app_state_bytes": $joined_state, "snapshot_height_restored": "$restored" or None, **phases},
     "load_average": {"start": float("$load_start"), "end": float(open("/proc/loadavg").read().split()[0]), "cores": os.cpu_count()},
 }, indent=1))
 PY
