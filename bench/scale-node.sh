@@ -87,7 +87,7 @@ log "probing verified queries over RPC"
 "$BIN" bench probe --home "$SRC" --codes "$CODES" --queries "$QUERIES" -o json >"$OUT/probe.json"
 code=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['history_code'])" "$OUT/probe.json")
 
-rss() { awk '/^VmHWM:/ {print $2 * 1024}' "/proc/$(cat "$1")/status" 2>/dev/null || echo 0; }
+rss() { awk '/^VmHWM:/ {printf "%.0f\n", $2 * 1024}' "/proc/$(cat "$1")/status" 2>/dev/null || echo 0; }
 source_rss=$(rss "$OUT/source.pid") # the peak of the build, the backlog and the probe
 
 log "restart: SIGTERM, start, until RPC answers and the height advances"
