@@ -109,7 +109,8 @@ Refusals and errors are shown in full, identical ones counted together.`,
 	cmd.Flags().DurationVar(&cfg.Drain, "drain", 20*time.Second, "how long to wait for the last txs to commit")
 	cmd.Flags().BoolVar(&cfg.KVStore, "kvstore", false, "drive CometBFT's example kvstore app instead (250-byte txs), for a baseline")
 	cmd.Flags().IntVar(&pid, "pid", 0, "node process id for the memory figure (default: found by --home)")
-	cmd.AddCommand(newBenchScaleCmd(g), newBenchSummaryCmd())
+	cmd.AddCommand(newBenchScaleCmd(g), newBenchSummaryCmd(), newBenchProbeCmd(g))
+
 	return cmd
 }
 
