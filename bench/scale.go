@@ -59,6 +59,7 @@ type Checkpoint struct {
 	QueryP99Ms     float64 `json:"query_with_proof_p99_ms"`
 	ReopenMs       float64 `json:"reopen_ms"` // close, then open the tree and the app again
 	SnapshotBytes  int64   `json:"snapshot_bytes"`
+	RestoreMs      float64 `json:"restore_ms"`    // the snapshot rebuilt into an empty state, as a joining node does
 	BuildSeconds   float64 `json:"build_seconds"` // since the run started
 	CodeEventsPerS float64 `json:"build_events_per_sec"`
 }
@@ -399,6 +400,9 @@ func (r *scaleRun) measure() (Checkpoint, error) {
 	}
 	r.a.WaitSnapshots()
 	m.SnapshotBytes = dirSize(filepath.Join(r.cfg.Dir, "snapshots"))
+	if m.RestoreMs, err = r.restore(); err != nil {
+		return m, err
+	}
 	m.PeakRSSBytes = selfPeakRSS()
 	// Back to building without snapshots.
 	if err := r.a.Close(); err != nil {
@@ -408,6 +412,35 @@ func (r *scaleRun) measure() (Checkpoint, error) {
 		return m, err
 	}
 	return m, r.open(0)
+}
+
+// restore times what a node joining by state sync does with the snapshot
+// once its chunks are on disk: rebuild the tree from it in an empty state of
+// the same engine, checked against its app hash (app.RestoreSnapshotDir).
+func (r *scaleRun) restore() (float64, error) {
+	dirs, err := filepath.Glob(filepath.Join(r.cfg.Dir, "snapshots", "[0-9]*"))
+	if err != nil || len(dirs) != 1 {
+		return 0, fmt.Errorf("scale: want one snapshot, found %v (%v)", dirs, err)
+	}
+	dir := dirs[0]
+	into := filepath.Join(r.cfg.Dir, "restored")
+	defer os.RemoveAll(into)
+	opts := state.DefaultOptions()
+	opts.Backend = r.cfg.Backend
+	t0 := time.Now()
+	tree, err := state.Open(into, opts)
+	if err != nil {
+		return 0, err
+	}
+	_, _, err = app.RestoreSnapshotDir(tree, dir)
+	took := ms(time.Since(t0))
+	if cerr := tree.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("scale: restore the snapshot in %s: %w", dir, err)
+	}
+	return took, nil
 }
 
 // queries asks for Queries codes spread over the whole state, with proofs,

@@ -18,7 +18,7 @@ func TestScaleSmall(t *testing.T) {
 	for i, c := range cps {
 		if c.Codes < []int64{4000, 8000}[i] || c.Events <= c.Codes || c.StateBytes <= 0 || c.BytesPerEvent <= 0 ||
 			c.PeakRSSBytes <= 0 || c.Block1000Ms <= 0 || c.QueryP50Ms <= 0 || c.QueryP99Ms < c.QueryP50Ms ||
-			c.ReopenMs <= 0 || c.SnapshotBytes <= 0 || c.Keys <= 0 {
+			c.ReopenMs <= 0 || c.SnapshotBytes <= 0 || c.RestoreMs <= 0 || c.Keys <= 0 {
 			t.Fatalf("checkpoint %d not fully measured: %+v", i, c)
 		}
 	}

@@ -36,7 +36,9 @@ At each --checkpoints count of codes it measures: the app state's bytes on disk 
 trace event, a code query with proof (in process, app Query with prove=true; --queries of
 them, p50 and p99), closing and reopening the state and the app, FinalizeBlock+Commit of a
 block of 1,000 one-code sales whose signatures are verified in the block, the size of a
-state-sync snapshot taken after that block, and the process's peak RSS. Each checkpoint is
+state-sync snapshot taken after that block, the time to restore that snapshot into an empty
+state (what a node joining by state sync does once it has the chunks), and the process's
+peak RSS. Each checkpoint is
 written to standard error as a JSON line ("checkpoint {...}") as soon as it is measured, so
 a long run that is stopped keeps what it reached.
 
@@ -129,10 +131,10 @@ chart from the JSON (-o json) of an earlier run without running.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "%10s %9s %9s %9s %10s %8s %9s %9s %9s %9s %9s %10s\n", "codes", "events", "height", "build s", "state MiB", "B/event", "block ms", "query p50", "query p99", "reopen ms", "snap MiB", "RSS MiB")
+			fmt.Fprintf(out, "%10s %9s %9s %9s %10s %8s %9s %9s %9s %9s %9s %10s %10s\n", "codes", "events", "height", "build s", "state MiB", "B/event", "block ms", "query p50", "query p99", "reopen ms", "snap MiB", "restore s", "RSS MiB")
 			for _, c := range cps {
-				fmt.Fprintf(out, "%10d %9d %9d %9.0f %10.1f %8.0f %9.0f %9.2f %9.2f %9.0f %9.1f %10d\n", c.Codes, c.Events, c.Height, c.BuildSeconds,
-					float64(c.StateBytes)/(1<<20), c.BytesPerEvent, c.Block1000Ms, c.QueryP50Ms, c.QueryP99Ms, c.ReopenMs, float64(c.SnapshotBytes)/(1<<20), c.PeakRSSBytes>>20)
+				fmt.Fprintf(out, "%10d %9d %9d %9.0f %10.1f %8.0f %9.0f %9.2f %9.2f %9.0f %9.1f %10.1f %10d\n", c.Codes, c.Events, c.Height, c.BuildSeconds,
+					float64(c.StateBytes)/(1<<20), c.BytesPerEvent, c.Block1000Ms, c.QueryP50Ms, c.QueryP99Ms, c.ReopenMs, float64(c.SnapshotBytes)/(1<<20), c.RestoreMs/1000, c.PeakRSSBytes>>20)
 			}
 			return err
 		},
