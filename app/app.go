@@ -174,7 +174,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 			return &abci.ResponseCheckTx{}, nil
 		}
 	}
-	view := newViewLog(a.check)
+	view := newViewLog(a.check, len(req.Tx) > maxReplayTxBytes)
 	out := a.executeTx(&Context{Height: a.tree.Version() + 1, Time: a.checkTime, Rules: a.nextRules, checkClockMs: a.lastBlockMs.Load()}, view, req.Tx, m)
 	res := out.exec()
 	switch {

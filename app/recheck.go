@@ -196,7 +196,10 @@ func (p *pendingTxs) record(h [32]byte, prev *pendingTx, log *viewLog, replayabl
 	if old := p.byHash[h]; old != nil && old != prev {
 		p.drop(old) // the same tx admitted again after it was dropped
 	}
-	r := &pendingTx{hash: h, round: p.round, replayable: replayable && !log.ranged, rules: rules, day: day, reads: log.reads, writes: log.writes}
+	r := &pendingTx{hash: h, round: p.round, replayable: replayable && !log.ranged && !log.keysOnly, rules: rules, day: day, reads: log.reads, writes: log.writes}
+	if !r.replayable {
+		r.reads, r.writes = nil, nil // only the keys it wrote are needed
+	}
 	r.keys = make([]string, 0, len(log.writes))
 	for k := range log.writes {
 		r.keys = append(r.keys, k)
@@ -235,23 +238,35 @@ func (p *pendingTxs) record(h [32]byte, prev *pendingTx, log *viewLog, replayabl
 	p.order = append(p.order, r)
 }
 
+// maxReplayTxBytes is the largest tx whose reads and writes are recorded
+// for replay. A tx of many codes (100 codes: about 10 KB) mostly follows one
+// just committed and runs in full anyway, and recording its hundreds of
+// reads cost more than the replays saved (docs/PERFORMANCE.md, "A replaying
+// recheck"): a larger tx keeps only the keys it wrote.
+const maxReplayTxBytes = 2 << 10
+
 // viewLog is the mempool's view as one tx sees it: it remembers the value
-// of each key the tx read from the view and what it wrote.
+// of each key the tx read from the view and what it wrote (with keysOnly,
+// only the keys it wrote).
 type viewLog struct {
-	view   state.KV
-	reads  map[string][]byte
-	writes map[string][]byte
-	ranged bool // the tx iterated a range: its reads are not all in reads
+	view     state.KV
+	reads    map[string][]byte
+	writes   map[string][]byte
+	ranged   bool // the tx iterated a range: its reads are not all in reads
+	keysOnly bool
 }
 
-func newViewLog(view state.KV) *viewLog {
-	return &viewLog{view: view, reads: map[string][]byte{}, writes: map[string][]byte{}}
+func newViewLog(view state.KV, keysOnly bool) *viewLog {
+	return &viewLog{view: view, reads: map[string][]byte{}, writes: map[string][]byte{}, keysOnly: keysOnly}
 }
 
 // Get keeps the value read as the view holds it: values in state are
 // replaced, never changed in place, so it stays what the tx read.
 func (l *viewLog) Get(key []byte) ([]byte, error) {
 	v, err := l.view.Get(key)
+	if l.keysOnly {
+		return v, err
+	}
 	if _, ok := l.reads[string(key)]; !ok && err == nil {
 		if _, wrote := l.writes[string(key)]; !wrote {
 			l.reads[string(key)] = v
@@ -265,6 +280,10 @@ func (l *viewLog) Get(key []byte) ([]byte, error) {
 func (l *viewLog) Set(key, value []byte) error {
 	if err := l.view.Set(key, value); err != nil {
 		return err
+	}
+	if l.keysOnly {
+		l.writes[string(key)] = nil
+		return nil
 	}
 	v, err := l.view.Get(key)
 	if v == nil {

@@ -12,9 +12,19 @@ import (
 // blocks, for 37 % more peak memory (docs/PERFORMANCE.md, "GC target").
 const GCPercent = 200
 
-// TuneGC sets GCPercent, unless GOGC is set; Start calls it.
+// MemoryLimit is the soft limit of the memory Go manages that a node runs
+// with unless GOMEMLIMIT sets one: past it the collector runs as often as
+// it must, so that GCPercent's extra memory does not add up under a
+// mempool backlog (docs/PERFORMANCE.md, "GC target").
+const MemoryLimit = 1536 << 20
+
+// TuneGC sets GCPercent and MemoryLimit, unless GOGC or GOMEMLIMIT set
+// them; Start calls it.
 func TuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(GCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(MemoryLimit)
 	}
 }
