@@ -80,7 +80,7 @@ func Open(dir string, opts Options) (*Tree, error) {
 	case backend == "":
 		backend = opts.Backend
 	case opts.Backend != "" && opts.Backend != backend:
-		return nil, fmt.Errorf("state: %s holds a %s state, not %s: a state is not converted; name %s, or start from a fresh home (state sync)", dir, backend, opts.Backend, backend)
+		return nil, fmt.Errorf("state: %s holds a %s state, not %s: a state is not converted; name %s (app.toml [state] db_backend), or join again into a fresh home by state sync", dir, backend, opts.Backend, backend)
 	}
 	name, ok := backendDBName[backend]
 	if !ok {
