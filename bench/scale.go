@@ -37,7 +37,7 @@ type ScaleConfig struct {
 	Queries     int     // code queries with proof at each checkpoint (default 1,000)
 	KeepRecent  int64   // tree versions kept (default: state.DefaultOptions, as a node)
 	CacheSize   int     // tree nodes cached in memory (default: state.DefaultOptions)
-	Backend     string  // the state's storage engine (default: goleveldb, as a node)
+	Backend     string  // the state's storage engine (default: goleveldb; the command's is pebbledb, as new homes)
 	Progress    func(codes int64, elapsed time.Duration)
 	// Measured, if set, is called with each checkpoint as soon as it is
 	// measured, so a long run that is stopped keeps what it measured.
@@ -151,9 +151,8 @@ func scaleKey(name string) ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(seed[:])
 }
 
-// open opens the tree and the app over cfg.Dir, snapshots every
-// snapInterval heights (0: none).
-func (r *scaleRun) open(snapInterval int64) error {
+// treeOptions are a node's tree options with the run's settings.
+func (r *scaleRun) treeOptions() state.Options {
 	opts := state.DefaultOptions()
 	if r.cfg.KeepRecent > 0 {
 		opts.KeepRecent = r.cfg.KeepRecent
@@ -162,7 +161,13 @@ func (r *scaleRun) open(snapInterval int64) error {
 		opts.CacheSize = r.cfg.CacheSize
 	}
 	opts.Backend = r.cfg.Backend
-	tree, err := state.Open(filepath.Join(r.cfg.Dir, "state"), opts)
+	return opts
+}
+
+// open opens the tree and the app over cfg.Dir, snapshots every
+// snapInterval heights (0: none).
+func (r *scaleRun) open(snapInterval int64) error {
+	tree, err := state.Open(filepath.Join(r.cfg.Dir, "state"), r.treeOptions())
 	if err != nil {
 		return err
 	}
@@ -425,10 +430,8 @@ func (r *scaleRun) restore() (float64, error) {
 	dir := dirs[0]
 	into := filepath.Join(r.cfg.Dir, "restored")
 	defer os.RemoveAll(into)
-	opts := state.DefaultOptions()
-	opts.Backend = r.cfg.Backend
 	t0 := time.Now()
-	tree, err := state.Open(into, opts)
+	tree, err := state.Open(into, r.treeOptions())
 	if err != nil {
 		return 0, err
 	}
