@@ -24,7 +24,7 @@ type browser struct {
 	mu     sync.Mutex
 	nextID int
 	wait   map[int]chan cdpMsg
-	stderr *strings.Builder
+	stderr *lockedWriter
 }
 
 type cdpMsg struct {
@@ -46,9 +46,29 @@ func needChromium(t *testing.T) {
 	}
 }
 
+// startBrowser starts Chromium and waits until it answers. A browser that
+// dies before its first answer (seen under a loaded CI machine: a crash at
+// start-up, before any page exists) is started afresh, up to three times;
+// its stderr is logged each time and given with the failure.
 func startBrowser(t *testing.T, extra ...string) *browser {
 	t.Helper()
 	needChromium(t)
+	var crashes []string
+	for attempt := 1; attempt <= 3; attempt++ {
+		b, err := launchBrowser(t, extra)
+		if err == nil {
+			return b
+		}
+		crashes = append(crashes, fmt.Sprintf("attempt %d: %v\n%s", attempt, err, b.stderr.String()))
+		t.Logf("chromium did not come up (%v); starting it again", err)
+	}
+	t.Fatalf("chromium did not come up in 3 attempts:\n%s", strings.Join(crashes, "\n"))
+	return nil
+}
+
+// launchBrowser starts one Chromium and asks for its version; on an error
+// the process is gone and b holds its stderr.
+func launchBrowser(t *testing.T, extra []string) (*browser, error) {
 	inR, inW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -58,19 +78,20 @@ func startBrowser(t *testing.T, extra ...string) *browser {
 		t.Fatal(err)
 	}
 	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--remote-debugging-pipe", "--user-data-dir=" + t.TempDir(), "--window-size=412,915"}, extra...)
 	args = append(args, "about:blank")
 	cmd := exec.Command(chromiumPath, args...)
 	cmd.ExtraFiles = []*os.File{inR, outW}
-	b := &browser{t: t, cmd: cmd, w: inW, wait: map[int]chan cdpMsg{}, stderr: &strings.Builder{}}
-	cmd.Stderr = &lockedWriter{b: b.stderr}
+	b := &browser{t: t, cmd: cmd, w: inW, wait: map[int]chan cdpMsg{}, stderr: &lockedWriter{}}
+	cmd.Stderr = b.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	inR.Close()
 	outW.Close()
 	go b.read(outR)
-	t.Cleanup(func() {
+	stop := func() {
 		b.call("", "Browser.close", nil)
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
@@ -81,13 +102,28 @@ func startBrowser(t *testing.T, extra ...string) *browser {
 			<-done
 		}
 		inW.Close()
-	})
-	return b
+	}
+	if _, err := b.call("", "Browser.getVersion", nil); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		inW.Close()
+		return b, err
+	}
+	t.Cleanup(stop)
+	return b, nil
 }
 
+// lockedWriter keeps the first 64 KiB of a browser's stderr, readable
+// while it still writes.
 type lockedWriter struct {
 	mu sync.Mutex
-	b  *strings.Builder
+	b  strings.Builder
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
@@ -173,13 +209,13 @@ func (b *browser) openWith(url string, before func(*page)) *page {
 	b.t.Helper()
 	res, err := b.call("", "Target.createTarget", map[string]any{"url": "about:blank"})
 	if err != nil {
-		b.t.Fatal(err)
+		b.t.Fatalf("%v\nchromium stderr:\n%s", err, b.stderr.String())
 	}
 	var tgt struct{ TargetID string }
 	json.Unmarshal(res, &tgt)
 	res, err = b.call("", "Target.attachToTarget", map[string]any{"targetId": tgt.TargetID, "flatten": true})
 	if err != nil {
-		b.t.Fatal(err)
+		b.t.Fatalf("%v\nchromium stderr:\n%s", err, b.stderr.String())
 	}
 	var att struct{ SessionID string }
 	json.Unmarshal(res, &att)
