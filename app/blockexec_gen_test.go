@@ -727,6 +727,8 @@ func (r *bxRun) str(ctx *bxCtx, fd protoreflect.FieldDescriptor) string {
 			return bxPick(r, r.decls)
 		}
 		return fmt.Sprintf("3101202%011d", r.src.intn(1_000_000))
+	case "hs_code":
+		return bxPick(r, []string{"", "0306171000", "0303890090", "0202300090"})
 	case "category":
 		return bxPick(r, []string{"frozen seafood", "frozen fish", "frozen", "chilled", "chilled meat", "ambient"})
 	case "name":
@@ -910,7 +912,11 @@ func (r *bxRun) fill(ctx *bxCtx, m protoreflect.Message, depth int) {
 }
 
 // bxEither are pairs of fields of which a message should set one.
-var bxEither = [][2]protoreflect.Name{{"batch", "codes"}, {"codes", "consignment"}}
+// Either field may be a message only in the messages named (a commission
+// takes a batch and its codes).
+var bxEither = [][2]protoreflect.Name{{"batch", "codes"}, {"codes", "consignment"}, {"outside_buyer", "buyer"}, {"lines", "goods"}}
+
+var bxEitherMessages = map[protoreflect.Name]bool{"MsgDispatch": true, "MsgDeclare": true}
 
 // eitherOr clears one of two fields that a message takes one of, unless
 // the message is meant to be hostile.
@@ -918,13 +924,20 @@ func (r *bxRun) eitherOr(ctx *bxCtx, m protoreflect.Message) {
 	fs := m.Descriptor().Fields()
 	for _, p := range bxEither {
 		a, b := fs.ByName(p[0]), fs.ByName(p[1])
-		if a == nil || b == nil || a.Message() != nil || b.Message() != nil || !m.Has(a) || !m.Has(b) || ctx.level == 2 && r.src.intn(2) == 0 {
+		if a == nil || b == nil || !m.Has(a) || !m.Has(b) || ctx.level == 2 && r.src.intn(2) == 0 ||
+			(a.Message() != nil || b.Message() != nil) && !bxEitherMessages[m.Descriptor().Name()] {
 			continue
 		}
-		if r.src.intn(2) == 0 {
+		if r.src.intn(2) == 0 || a.Name() == "outside_buyer" && r.src.intn(3) != 0 { // buyers on this chain, mostly
 			m.Clear(a)
 		} else {
 			m.Clear(b)
+		}
+		if m.Descriptor().Name() == "MsgDeclare" && m.Has(a) {
+			// A declaration with lines leaves the single-goods fields empty.
+			for _, f := range []protoreflect.Name{"gtin", "quantity", "unit", "origin_country"} {
+				m.Clear(fs.ByName(f))
+			}
 		}
 	}
 }
