@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -222,9 +223,9 @@ func TestUpgradeAtHaltedHeight(t *testing.T) {
 	}
 }
 
-// TestUpgradeTakesEffectAtItsHeight: a v2 chain schedules rules v3 and v4
-// on chain; v3 takes effect at its height, and at v4's height a binary that
-// does not know v4 stops with words saying what to install, rather than execute the
+// TestUpgradeTakesEffectAtItsHeight: a v2 chain schedules rules v3 and the
+// version after this binary's newest on chain; v3 takes effect at its height,
+// and at the next one's height a binary that does not know it stops with words saying what to install, rather than execute the
 // height under rules the network no longer runs. A cancelled upgrade never
 // takes effect.
 func TestUpgradeTakesEffectAtItsHeight(t *testing.T) {
@@ -246,25 +247,37 @@ func TestUpgradeTakesEffectAtItsHeight(t *testing.T) {
 	if v := ruleVersion(t, c.app); v != 1 {
 		t.Fatalf("height 2: rules v%d", v)
 	}
-	res := c.block(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 30, Height: 5, Reason: "typo for v3"}),
-		c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 3, Height: 5, Reason: "v3"}),
-		c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 4, Height: 6, Reason: "v4"}),
-		c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 5, Height: 7, Reason: "to cancel"})) // height 3: v2 from here
-	if res[0].Code != types.ErrUpgrade.Code || res[1].Code != 0 || res[2].Code != 0 || res[3].Code != 0 {
-		t.Fatalf("v30, v3, v4, v5: %v %v %v %v (%s)", res[0].Code, res[1].Code, res[2].Code, res[3].Code, res[0].Log)
+	// Every version this binary knows from v3 on, one height apart from
+	// height 5; then the one after the newest, and one more to cancel.
+	unknown, cancelled := types.LatestRules+1, types.LatestRules+2
+	at := func(v uint32) int64 { return 5 + int64(v-3) }
+	txs := [][]byte{c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 30, Height: 5, Reason: "typo for v3"})}
+	for v := uint32(3); v <= cancelled; v++ {
+		txs = append(txs, c.tx(rootKey, &types.MsgScheduleUpgrade{Version: v, Height: at(v), Reason: fmt.Sprintf("v%d", v)}))
+	}
+	res := c.block(txs...) // height 3: v2 from here
+	if res[0].Code != types.ErrUpgrade.Code {
+		t.Fatalf("v30: code %d (%s)", res[0].Code, res[0].Log)
+	}
+	for i, r := range res[1:] {
+		if r.Code != 0 {
+			t.Fatalf("v%d: code %d (%s)", 3+i, r.Code, r.Log)
+		}
 	}
 	if v := ruleVersion(t, c.app); v != 2 {
 		t.Fatalf("height 3: rules v%d", v)
 	}
-	c.mustBlock(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: 5, Height: 0, Reason: "cancelled"})) // height 4
-	c.mustBlock()                                                                                     // height 5: v3, which this binary knows
-	if v := ruleVersion(t, c.app); v != 3 {
-		t.Fatalf("height 5: rules v%d", v)
+	c.mustBlock(c.tx(rootKey, &types.MsgScheduleUpgrade{Version: cancelled, Height: 0, Reason: "cancelled"})) // height 4
+	for v := uint32(3); v <= types.LatestRules; v++ {
+		c.mustBlock() // v takes effect: this binary knows it
+		if got := ruleVersion(t, c.app); c.height != at(v) || got != v {
+			t.Fatalf("height %d: rules v%d, want v%d", c.height, got, v)
+		}
 	}
 	c.height++
 	_, err := c.app.FinalizeBlock(context.Background(), &abci.RequestFinalizeBlock{Height: c.height, Time: time.Unix(1_700_000_000+c.height, 0)})
-	if err == nil || !strings.Contains(err.Error(), "rules v4 at height 6") || !strings.Contains(err.Error(), "install a binary") {
-		t.Fatalf("height 6 under a binary without v4: %v", err)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("rules v%d at height %d", unknown, at(unknown))) || !strings.Contains(err.Error(), "install a binary") {
+		t.Fatalf("height %d under a binary without v%d: %v", at(unknown), unknown, err)
 	}
 }
 

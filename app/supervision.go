@@ -136,6 +136,9 @@ func warehouseEntry(ctx *Context, st supervisionStore, m *types.MsgWarehouseEntr
 		if err != nil {
 			return err
 		}
+		if r.LogisticUnit && ctx.Rules.UnitEntryRefused() {
+			return types.ErrLogisticUnit.Wrapf("%s is a logistic unit; disaggregate it and enter the codes it contains (they are tested and released one by one)", r.Code)
+		}
 		if r.HeldBy(wh.Uscc) == 0 {
 			return types.ErrInsufficientQuantity.Wrapf("%s holds none of %s; receive it first", wh.Uscc, r.Code)
 		}

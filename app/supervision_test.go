@@ -626,3 +626,63 @@ func TestLogisticUnitsUnderSupervision(t *testing.T) {
 		}
 	})
 }
+
+// TestPalletEntryByRules: a supervision warehouse scanning a pallet at its
+// door. Under v3 the entry failed inside the node (code 1, kept so v3
+// heights replay); from v4 it is refused with code 35 and a message saying
+// to disaggregate it and enter the codes it held, with nothing changed but
+// the signer's sequence; then those codes enter.
+func TestPalletEntryByRules(t *testing.T) {
+	for _, tc := range []struct {
+		rules uint32
+		want  uint32
+	}{
+		{types.RulesV3, types.ErrInternal.Code},
+		{types.RulesV4, types.ErrLogisticUnit.Code},
+		{types.LatestRules, types.ErrLogisticUnit.Code},
+	} {
+		t.Run(fmt.Sprintf("v%d", tc.rules), func(t *testing.T) {
+			c := newSVChainRules(t, nil, tc.rules)
+			svParties(c)
+			const decl = "310120230000555555"
+			c.ok(c.tx(kSVCustoms, svDeclare(decl, 100_000)))
+			c.ok(c.tx(kImp, svCommission("EC-PAL", svImportedFacts(decl), 3, 10_000)))
+			codes := []string{svCode("EC-PAL", svSerial(1)), svCode("EC-PAL", svSerial(2)), svCode("EC-PAL", svSerial(3))}
+			c.ok(c.tx(kImp, &types.MsgAggregate{Unit: svUnit, Items: svItems(codes[0], 10_000, codes[1], 10_000)}))
+			con := svConsignment(t, c.ok(c.tx(kImp, &types.MsgDispatch{Buyer: svWHUSCC, Items: svItems(svUnit, 1, codes[2], 10_000)})))
+			svReceiveAll(t, c, kSVWH, con)
+
+			before := snapshotState(t, c.app)
+			unit, err := before.Code(svUnit)
+			if err != nil || unit == nil {
+				t.Fatalf("unit: %v %v", unit, err)
+			}
+			hash := c.app.tree.Hash()
+			res := c.block(c.tx(kSVWH, &types.MsgWarehouseEntry{Codes: []string{codes[2], svUnit}}))[0]
+			if res.Code != tc.want {
+				t.Fatalf("entry of a pallet: code %d (%s), want %d", res.Code, res.Log, tc.want)
+			}
+			if tc.want == types.ErrLogisticUnit.Code && !strings.Contains(res.Log, "disaggregate it and enter the codes it contains") {
+				t.Fatalf("the refusal does not say what to do: %s", res.Log)
+			}
+			if tc.rules < types.RulesV4 {
+				return
+			}
+			// Nothing moved: the loose code in the same message was not entered.
+			if r := svRecord(t, c, codes[2]); r.EnteredWarehouse != "" {
+				t.Fatalf("a refused message entered %s: %v", codes[2], r)
+			}
+			if string(hash) == string(c.app.tree.Hash()) {
+				t.Fatal("the signer's sequence did not advance")
+			}
+			// Unpacked, the pallet's codes enter with the loose one.
+			c.ok(c.tx(kSVWH, &types.MsgDisaggregate{Unit: svUnit}))
+			c.ok(c.tx(kSVWH, &types.MsgWarehouseEntry{Codes: codes}))
+			for _, code := range codes {
+				if r := svRecord(t, c, code); r.EnteredWarehouse != svWHUSCC {
+					t.Fatalf("%s not entered: %v", code, r)
+				}
+			}
+		})
+	}
+}

@@ -35,10 +35,14 @@ import (
 //	    registered (MsgApplyEnterprise, MsgDecideApplication) with a profile
 //	    and licences, and trade only while their food business licence is
 //	    valid (MsgRenewLicence; alerts before and at expiry).
+//	v4  a supervision warehouse enters the codes a logistic unit contains,
+//	    never the unit itself (code 35); under v3 entering a pallet failed
+//	    inside the node (code 1).
 const (
 	RulesV1 uint32 = 1
 	RulesV2 uint32 = 2
 	RulesV3 uint32 = 3
+	RulesV4 uint32 = 4
 )
 
 // LatestRules is the newest version this binary knows (rules_latest.go; a
@@ -79,6 +83,10 @@ func (r RuleSet) AuthorityEvidence() bool { return r >= RuleSet(RulesV3) }
 // Applications: operators apply to be registered, and trade only while
 // their food business licence is valid (v3).
 func (r RuleSet) Applications() bool { return r >= RuleSet(RulesV3) }
+
+// UnitEntryRefused: a logistic unit is not entered into a supervision
+// warehouse; the codes it contains are, as they are tested and released.
+func (r RuleSet) UnitEntryRefused() bool { return r >= RuleSet(RulesV4) }
 
 // China is the time zone of the chain's days and dates. China keeps no
 // daylight saving time, so a fixed zone needs no tz database.

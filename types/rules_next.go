@@ -7,7 +7,7 @@ package types
 // tests run a network on the released binary, schedule this version on
 // chain, and switch binaries at its height (testnet/upgrade_switch_test.go).
 const (
-	RulesNext   uint32 = RulesV3 + 1
+	RulesNext   uint32 = RulesV4 + 1
 	LatestRules        = RulesNext
 )
 
