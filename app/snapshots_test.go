@@ -282,6 +282,64 @@ func TestSnapshotRestoreRefusals(t *testing.T) {
 		}
 	})
 
+	t.Run("chunks that are no stream are rejected at once", func(t *testing.T) {
+		// A peer serves chunks that match the metadata it also served, but
+		// that are not a snapshot stream: the rebuild, which runs as chunks
+		// arrive, stops at once, and the app says so without waiting for
+		// the rest. (Garbage later in a stream may be read as a long field
+		// and be refused only at the end: never accepted.)
+		a := fresh(t)
+		var chunks [][]byte
+		for i := 0; i < 9; i++ {
+			chunks = append(chunks, bytes.Repeat([]byte{0xA5}, 1024))
+		}
+		forged := *s
+		forged.Chunks = uint32(len(chunks))
+		forged.Metadata = nil
+		for _, ch := range chunks {
+			forged.Metadata = append(forged.Metadata, sha256Of(ch)...)
+		}
+		forged.Hash = sha256Of(forged.Metadata)
+		if r := offer(t, a, &forged, good); r != abci.ResponseOfferSnapshot_ACCEPT {
+			t.Fatal(r)
+		}
+		var rejectedAt = -1
+		for i := range chunks {
+			if r := apply(t, a, uint32(i), chunks[i], "p"); r.Result == abci.ResponseApplySnapshotChunk_REJECT_SNAPSHOT {
+				rejectedAt = i
+				break
+			} else if r.Result != abci.ResponseApplySnapshotChunk_ACCEPT {
+				t.Fatalf("chunk %d: %v", i, r.Result)
+			}
+		}
+		// At the first chunk, or the next if the rebuild had taken all of
+		// the first in before reading it.
+		if rejectedAt != 0 && rejectedAt != 1 {
+			t.Fatalf("the broken stream was rejected at chunk %d of %d, want at the first (0) or the next", rejectedAt, len(chunks))
+		}
+		if a.tree.Version() != 0 || a.tree.Size() != 0 {
+			t.Fatalf("after a broken stream: version %d, %d keys", a.tree.Version(), a.tree.Size())
+		}
+		if r := apply(t, a, uint32(rejectedAt+1), chunks[0], "p"); r.Result != abci.ResponseApplySnapshotChunk_ABORT {
+			t.Fatalf("a chunk after the rejection: %v", r.Result)
+		}
+		restoreAll(t, a, c.app, s, good)
+	})
+
+	t.Run("an offer mid-way abandons the restore in progress", func(t *testing.T) {
+		a := fresh(t)
+		if r := offer(t, a, s, good); r != abci.ResponseOfferSnapshot_ACCEPT {
+			t.Fatal(r)
+		}
+		if r := apply(t, a, 0, loadChunk(t, c.app, s, 0), "p"); r.Result != abci.ResponseApplySnapshotChunk_ACCEPT {
+			t.Fatal(r.Result)
+		}
+		restoreAll(t, a, c.app, s, good)
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("missing chunk", func(t *testing.T) {
 		res, err := c.app.LoadSnapshotChunk(context.Background(), &abci.RequestLoadSnapshotChunk{Height: s.Height, Format: 1, Chunk: s.Chunks})
 		if err != nil || len(res.Chunk) != 0 {
@@ -292,4 +350,20 @@ func TestSnapshotRestoreRefusals(t *testing.T) {
 			t.Fatalf("unknown height: %d bytes, %v", len(res.Chunk), err)
 		}
 	})
+}
+
+// restoreAll offers s again and applies every chunk; the app must end at good.
+func restoreAll(t *testing.T, a, src *App, s *abci.Snapshot, good []byte) {
+	t.Helper()
+	if r := offer(t, a, s, good); r != abci.ResponseOfferSnapshot_ACCEPT {
+		t.Fatal(r)
+	}
+	for i := uint32(0); i < s.Chunks; i++ {
+		if r := apply(t, a, i, loadChunk(t, src, s, i), "p"); r.Result != abci.ResponseApplySnapshotChunk_ACCEPT {
+			t.Fatalf("chunk %d: %v", i, r.Result)
+		}
+	}
+	if !bytes.Equal(a.tree.Hash(), good) {
+		t.Fatalf("restored %X, want %X", a.tree.Hash(), good)
+	}
 }

@@ -161,6 +161,13 @@ secs = lambda a, b: round((at[b] - at[a]).total_seconds(), 2) if a in at and b i
 restore = secs("snapshot_offered", "snapshot_restored")
 phases = {"discovery_seconds": secs("statesync_started", "snapshot_offered"), "restore_seconds": restore,
           "blocks_after_restore_seconds": secs("snapshot_restored", "consensus")}
+# The app rebuilds the tree while the chunks are fetched, and logs how long
+# the rebuild went on after the last chunk: what fetching did not hide.
+for line in open(os.path.join(out, "joined.log"), errors="replace"):
+    m = re.search(r"snapshot restored .*after_last_chunk_seconds=([0-9.]+)", line)
+    if m:
+        phases["rebuild_after_last_chunk_seconds"] = float(m.group(1))
+        break
 if restore:
     phases["restore_snapshot_mb_per_s"] = round($snap_bytes / 1e6 / restore, 2)
     phases["restore_app_state_mb_per_s"] = round(probe["app_state_bytes"] / 1e6 / restore, 2)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/cosmos/iavl"
 	iavldb "github.com/cosmos/iavl/db"
@@ -163,12 +164,24 @@ func (e *Exporter) WriteTo(w io.Writer, stop func() bool) (nodes int64, err erro
 // the tree is empty again and the error says why (ErrRestoreMismatch for
 // the hash).
 func (t *Tree) Restore(v int64, r io.Reader, wantHash []byte) error {
+	return t.RestoreUnder(nil, v, r, wantHash)
+}
+
+// RestoreUnder is Restore for a tree that is read meanwhile (queries of a
+// node restoring from chunks as they arrive): the import writes only to
+// the database, and the working tree and the reader are replaced by the
+// restored ones, or emptied, while lock (if not nil) is held.
+func (t *Tree) RestoreUnder(lock sync.Locker, v int64, r io.Reader, wantHash []byte) error {
 	if t.Version() != 0 {
 		return fmt.Errorf("state: restore into a tree already at version %d", t.Version())
 	}
-	err := t.restore(v, r)
-	if err == nil && !bytes.Equal(t.Hash(), wantHash) {
-		err = fmt.Errorf("%w: %X, trusted %X", ErrRestoreMismatch, t.Hash(), wantHash)
+	hash, err := t.restore(v, r)
+	if err == nil && !bytes.Equal(hash, wantHash) {
+		err = fmt.Errorf("%w: %X, trusted %X", ErrRestoreMismatch, hash, wantHash)
+	}
+	if lock != nil {
+		lock.Lock()
+		defer lock.Unlock()
 	}
 	if err != nil {
 		if werr := t.wipe(); werr != nil {
@@ -176,38 +189,43 @@ func (t *Tree) Restore(v int64, r io.Reader, wantHash []byte) error {
 		}
 		return err
 	}
-	return nil
+	if err := t.tree.Close(); err != nil {
+		return err
+	}
+	return t.reopen()
 }
 
-func (t *Tree) restore(v int64, r io.Reader) error {
+// restore imports the stream into the database beside the working tree,
+// which it leaves alone, and returns the imported root hash.
+func (t *Tree) restore(v int64, r io.Reader) ([]byte, error) {
 	zr, err := zlib.NewReader(r)
 	if err != nil {
-		return fmt.Errorf("state: snapshot stream: %w", err)
+		return nil, fmt.Errorf("state: snapshot stream: %w", err)
 	}
 	defer zr.Close()
 	br := bufio.NewReaderSize(zr, 64<<10)
 	magic := make([]byte, len(streamMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != streamMagic {
-		return fmt.Errorf("state: not a format-%d snapshot stream", StreamFormat)
+		return nil, fmt.Errorf("state: not a format-%d snapshot stream", StreamFormat)
 	}
 	sv, err := binary.ReadUvarint(br)
 	if err != nil {
-		return fmt.Errorf("state: snapshot stream: version: %w", err)
+		return nil, fmt.Errorf("state: snapshot stream: version: %w", err)
 	}
 	if int64(sv) != v {
-		return fmt.Errorf("state: snapshot stream holds version %d, not %d", sv, v)
+		return nil, fmt.Errorf("state: snapshot stream holds version %d, not %d", sv, v)
 	}
 	// The nodes go into a tree that skips IAVL's fast-storage upgrade: run
 	// after an import, that upgrade reads every node of the new tree back
 	// from disk to write each key's latest value under its 'f' key, and it
 	// took four fifths of a restore. The stream's leaves are those values,
-	// so they are written as they arrive (fastIndex), and the working tree
-	// is opened over the result once the import is committed.
+	// so they are written as they arrive (fastIndex); RestoreUnder opens
+	// the working tree over the result.
 	impTree := iavl.NewMutableTree(iavldb.NewWrapper(t.db), t.opts.CacheSize, true, iavl.NewNopLogger())
 	defer impTree.Close()
 	imp, err := impTree.Import(v)
 	if err != nil {
-		return fmt.Errorf("state: import version %d: %w", v, err)
+		return nil, fmt.Errorf("state: import version %d: %w", v, err)
 	}
 	defer imp.Close()
 	fast := newFastIndex(t.db, v)
@@ -216,45 +234,42 @@ func (t *Tree) restore(v int64, r io.Reader) error {
 	for {
 		kind, err := br.ReadByte()
 		if err != nil {
-			return fmt.Errorf("state: snapshot stream ends after %d nodes without its end record", nodes)
+			return nil, fmt.Errorf("state: snapshot stream ends after %d nodes without its end record", nodes)
 		}
 		if kind == recordEnd {
 			n, err := binary.ReadUvarint(br)
 			if err != nil || n != nodes {
-				return fmt.Errorf("state: snapshot stream end record says %d nodes, read %d", n, nodes)
+				return nil, fmt.Errorf("state: snapshot stream end record says %d nodes, read %d", n, nodes)
 			}
 			if _, err := br.ReadByte(); err != io.EOF {
-				return errors.New("state: snapshot stream has data after its end record")
+				return nil, errors.New("state: snapshot stream has data after its end record")
 			}
 			break
 		}
 		if kind != recordNode {
-			return fmt.Errorf("state: snapshot stream: unknown record %#02x after %d nodes", kind, nodes)
+			return nil, fmt.Errorf("state: snapshot stream: unknown record %#02x after %d nodes", kind, nodes)
 		}
 		n, err := readNode(br)
 		if err != nil {
-			return fmt.Errorf("state: snapshot stream: node %d: %w", nodes, err)
+			return nil, fmt.Errorf("state: snapshot stream: node %d: %w", nodes, err)
 		}
 		if err := imp.Add(n); err != nil {
-			return fmt.Errorf("state: import node %d: %w", nodes, err)
+			return nil, fmt.Errorf("state: import node %d: %w", nodes, err)
 		}
 		if n.Height == 0 {
 			if err := fast.add(n.Key, n.Value); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		nodes++
 	}
 	if err := imp.Commit(); err != nil {
-		return fmt.Errorf("state: commit import of version %d: %w", v, err)
+		return nil, fmt.Errorf("state: commit import of version %d: %w", v, err)
 	}
 	if err := fast.finish(); err != nil {
-		return err
+		return nil, err
 	}
-	if err := t.tree.Close(); err != nil {
-		return err
-	}
-	return t.reopen()
+	return impTree.Hash(), nil
 }
 
 func readNode(br *bufio.Reader) (*iavl.ExportNode, error) {

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +212,15 @@ func TestStateSyncJoin(t *testing.T) {
 	}
 	if !state.VerifyProof(appHash, &proof, state.EnterpriseKey(l.impU), res.Value) {
 		t.Fatalf("proof of the joined node does not verify against app hash %X", appHash)
+	}
+	// The operator's log says how long the restore took, and how much of it
+	// the rebuild added after the last chunk.
+	logged, err := os.ReadFile(filepath.Join(nw.dir, fmt.Sprintf("node%d.log", joined)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`snapshot restored .*chunks=\d+ seconds=\d+\.\d\d after_last_chunk_seconds=\d+\.\d\d`).Match(logged) {
+		t.Fatalf("the joined node's log does not say how long the rebuild took:\n%s", clip(string(logged), 4000))
 	}
 	t.Logf("joined from a snapshot: earliest block %d; compared at %d", st.SyncInfo.EarliestBlockHeight, h)
 }

@@ -182,6 +182,7 @@ func TestRunbooks(t *testing.T) {
 	}
 	backup := t.TempDir()
 	tools := t.TempDir()
+	next := fmt.Sprint(types.LatestRules + 1) // the version a release would add
 	for _, tc := range []struct {
 		page          string
 		vars          map[string]string
@@ -236,11 +237,11 @@ func TestRunbooks(t *testing.T) {
 				t.Fatalf("the chain went on from %d to %d with two of five validators down", h, got)
 			}
 		}, nil, []string{`"validator_address":"`, `"height/round/step":"`, `"prevotes_bit_array":"BA{5:`, `"txs_results":`}},
-		{"upgrade-by-height.md", map[string]string{"ROOT_HOME": home(0), "HOME_DIR": home(0), "NEXT_VERSION": "4", "UPGRADE_IN": "12"}, nil, func() {
+		{"upgrade-by-height.md", map[string]string{"ROOT_HOME": home(0), "HOME_DIR": home(0), "NEXT_VERSION": next, "UPGRADE_IN": "12"}, nil, func() {
 			// Every running node stopped at the height, naming the version.
 			for _, i := range []int{0, 1, 2, 3} {
 				deadline := time.Now().Add(20 * time.Second)
-				for !strings.Contains(tail(home(i)+".log", 400), "install a binary that knows v4") {
+				for !strings.Contains(tail(home(i)+".log", 400), "install a binary that knows v"+next) {
 					if time.Now().After(deadline) {
 						t.Fatalf("node%d did not stop at the upgrade height:\n%s", i, tail(home(i)+".log", 20))
 					}
@@ -253,7 +254,7 @@ func TestRunbooks(t *testing.T) {
 					t.Fatalf("block %d holds evidence: %v", h, ev)
 				}
 			}
-		}, []string{"install a binary that knows v4", `"version": 4`}},
+		}, []string{"install a binary that knows v" + next, `"version": ` + next}},
 	} {
 		p := readRunbook(t, tc.page)
 		var names []string

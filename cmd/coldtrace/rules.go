@@ -22,8 +22,8 @@ VERSION (docs/ARCHITECTURE.md, "Rules versions"). Only the root regulator signs 
 Every validator must run a binary that knows VERSION before HEIGHT: a node whose
 binary does not stops at HEIGHT and says which version to install ('coldtrace version'
 prints the rules a binary knows). HEIGHT 0 cancels the pending upgrade to VERSION.`,
-		Example: `  coldtrace tx rules schedule-upgrade 3 250000 --reason "rules v3: ..." --from regulator
-  coldtrace tx rules schedule-upgrade 3 0 --reason "postponed" --from regulator`,
+		Example: `  coldtrace tx rules schedule-upgrade 5 250000 --reason "rules v5: ..." --from regulator
+  coldtrace tx rules schedule-upgrade 5 0 --reason "postponed" --from regulator`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := strconv.ParseUint(args[0], 10, 32)
