@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -51,9 +52,15 @@ func TestGenerateGoldenV2(t *testing.T) {
 	if out == "" {
 		t.Skip("set GOLDEN_V2_OUT to write the golden chain (only with the binary of the v2 era)")
 	}
-	r := newBXRun(t, bxRand{rand.New(rand.NewPCG(0x2B2B, 0x0C0D))}, types.RulesV2)
-	// Mostly plausible blocks a day or so apart, so goods move through
-	// the whole lifecycle; then hostile ones with times jumping centuries.
+	generateGolden(t, out, types.RulesV2, rand.NewPCG(0x2B2B, 0x0C0D), goldenV2Scenario(t))
+}
+
+// generateGolden writes a golden file of two chains under rules: the
+// scenario's blocks, and the generator's from seed, mostly plausible
+// blocks a day or so apart so goods move through the whole lifecycle,
+// then hostile ones with times jumping centuries.
+func generateGolden(t *testing.T, out string, rules uint32, seed rand.Source, sc *svChain) {
+	r := newBXRun(t, bxRand{rand.New(seed)}, rules)
 	r.calm = true
 	for i := 0; i < 240; i++ {
 		r.block()
@@ -62,9 +69,8 @@ func TestGenerateGoldenV2(t *testing.T) {
 	for i := 0; i < 60; i++ {
 		r.block()
 	}
-	sc := goldenV2Scenario(t)
 	g := goldenV2{
-		About: "Blocks executed under rules v2 by the binary of the v2 era (app/rules_v2_replay_test.go): every later binary must reach the same codes and app hashes.",
+		About: fmt.Sprintf("Blocks executed under rules v%d by the binary of the v%d era (app/rules_v%d_replay_test.go): every later binary must reach the same codes and app hashes.", rules, rules, rules),
 		Chains: []goldenV2Chain{
 			goldenV2ChainOf(t, "scenario", sc.genesis, sc.recorded),
 			goldenV2ChainOf(t, "generated", r.genesis, r.recorded),
@@ -78,13 +84,13 @@ func TestGenerateGoldenV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log(r.summary())
+	t.Log(r.topReasons(25))
 }
 
-// TestRulesV2HistoryReplays: the blocks a v2 chain committed execute on this
-// binary to the same result codes and app hashes, whatever later rule
-// versions added.
-func TestRulesV2HistoryReplays(t *testing.T) {
-	b, err := os.ReadFile(goldenV2File)
+// loadGoldenChains reads a golden file of two chains.
+func loadGoldenChains(t *testing.T, file string) *goldenV2 {
+	t.Helper()
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,9 +99,16 @@ func TestRulesV2HistoryReplays(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(g.Chains) != 2 {
-		t.Fatalf("golden file has %d chains", len(g.Chains))
+		t.Fatalf("%s has %d chains", file, len(g.Chains))
 	}
-	for _, ch := range g.Chains {
+	return g
+}
+
+// TestRulesV2HistoryReplays: the blocks a v2 chain committed execute on this
+// binary to the same result codes and app hashes, whatever later rule
+// versions added.
+func TestRulesV2HistoryReplays(t *testing.T) {
+	for _, ch := range loadGoldenChains(t, goldenV2File).Chains {
 		t.Run(ch.Name, func(t *testing.T) {
 			if n := replayRecorded(t, ch, "v2"); n < 40 {
 				t.Fatalf("only %d txs accepted in the golden chain: it exercises too little", n)

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -56,51 +55,15 @@ func TestGenerateGoldenV3(t *testing.T) {
 	if out == "" {
 		t.Skip("set GOLDEN_V3_OUT to write the golden chain (only with the binary of the v3 era)")
 	}
-	r := newBXRun(t, bxRand{rand.New(rand.NewPCG(0x3B3B, 0x0E0F))}, types.RulesV3)
-	r.calm = true
-	for i := 0; i < 240; i++ {
-		r.block()
-	}
-	r.calm = false
-	for i := 0; i < 60; i++ {
-		r.block()
-	}
-	sc := goldenV3Scenario(t)
-	g := goldenV2{
-		About: "Blocks executed under rules v3 by the binary of the v3 era (app/rules_v3_replay_test.go): every later binary must reach the same codes and app hashes.",
-		Chains: []goldenV2Chain{
-			goldenV2ChainOf(t, "scenario", sc.genesis, sc.recorded),
-			goldenV2ChainOf(t, "generated", r.genesis, r.recorded),
-		},
-	}
-	b, err := json.MarshalIndent(g, "", " ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(out, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Log(r.summary())
-	t.Log(r.topReasons(25))
+	generateGolden(t, out, types.RulesV3, rand.NewPCG(0x3B3B, 0x0E0F), goldenV3Scenario(t))
 }
 
 // TestRulesV3HistoryReplays: the blocks a v3 chain committed, code 1 of
 // the pallet entry included, execute on this binary to the same result
 // codes and app hashes, whatever later rule versions changed.
 func TestRulesV3HistoryReplays(t *testing.T) {
-	b, err := os.ReadFile(goldenV3File)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &goldenV2{}
-	if err := json.Unmarshal(b, g); err != nil {
-		t.Fatal(err)
-	}
-	if len(g.Chains) != 2 {
-		t.Fatalf("golden file has %d chains", len(g.Chains))
-	}
 	accepted := 0
-	for _, ch := range g.Chains {
+	for _, ch := range loadGoldenChains(t, goldenV3File).Chains {
 		t.Run(ch.Name, func(t *testing.T) { accepted += replayRecorded(t, ch, "v3") })
 	}
 	// The generator accepts few txs under v3's stricter fields; the scenario
