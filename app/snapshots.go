@@ -449,7 +449,8 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.RequestOfferSnapshot) (
 }
 
 // ApplySnapshotChunk checks a chunk against the snapshot's metadata and
-// stages it; the last one rebuilds the tree and checks its root hash.
+// feeds it to the rebuild; after the last one it waits for the rebuild,
+// which checks the root hash.
 func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.RequestApplySnapshotChunk) (*abci.ResponseApplySnapshotChunk, error) {
 	reply := func(r abci.ResponseApplySnapshotChunk_Result) (*abci.ResponseApplySnapshotChunk, error) {
 		return &abci.ResponseApplySnapshotChunk{Result: r}, nil
