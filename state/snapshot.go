@@ -40,6 +40,11 @@ const (
 // values here are far smaller; a larger length means a corrupt stream).
 const maxStreamField = 64 << 20
 
+// MaxRestoreVersion bounds the height of a restored snapshot: IAVL's
+// importer allocates 4 bytes per height below it (at half-second blocks
+// this is 34 years, and 4 GiB).
+const MaxRestoreVersion = 1 << 31
+
 // ErrRestoreMismatch is returned by Restore when the rebuilt tree's root
 // hash is not the trusted one.
 var ErrRestoreMismatch = errors.New("state: restored tree has another root hash")
@@ -197,7 +202,15 @@ func (t *Tree) RestoreUnder(lock sync.Locker, v int64, r io.Reader, wantHash []b
 
 // restore imports the stream into the database beside the working tree,
 // which it leaves alone, and returns the imported root hash.
-func (t *Tree) restore(v int64, r io.Reader) ([]byte, error) {
+func (t *Tree) restore(v int64, r io.Reader) (hash []byte, err error) {
+	// The stream comes from peers. What it can do to IAVL's importer is
+	// checked above; should a stream still find a panic in it, it is this
+	// stream's refusal (and the tree is emptied), not the node's end.
+	defer func() {
+		if p := recover(); p != nil {
+			hash, err = nil, fmt.Errorf("state: snapshot stream: the importer failed on it: %v", p)
+		}
+	}()
 	zr, err := zlib.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("state: snapshot stream: %w", err)
@@ -214,6 +227,9 @@ func (t *Tree) restore(v int64, r io.Reader) ([]byte, error) {
 	}
 	if int64(sv) != v {
 		return nil, fmt.Errorf("state: snapshot stream holds version %d, not %d", sv, v)
+	}
+	if v <= 0 || v > MaxRestoreVersion {
+		return nil, fmt.Errorf("state: a snapshot at height %d cannot be restored (heights 1 to %d)", v, MaxRestoreVersion)
 	}
 	// The nodes go into a tree that skips IAVL's fast-storage upgrade: run
 	// after an import, that upgrade reads every node of the new tree back
@@ -252,6 +268,11 @@ func (t *Tree) restore(v int64, r io.Reader) ([]byte, error) {
 		n, err := readNode(br)
 		if err != nil {
 			return nil, fmt.Errorf("state: snapshot stream: node %d: %w", nodes, err)
+		}
+		// IAVL's importer indexes a slice by the node's version and only
+		// checks it from above: a version beyond int64 would panic it.
+		if n.Version < 0 || n.Version > v {
+			return nil, fmt.Errorf("state: snapshot stream: node %d has version %d, outside 0..%d", nodes, n.Version, v)
 		}
 		if err := imp.Add(n); err != nil {
 			return nil, fmt.Errorf("state: import node %d: %w", nodes, err)

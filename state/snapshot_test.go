@@ -2,6 +2,8 @@ package state
 
 import (
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"testing"
@@ -104,6 +106,9 @@ func TestRestoreRefusals(t *testing.T) {
 		{"corrupted stream", v, flipped, src.Hash(), false},
 		{"other version", v - 1, stream, src.Hash(), false},
 		{"not a stream", v, []byte("hello"), src.Hash(), false},
+		{"a node's version beyond int64", v, nodeStream(v, 1<<63+7), src.Hash(), false},
+		{"a node's version after the stream's", v, nodeStream(v, uint64(v)+1), src.Hash(), false},
+		{"a height IAVL cannot import", 1 << 40, streamOfVersion(1 << 40), src.Hash(), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -253,4 +258,30 @@ func TestRestoreOnDisk(t *testing.T) {
 	if again.Version() != src.Version() || !bytes.Equal(again.Hash(), src.Hash()) {
 		t.Fatalf("reopened at %d %X, want %d %X", again.Version(), again.Hash(), src.Version(), src.Hash())
 	}
+}
+
+// nodeStream is a format-1 stream of version v holding one leaf of version
+// nodeVersion (as a uvarint, so it may not fit an int64).
+func nodeStream(v int64, nodeVersion uint64) []byte {
+	buf := binary.AppendUvarint([]byte(streamMagic), uint64(v))
+	buf = append(buf, recordNode, 0)
+	buf = binary.AppendUvarint(buf, nodeVersion)
+	buf = append(binary.AppendUvarint(buf, 1), 'k')
+	buf = append(binary.AppendUvarint(buf, 1), 'v')
+	buf = append(buf, recordEnd)
+	buf = binary.AppendUvarint(buf, 1)
+	return zlibOf(buf)
+}
+
+// streamOfVersion is the start of a format-1 stream of version v.
+func streamOfVersion(v int64) []byte {
+	return zlibOf(binary.AppendUvarint([]byte(streamMagic), uint64(v)))
+}
+
+func zlibOf(b []byte) []byte {
+	var out bytes.Buffer
+	zw := zlib.NewWriter(&out)
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
 }
