@@ -64,6 +64,9 @@ func FuzzSnapshotChunks(f *testing.F) {
 	f.Add(stream.b[:len(stream.b)/2], uint8(2), height)
 	f.Add([]byte{}, uint8(1), uint64(0))
 	f.Fuzz(func(t *testing.T, data []byte, nchunks uint8, h uint64) {
+		// A snapshot's height is one the light client verified on the
+		// chain; IAVL's importer allocates 4 bytes per height below it.
+		h %= 1 << 20
 		n := int(nchunks%4) + 1
 		if len(data) < n {
 			n = 1
