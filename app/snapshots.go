@@ -120,8 +120,15 @@ type restoreState struct {
 	appHash []byte
 	next    uint32
 	stream  *io.PipeWriter
-	done    chan error // the rebuild's result, once its stream has ended
+	done    chan struct{} // closed when the rebuild has returned, with err
+	err     error
 	offered time.Time
+}
+
+// wait waits for the rebuild to return and gives its error.
+func (r *restoreState) wait() error {
+	<-r.done
+	return r.err
 }
 
 // errRestoreAbandoned ends the stream of a restore that will not finish.
@@ -132,23 +139,29 @@ var errRestoreAbandoned = errors.New("app: snapshot restore abandoned")
 // swapped under a.saved, so queries meanwhile read the empty state.
 func (a *App) startRestore(snap *abci.Snapshot, appHash []byte) *restoreState {
 	pr, pw := io.Pipe()
-	r := &restoreState{snap: snap, appHash: appHash, stream: pw, done: make(chan error, 1), offered: time.Now()}
+	r := &restoreState{snap: snap, appHash: appHash, stream: pw, done: make(chan struct{}), offered: time.Now()}
 	go func() {
-		// Restore reads its stream to the end before it succeeds, so only a
-		// failure can leave chunks unread: they get the failure.
-		err := a.tree.RestoreUnder(&a.saved, int64(snap.Height), pr, appHash)
-		if err != nil {
-			pr.CloseWithError(err)
+		// Restore reads its stream to the end (the writer's close) before it
+		// succeeds. Whatever it returns, a chunk written after it gets an
+		// error at once rather than wait for a reader that is gone.
+		r.err = a.tree.RestoreUnder(&a.saved, int64(snap.Height), pr, appHash)
+		if r.err != nil {
+			pr.CloseWithError(r.err)
+		} else {
+			pr.CloseWithError(errRestoreEnded)
 		}
-		r.done <- err
+		close(r.done)
 	}()
 	return r
 }
 
+// errRestoreEnded refuses a chunk written after the rebuild returned.
+var errRestoreEnded = errors.New("app: snapshot restore already ended")
+
 // abandon stops a restore and waits until the tree is empty again.
 func (r *restoreState) abandon() {
 	r.stream.CloseWithError(errRestoreAbandoned)
-	<-r.done
+	r.wait()
 }
 
 // EnableSnapshots makes the app take snapshots as configured, serve them and
@@ -426,6 +439,12 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.RequestOfferSnapshot) (
 		return &abci.ResponseOfferSnapshot{Result: r}, nil
 	}
 	s := a.snaps
+	if s != nil && s.restore != nil {
+		// A restore in progress is over: an offer means CometBFT gave it up.
+		// Once it has stopped, the tree is empty again (or, never, restored).
+		s.restore.abandon()
+		s.restore = nil
+	}
 	if s == nil || a.tree.Version() != 0 {
 		a.logger.Error("refusing to restore a snapshot", "snapshots_enabled", s != nil, "version", a.tree.Version())
 		return reply(abci.ResponseOfferSnapshot_ABORT)
@@ -437,10 +456,6 @@ func (a *App) OfferSnapshot(_ context.Context, req *abci.RequestOfferSnapshot) (
 	if snap.Height == 0 || snap.Chunks == 0 || len(snap.Metadata) != int(snap.Chunks)*sha256.Size ||
 		!bytes.Equal(snap.Hash, sha256Of(snap.Metadata)) || len(req.AppHash) == 0 {
 		return reply(abci.ResponseOfferSnapshot_REJECT)
-	}
-	if s.restore != nil {
-		s.restore.abandon()
-		s.restore = nil
 	}
 	c := *snap
 	s.restore = a.startRestore(&c, append([]byte(nil), req.AppHash...))
@@ -477,7 +492,7 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.RequestApplySnapsh
 		// The rebuild stopped on this snapshot's stream: it is malformed,
 		// and the tree is empty again.
 		s.restore = nil
-		a.logger.Error("snapshot restore failed; the state is empty again", "height", r.snap.Height, "chunk", req.Index, "err", <-r.done)
+		a.logger.Error("snapshot restore failed; the state is empty again", "height", r.snap.Height, "chunk", req.Index, "err", r.wait())
 		return reply(abci.ResponseApplySnapshotChunk_REJECT_SNAPSHOT)
 	}
 	r.next++
@@ -487,7 +502,7 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.RequestApplySnapsh
 	s.restore = nil
 	lastChunk := time.Now()
 	r.stream.Close()
-	if err := <-r.done; err != nil {
+	if err := r.wait(); err != nil {
 		a.logger.Error("snapshot restore failed; the state is empty again", "height", r.snap.Height, "err", err)
 		return reply(abci.ResponseApplySnapshotChunk_REJECT_SNAPSHOT)
 	}

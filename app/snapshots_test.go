@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -324,6 +325,54 @@ func TestSnapshotRestoreRefusals(t *testing.T) {
 			t.Fatalf("a chunk after the rejection: %v", r.Result)
 		}
 		restoreAll(t, a, c.app, s, good)
+	})
+
+	t.Run("bytes after the stream are refused, never awaited", func(t *testing.T) {
+		// A peer re-serves a genuine snapshot with bytes appended, in its
+		// last chunk or in a chunk of their own, under metadata it made.
+		// The restore must refuse it and leave the tree empty, not hang
+		// with the tree already swapped in.
+		var all []byte
+		for i := uint32(0); i < s.Chunks; i++ {
+			all = append(all, loadChunk(t, c.app, s, i)...)
+		}
+		for name, chunks := range map[string][][]byte{
+			"in the last chunk":    {append(append([]byte(nil), all...), make([]byte, 10_000)...)},
+			"a chunk of their own": {all, make([]byte, 100)},
+		} {
+			a := fresh(t)
+			forged := *s
+			forged.Chunks, forged.Metadata = uint32(len(chunks)), nil
+			for _, ch := range chunks {
+				forged.Metadata = append(forged.Metadata, sha256Of(ch)...)
+			}
+			forged.Hash = sha256Of(forged.Metadata)
+			if r := offer(t, a, &forged, good); r != abci.ResponseOfferSnapshot_ACCEPT {
+				t.Fatal(r)
+			}
+			results := make(chan abci.ResponseApplySnapshotChunk_Result, 1)
+			go func() {
+				last := abci.ResponseApplySnapshotChunk_ACCEPT
+				for i, ch := range chunks {
+					if last = apply(t, a, uint32(i), ch, "p").Result; last != abci.ResponseApplySnapshotChunk_ACCEPT {
+						break
+					}
+				}
+				results <- last
+			}()
+			select {
+			case r := <-results:
+				if r != abci.ResponseApplySnapshotChunk_REJECT_SNAPSHOT {
+					t.Fatalf("%s: %v", name, r)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s: the restore hangs; the tree is at version %d", name, a.tree.Version())
+			}
+			if a.tree.Version() != 0 || a.tree.Size() != 0 {
+				t.Fatalf("%s: refused, yet the tree is at version %d", name, a.tree.Version())
+			}
+			restoreAll(t, a, c.app, s, good)
+		}
 	})
 
 	t.Run("an offer mid-way abandons the restore in progress", func(t *testing.T) {

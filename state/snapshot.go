@@ -42,7 +42,7 @@ const maxStreamField = 64 << 20
 
 // MaxRestoreVersion bounds the height of a restored snapshot: IAVL's
 // importer allocates 4 bytes per height below it (at half-second blocks
-// this is 34 years, and 4 GiB).
+// this is 34 years, and 8 GiB).
 const MaxRestoreVersion = 1 << 31
 
 // ErrRestoreMismatch is returned by Restore when the rebuilt tree's root
@@ -211,7 +211,12 @@ func (t *Tree) restore(v int64, r io.Reader) (hash []byte, err error) {
 			hash, err = nil, fmt.Errorf("state: snapshot stream: the importer failed on it: %v", p)
 		}
 	}()
-	zr, err := zlib.NewReader(r)
+	// zlib reads its input through a ByteReader, so it stops at its own
+	// end, and the raw input must end there too: bytes a peer appends
+	// after it are refused, and the restore cannot finish before the
+	// stream's writer closes it.
+	raw := bufio.NewReader(r)
+	zr, err := zlib.NewReader(raw)
 	if err != nil {
 		return nil, fmt.Errorf("state: snapshot stream: %w", err)
 	}
@@ -246,6 +251,7 @@ func (t *Tree) restore(v int64, r io.Reader) (hash []byte, err error) {
 	defer imp.Close()
 	fast := newFastIndex(t.db, v)
 	defer fast.close()
+	var shape streamShape
 	var nodes uint64
 	for {
 		kind, err := br.ReadByte()
@@ -260,6 +266,9 @@ func (t *Tree) restore(v int64, r io.Reader) (hash []byte, err error) {
 			if _, err := br.ReadByte(); err != io.EOF {
 				return nil, errors.New("state: snapshot stream has data after its end record")
 			}
+			if _, err := raw.ReadByte(); err != io.EOF {
+				return nil, errors.New("state: snapshot stream has data after its compressed end")
+			}
 			break
 		}
 		if kind != recordNode {
@@ -273,6 +282,9 @@ func (t *Tree) restore(v int64, r io.Reader) (hash []byte, err error) {
 		// checks it from above: a version beyond int64 would panic it.
 		if n.Version < 0 || n.Version > v {
 			return nil, fmt.Errorf("state: snapshot stream: node %d has version %d, outside 0..%d", nodes, n.Version, v)
+		}
+		if err := shape.add(n); err != nil {
+			return nil, fmt.Errorf("state: snapshot stream: node %d: %w", nodes, err)
 		}
 		if err := imp.Add(n); err != nil {
 			return nil, fmt.Errorf("state: import node %d: %w", nodes, err)

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bufio"
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
@@ -8,6 +9,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/cosmos/iavl"
 )
 
 // snapshotSource builds a tree of several versions with overwrites and
@@ -109,6 +112,20 @@ func TestRestoreRefusals(t *testing.T) {
 		{"a node's version beyond int64", v, nodeStream(v, 1<<63+7), src.Hash(), false},
 		{"a node's version after the stream's", v, nodeStream(v, uint64(v)+1), src.Hash(), false},
 		{"a height IAVL cannot import", 1 << 40, streamOfVersion(1 << 40), src.Hash(), false},
+		// IAVL's hash of an inner node leaves out its key: rewritten keys
+		// keep the trusted root hash, and would answer lookups wrongly.
+		{"inner keys rewritten", v, rewriteStream(t, stream, func(n *iavl.ExportNode) {
+			if n.Height > 0 {
+				n.Key = []byte("zzz")
+			}
+		}), src.Hash(), false},
+		{"leaves out of order", v, rewriteStream(t, stream, func(n *iavl.ExportNode) {
+			if n.Height == 0 && string(n.Key) == "k0100" {
+				n.Key = []byte("k0000")
+			}
+		}), src.Hash(), false},
+		{"leaves without parents", v, leavesStream(v, 300, 1<<10), src.Hash(), false},
+		{"bytes after the compressed stream", v, append(append([]byte(nil), stream...), make([]byte, 10_000)...), src.Hash(), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -284,4 +301,58 @@ func zlibOf(b []byte) []byte {
 	zw.Write(b)
 	zw.Close()
 	return out.Bytes()
+}
+
+// rewriteStream re-encodes a stream with each node passed through edit.
+func rewriteStream(t *testing.T, stream []byte, edit func(*iavl.ExportNode)) []byte {
+	t.Helper()
+	zr, err := zlib.NewReader(bytes.NewReader(stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(zr)
+	if _, err := br.Discard(len(streamMagic)); err != nil {
+		t.Fatal(err)
+	}
+	v, err := binary.ReadUvarint(br)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := binary.AppendUvarint([]byte(streamMagic), v)
+	for {
+		kind, err := br.ReadByte()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kind == recordEnd {
+			n, _ := binary.ReadUvarint(br)
+			return zlibOf(binary.AppendUvarint(append(out, recordEnd), n))
+		}
+		n, err := readNode(br)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(n)
+		out = appendNode(out, n)
+	}
+}
+
+// leavesStream is a stream of version v of n leaves of size bytes each,
+// in key order, and no inner node.
+func leavesStream(v int64, n, size int) []byte {
+	out := binary.AppendUvarint([]byte(streamMagic), uint64(v))
+	for i := 0; i < n; i++ {
+		out = appendNode(out, &iavl.ExportNode{Key: []byte(fmt.Sprintf("k%06d", i)), Value: make([]byte, size), Version: 1})
+	}
+	return zlibOf(binary.AppendUvarint(append(out, recordEnd), uint64(n)))
+}
+
+func appendNode(out []byte, n *iavl.ExportNode) []byte {
+	out = append(out, recordNode, byte(n.Height))
+	out = binary.AppendUvarint(out, uint64(n.Version))
+	out = append(binary.AppendUvarint(out, uint64(len(n.Key))), n.Key...)
+	if n.Height == 0 {
+		out = append(binary.AppendUvarint(out, uint64(len(n.Value))), n.Value...)
+	}
+	return out
 }
