@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/cosmos/iavl"
-	iavldb "github.com/cosmos/iavl/db"
 )
 
 // State-sync streams. A saved version of the tree is exported as the nodes
@@ -74,7 +73,7 @@ func (t *Tree) Export(v int64) (*Exporter, error) {
 	if !t.tree.VersionExists(v) {
 		return nil, fmt.Errorf("state: version %d is not stored", v)
 	}
-	reader := iavl.NewMutableTree(iavldb.NewWrapper(t.db), exportCacheSize, true, iavl.NewNopLogger())
+	reader := newReader(t.db, exportCacheSize)
 	it, err := reader.GetImmutable(v)
 	if err != nil {
 		reader.Close()
@@ -242,7 +241,7 @@ func (t *Tree) restore(v int64, r io.Reader) (hash []byte, err error) {
 	// took four fifths of a restore. The stream's leaves are those values,
 	// so they are written as they arrive (fastIndex); RestoreUnder opens
 	// the working tree over the result.
-	impTree := iavl.NewMutableTree(iavldb.NewWrapper(t.db), t.opts.CacheSize, true, iavl.NewNopLogger())
+	impTree := newReader(t.db, t.opts.CacheSize)
 	defer impTree.Close()
 	imp, err := impTree.Import(v)
 	if err != nil {
@@ -381,7 +380,7 @@ func (t *Tree) wipe() error {
 // afresh over the database, after a restore or a wipe changed it beneath
 // them, with the options Open used, and loads the latest saved version.
 func (t *Tree) reopen() error {
-	t.tree = iavl.NewMutableTree(iavldb.NewWrapper(t.db), t.opts.CacheSize, false, iavl.NewNopLogger(), iavl.AsyncPruningOption(true))
+	t.tree = newWorking(t.db, t.opts.CacheSize)
 	t.reader = newReader(t.db, t.opts.CacheSize) // its cache may hold nodes of the tree before
 	_, err := t.tree.Load()
 	return err

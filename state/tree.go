@@ -58,10 +58,17 @@ type Tree struct {
 	closed  bool
 }
 
-// newReader opens a tree over db that only reads saved versions. It never
-// uses fast storage, which holds the latest version only.
+// newReader opens a tree over db that only reads saved versions (or
+// imports one). It never uses fast storage, which holds the latest version
+// only, and never upgrades to it.
 func newReader(db dbm.DB, cacheSize int) *iavl.MutableTree {
 	return iavl.NewMutableTree(iavldb.NewWrapper(db), cacheSize, true, iavl.NewNopLogger())
+}
+
+// newWorking opens the working tree over db: fast storage for the latest
+// version, and pruning in the background.
+func newWorking(db dbm.DB, cacheSize int) *iavl.MutableTree {
+	return iavl.NewMutableTree(iavldb.NewWrapper(db), cacheSize, false, iavl.NewNopLogger(), iavl.AsyncPruningOption(true))
 }
 
 // Open opens the tree in dir, in the storage engine it was created with,
@@ -139,7 +146,7 @@ func newTree(db dbm.DB, opts Options) (*Tree, error) {
 		_ = db.Close()
 		return nil, errors.New("state: keep-recent must be 0 (keep all) or positive")
 	}
-	t := iavl.NewMutableTree(iavldb.NewWrapper(db), opts.CacheSize, false, iavl.NewNopLogger(), iavl.AsyncPruningOption(true))
+	t := newWorking(db, opts.CacheSize)
 	if _, err := t.Load(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("state: load latest version: %w", err)

@@ -110,7 +110,6 @@ Refusals and errors are shown in full, identical ones counted together.`,
 	cmd.Flags().BoolVar(&cfg.KVStore, "kvstore", false, "drive CometBFT's example kvstore app instead (250-byte txs), for a baseline")
 	cmd.Flags().IntVar(&pid, "pid", 0, "node process id for the memory figure (default: found by --home)")
 	cmd.AddCommand(newBenchScaleCmd(g), newBenchSummaryCmd(), newBenchProbeCmd(g))
-
 	return cmd
 }
 
